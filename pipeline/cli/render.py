@@ -1,0 +1,3 @@
+"""Commands of the render stage (see pipeline/cli/base.py)."""
+
+from pipeline.cli.base import main  # noqa: F401

@@ -1,0 +1,173 @@
+"""The stored data: SQLModel tables, in the order data flows through Linkletter.
+
+Source → Link (+ Quote) → Issue → Delivery ← Subscriber.
+
+Only these classes have ``table=True``. Every change to a table needs a migration in
+``pipeline/migrations/versions/``; ``tests/test_db.py`` fails when models and migrations differ.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from sqlalchemy import Column, Index, LargeBinary, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+
+def utcnow() -> datetime:
+    """Now, as an aware UTC datetime (the only kind the tables store)."""
+    return datetime.now(timezone.utc)
+
+
+class Source(SQLModel, table=True):
+    """A feed the author follows. ``mode`` is 'inbox' (entries wait to be picked) or 'auto'
+    (every new entry is a pick: the author's own bookmark or highlight feed)."""
+
+    __tablename__ = "sources"
+    id: int | None = Field(default=None, primary_key=True)
+    url: str = Field(unique=True)
+    name: str = ""
+    mode: str = "inbox"
+    # conditional GET: what the server last sent us
+    etag: str | None = None
+    last_modified: str | None = None
+    last_polled_at: datetime | None = None
+    last_success_at: datetime | None = None
+    last_error: str | None = None
+    last_error_at: datetime | None = None
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class Link(SQLModel, table=True):
+    """A page, found in a feed or added by hand. ``state`` is 'inbox', 'picked' or 'dismissed';
+    ``issue_number`` is set once the link was placed in a draft."""
+
+    __tablename__ = "links"
+    id: int | None = Field(default=None, primary_key=True)
+    url: str
+    canonical_url: str = Field(unique=True)  # normalized: no tracking parameters, no fragment
+    source_id: int | None = Field(default=None, foreign_key="sources.id", index=True)
+    entry_id: str | None = None  # the feed entry's id/guid
+    state: str = Field(default="inbox", index=True)
+    note: str | None = Field(default=None, sa_column=Column(Text))
+    # page metadata
+    title: str | None = None
+    site_name: str | None = None
+    author: str | None = None
+    published_at: datetime | None = None
+    description: str | None = Field(default=None, sa_column=Column(Text))
+    language: str | None = None
+    content_type: str | None = None
+    main_text: str | None = Field(default=None, sa_column=Column(Text))
+    # fetching: 'pending', 'ok' or 'failed' (retried on the next collect)
+    fetch_status: str = Field(default="pending", index=True)
+    fetch_error: str | None = None
+    http_status: int | None = None
+    fetch_attempts: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    fetched_at: datetime | None = None
+    issue_number: int | None = Field(default=None, index=True)
+    created_at: datetime = Field(default_factory=utcnow)
+    picked_at: datetime | None = None
+
+
+class Quote(SQLModel, table=True):
+    """A passage of a link's page the author may quote. ``origin`` is 'feed', 'annotation',
+    'cli' or 'bookmarklet'; ``source_url`` may carry a text fragment (#:~:text=)."""
+
+    __tablename__ = "quotes"
+    __table_args__ = (UniqueConstraint("link_id", "text_hash", name="uq_quotes_link_text"),)
+    id: int | None = Field(default=None, primary_key=True)
+    link_id: int = Field(foreign_key="links.id", index=True)
+    text: str = Field(sa_column=Column(Text, nullable=False))
+    text_hash: str  # sha256 of the normalized text: one quote once per link
+    source_url: str | None = None
+    note: str | None = Field(default=None, sa_column=Column(Text))
+    origin: str = "cli"
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class Issue(SQLModel, table=True):
+    """An issue of the newsletter. The draft file is the author's; this record keeps what the
+    send needs: the frozen rendering, the send lease, and the source snapshots."""
+
+    __tablename__ = "issues"
+    id: int | None = Field(default=None, primary_key=True)
+    number: int = Field(unique=True)
+    slug: str = ""
+    title: str = ""
+    subject: str = ""
+    draft_path: str = ""
+    # draft | ready | sending | sent
+    status: str = Field(default="draft", index=True)
+    frozen_html: str | None = Field(default=None, sa_column=Column(Text))
+    frozen_text: str | None = Field(default=None, sa_column=Column(Text))
+    frozen_mime: bytes | None = Field(default=None, sa_column=Column(LargeBinary))
+    snapshot: str | None = Field(default=None, sa_column=Column(Text))  # JSON: cited sources at send time
+    send_started_at: datetime | None = None
+    sent_at: datetime | None = None
+    lease_owner: str | None = None
+    lease_expires_at: datetime | None = None
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class Subscriber(SQLModel, table=True):
+    """A reader. ``email`` is normalized (lower case), so it is unique regardless of case.
+    status: pending | active | unsubscribed | bounced | complained."""
+
+    __tablename__ = "subscribers"
+    id: int | None = Field(default=None, primary_key=True)
+    email: str = Field(unique=True)
+    name: str = ""
+    status: str = Field(default="pending", index=True)
+    created_at: datetime = Field(default_factory=utcnow)
+    confirmed_at: datetime | None = None
+    unsubscribed_at: datetime | None = None
+    # consent record
+    consent_source: str = "cli"  # form | import | cli
+    consent_ip: str | None = None
+    consent_user_agent: str | None = None
+    consent_text: str | None = Field(default=None, sa_column=Column(Text))
+    consent_at: datetime | None = None
+
+
+class Suppression(SQLModel, table=True):
+    """What is left of a removed subscriber (GDPR erasure): a hash of the address, so it is
+    never mailed or imported again."""
+
+    __tablename__ = "suppressions"
+    id: int | None = Field(default=None, primary_key=True)
+    email_hash: str = Field(unique=True)
+    reason: str = "removed"
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class Delivery(SQLModel, table=True):
+    """One issue to one subscriber. state: queued → sending → sent | failed | bounced.
+    Marked sent the moment the mail server accepted the message."""
+
+    __tablename__ = "deliveries"
+    __table_args__ = (
+        UniqueConstraint("issue_id", "subscriber_id", name="uq_deliveries_issue_subscriber"),
+        Index("ix_deliveries_issue_state", "issue_id", "state"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    issue_id: int = Field(foreign_key="issues.id")
+    subscriber_id: int = Field(foreign_key="subscribers.id", index=True)
+    state: str = "queued"
+    attempts: int = 0
+    last_error: str | None = None
+    claimed_by: str | None = None
+    claimed_at: datetime | None = None
+    next_attempt_at: datetime | None = None
+    sent_at: datetime | None = None
+
+
+class JobRun(SQLModel, table=True):
+    """The last run of each scheduled job, for ``linkletter jobs``."""
+
+    __tablename__ = "job_runs"
+    job_id: str = Field(primary_key=True)
+    last_run_at: datetime | None = None
+    last_result: str | None = Field(default=None, sa_column=Column(Text))
+    last_error: str | None = Field(default=None, sa_column=Column(Text))
+    failures: int = 0  # consecutive failures

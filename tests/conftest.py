@@ -1,0 +1,54 @@
+"""Fixtures shared by every stage's tests: a real newsletter folder with a real SQLite file,
+and the real CLI run as a subprocess."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from pipeline.newsletter import init_newsletter, open_newsletter
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+
+
+@pytest.fixture
+def nl_dir(tmp_path: Path) -> Path:
+    """A fresh newsletter folder (English), created the way `linkletter init` does."""
+    return init_newsletter(tmp_path / "news", title="Weekly Reads", language="en",
+                           sender="Weekly Reads <news@example.org>", base_url="https://news.example.org")
+
+
+@pytest.fixture
+def nl(nl_dir: Path):
+    """The opened newsletter (settings + engine) of ``nl_dir``; no environment overrides."""
+    newsletter = open_newsletter(nl_dir, env={})
+    yield newsletter
+    newsletter.close()
+
+
+def clean_env(**extra: str) -> dict[str, str]:
+    """The environment for a CLI subprocess: this one without LINKLETTER_* settings."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LINKLETTER_")}
+    env.update(extra)
+    return env
+
+
+def run_cli(*args: str, cwd: Path | None = None, env: dict[str, str] | None = None, input: str | None = None,
+            timeout: float = 120, check: bool = True) -> subprocess.CompletedProcess:
+    """Run the real `linkletter` command (python -m pipeline) with stdin not a terminal."""
+    proc = subprocess.run([sys.executable, "-m", "pipeline", *args], cwd=cwd, env=env or clean_env(),
+                          input=input if input is not None else "", capture_output=True, text=True, timeout=timeout)
+    if check and proc.returncode != 0:
+        raise AssertionError(f"linkletter {' '.join(args)} exited {proc.returncode}\n"
+                             f"stdout:\n{proc.stdout}\nstderr:\n{proc.stderr}")
+    return proc
+
+
+@pytest.fixture
+def cli():
+    return run_cli
