@@ -1,0 +1,2 @@
+"""Drafts: the author's Markdown issues in ``drafts/``. ``format`` reads and updates them;
+``assemble`` appends new picks to the open draft."""

@@ -1,0 +1,268 @@
+"""The draft file format: YAML front matter between ``---`` lines, then Markdown.
+
+```
+---
+issue: 12
+title: "Weekly Reads #12: On slowness"
+subject: "On slowness"            # optional, else the title
+preheader: "Six links on ..."     # optional
+status: draft                     # draft | ready | sent
+send_at: 2026-12-01T07:00:00+01:00  # optional, ISO 8601 with offset
+date: 2026-12-01T07:00:12+01:00   # set when sent (or by hand): the publication date
+---
+Markdown body ...
+```
+
+Every problem is a :class:`DraftError` naming the file and line. Updates touch only the
+front matter lines they change, so the author's text stays byte for byte as it was.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+from dataclasses import dataclass
+from datetime import date as date_type
+from datetime import datetime, timezone
+from pathlib import Path
+
+import yaml
+
+from pipeline.errors import DraftError
+
+STATUSES = ("draft", "ready", "sent")
+KEYS = ("issue", "title", "subject", "preheader", "status", "send_at", "date")
+_FENCE = re.compile(r"^---[ \t]*\r?$", re.M)
+
+
+@dataclass(frozen=True)
+class Draft:
+    path: Path
+    issue: int
+    title: str
+    status: str
+    subject: str | None
+    preheader: str | None
+    send_at: datetime | None
+    date: datetime | None
+    body: str
+    body_line: int  # the file line (1-based) where the body starts
+
+    @property
+    def subject_line(self) -> str:
+        """What goes into the Subject header: ``subject``, else ``title``."""
+        return self.subject or self.title
+
+    @property
+    def slug(self) -> str:
+        m = re.match(r"^\d+-(.+)$", self.path.stem)
+        return m.group(1) if m else self.path.stem
+
+    @property
+    def published(self) -> bool:
+        return self.status == "sent"
+
+
+def split_front_matter(text: str, path: Path) -> tuple[str, str, int]:
+    """(front matter text, body, body line). The file must start with a '---' line."""
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    first = text.split("\n", 1)[0]
+    if not _FENCE.fullmatch(first):
+        raise DraftError(path, 1, "a draft must start with front matter: a line '---', YAML keys "
+                                  "(issue, title, status, ...), and another line '---'")
+    rest = text[len(first) + 1:]
+    m = _FENCE.search(rest)
+    if not m:
+        raise DraftError(path, 1, "the front matter opened on line 1 is never closed with a line '---'")
+    fm = rest[: m.start()]
+    body_start = m.end() + 1 if m.end() < len(rest) and rest[m.end()] == "\n" else m.end()
+    body = rest[body_start:]
+    body_line = 2 + fm.count("\n") + 1
+    return fm, body, body_line
+
+
+def _key_lines(fm: str) -> dict[str, int]:
+    """Line (in the file) of each top-level key of the front matter."""
+    try:
+        node = yaml.compose(fm, Loader=yaml.SafeLoader)
+    except yaml.YAMLError:
+        return {}
+    if not isinstance(node, yaml.MappingNode):
+        return {}
+    return {k.value: k.start_mark.line + 2 for k, _v in node.value if isinstance(k, yaml.ScalarNode)}
+
+
+def parse_draft(text: str, path: Path) -> Draft:
+    path = Path(path)
+    fm, body, body_line = split_front_matter(text, path)
+    try:
+        data = yaml.safe_load(fm) if fm.strip() else {}
+    except yaml.YAMLError as e:
+        mark = getattr(e, "problem_mark", None) or getattr(e, "context_mark", None)
+        line = mark.line + 2 if mark else 2
+        problem = getattr(e, "problem", None) or str(e)
+        raise DraftError(path, line, f"the front matter is not valid YAML: {problem}") from None
+    if not isinstance(data, dict):
+        raise DraftError(path, 2, "the front matter must be 'key: value' lines")
+    lines = _key_lines(fm)
+
+    def err(key: str, msg: str) -> DraftError:
+        return DraftError(path, lines.get(key, 2), msg)
+
+    for key in data:
+        if key not in KEYS:
+            raise err(str(key), f"unknown front matter key {key!r}; known keys: {', '.join(KEYS)}")
+
+    issue = data.get("issue")
+    if issue is None:
+        raise DraftError(path, 2, "the front matter has no 'issue' number")
+    if isinstance(issue, bool) or not isinstance(issue, int) or issue < 1:
+        raise err("issue", f"'issue' must be a whole number from 1 up, got {issue!r}")
+
+    status = data.get("status", "draft")
+    if status not in STATUSES:
+        raise err("status", f"unknown status {status!r}; use one of: {', '.join(STATUSES)}")
+
+    def text_value(key: str, required: bool = False) -> str | None:
+        v = data.get(key)
+        if v is None:
+            if required:
+                raise DraftError(path, 2, f"the front matter has no '{key}'")
+            return None
+        if isinstance(v, (int, float)) and not isinstance(v, bool):
+            v = str(v)
+        if not isinstance(v, str):
+            raise err(key, f"'{key}' must be text, got {type(v).__name__}")
+        if "\r" in v or "\n" in v:
+            raise err(key, f"'{key}' must be a single line")
+        return v.strip()
+
+    title = text_value("title") or ""
+    subject = text_value("subject")
+    preheader = text_value("preheader")
+
+    def when(key: str) -> datetime | None:
+        v = data.get(key)
+        if v is None:
+            return None
+        if isinstance(v, str):
+            try:
+                v = datetime.fromisoformat(v.strip())
+            except ValueError:
+                raise err(key, f"'{key}' must be an ISO 8601 date and time with offset, "
+                               f"e.g. 2026-12-01T07:00:00+01:00, got {v!r}") from None
+        elif isinstance(v, date_type) and not isinstance(v, datetime):
+            if key == "send_at":
+                raise err(key, "'send_at' needs a time and an offset, e.g. 2026-12-01T07:00:00+01:00")
+            v = datetime(v.year, v.month, v.day, tzinfo=timezone.utc)
+        if not isinstance(v, datetime):
+            raise err(key, f"'{key}' must be a date and time, got {v!r}")
+        if v.tzinfo is None:
+            raise err(key, f"'{key}' needs an offset such as +01:00 or Z, so the time is unambiguous")
+        return v
+
+    return Draft(path=path, issue=issue, title=title, status=status, subject=subject, preheader=preheader,
+                 send_at=when("send_at"), date=when("date"), body=body, body_line=body_line)
+
+
+def read_draft(path: str | os.PathLike) -> Draft:
+    path = Path(path)
+    try:
+        raw = path.read_bytes()
+    except OSError as e:
+        raise DraftError(path, None, f"cannot read the draft: {e.strerror or e}") from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as e:
+        line = raw[: e.start].count(b"\n") + 1
+        raise DraftError(path, line, "the draft is not UTF-8 text") from None
+    return parse_draft(text, path)
+
+
+def list_drafts(drafts_dir: str | os.PathLike) -> list[Draft]:
+    """Every draft in the folder, ordered by issue number. Two drafts with the same issue
+    number are an error naming both files."""
+    drafts_dir = Path(drafts_dir)
+    if not drafts_dir.is_dir():
+        return []
+    drafts = [read_draft(p) for p in sorted(drafts_dir.glob("*.md"))]
+    seen: dict[int, Draft] = {}
+    for d in drafts:
+        if d.issue in seen:
+            other = seen[d.issue]
+            raise DraftError(d.path, _key_lines(split_front_matter(d.path.read_text("utf-8"), d.path)[0]).get("issue", 2),
+                             f"issue {d.issue} is already used by {other.path.name}")
+        seen[d.issue] = d
+    return sorted(drafts, key=lambda d: d.issue)
+
+
+def find_draft(drafts_dir: str | os.PathLike, ref: str) -> Path:
+    """A draft named on the command line: a path, a file name in drafts/, or an issue number."""
+    p = Path(ref)
+    if p.is_file():
+        return p.resolve()
+    drafts_dir = Path(drafts_dir)
+    if (drafts_dir / ref).is_file():
+        return (drafts_dir / ref).resolve()
+    if ref.isdigit():
+        for d in list_drafts(drafts_dir):
+            if d.issue == int(ref):
+                return d.path.resolve()
+    from pipeline.errors import LinkletterError
+
+    raise LinkletterError(f"no draft {ref!r}: give a file, a name in {drafts_dir}, or an issue number")
+
+
+def write_atomic(path: str | os.PathLike, data: bytes) -> None:
+    """Write to a temporary file beside ``path``, then rename: readers never see half a file."""
+    path = Path(path)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        if path.exists():
+            os.chmod(tmp, path.stat().st_mode & 0o777)
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+        raise
+
+
+def _yaml_scalar(value) -> str:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, int):
+        return str(value)
+    return yaml.safe_dump(value, allow_unicode=True, width=10**6).strip().removesuffix("...").strip()
+
+
+def update_front_matter(path: str | os.PathLike, **changes) -> Draft:
+    """Set front matter keys (e.g. status='sent', date=...) and keep every other byte of the
+    file as it was. Returns the draft as read back."""
+    path = Path(path)
+    text = path.read_bytes().decode("utf-8")
+    read_draft(path)  # refuse to touch a broken draft
+    bom = "\ufeff" if text.startswith("\ufeff") else ""
+    text = text[len(bom):]
+    first = text.split("\n", 1)[0]
+    rest = text[len(first) + 1:]
+    m = _FENCE.search(rest)
+    fm, tail = rest[: m.start()], rest[m.start():]
+    for key, value in changes.items():
+        if key not in KEYS:
+            raise ValueError(f"unknown front matter key {key!r}")
+        line = f"{key}: {_yaml_scalar(value)}"
+        pattern = re.compile(rf"^{re.escape(key)}[ \t]*:.*$", re.M)
+        if pattern.search(fm):
+            fm = pattern.sub(lambda _m: line, fm, count=1)
+        else:
+            fm = fm + ("" if fm.endswith("\n") or not fm else "\n") + line + "\n"
+    write_atomic(path, (bom + first + "\n" + fm + tail).encode("utf-8"))
+    return read_draft(path)

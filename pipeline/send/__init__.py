@@ -1,0 +1,1 @@
+"""Sending: transports (SMTP, file outbox) and the campaign engine."""
