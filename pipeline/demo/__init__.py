@@ -1,0 +1,74 @@
+"""The demo: a newsletter folder fed by sample sources served on localhost, so the whole
+cycle runs without internet access. ``linkletter demo`` drives it; the sample feeds and
+pages live in ``pipeline/demo/site/`` (``{base}`` in them becomes the local server's URL).
+"""
+
+from __future__ import annotations
+
+import threading
+from functools import partial
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+from pipeline.errors import LinkletterError
+from pipeline.newsletter import init_newsletter
+from pipeline.settings import CONFIG_NAME
+
+SITE = Path(__file__).resolve().parent / "site"
+SOURCES_PORT = 8765
+_TYPES = {".xml": "application/rss+xml; charset=utf-8", ".atom": "application/atom+xml; charset=utf-8",
+          ".html": "text/html; charset=utf-8"}
+
+
+class _SampleHandler(SimpleHTTPRequestHandler):
+    base = ""
+
+    def do_GET(self) -> None:  # noqa: N802 (http.server's name)
+        rel = self.path.split("?", 1)[0].split("#", 1)[0].lstrip("/")
+        path = (SITE / rel).resolve()
+        if SITE not in path.parents or not path.is_file():
+            self.send_error(404)
+            return
+        body = path.read_text("utf-8").replace("{base}", self.base).encode("utf-8")
+        self.send_response(200)
+        self.send_header("Content-Type", _TYPES.get(path.suffix, "application/octet-stream"))
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args) -> None:  # quiet: the demo prints its own summary
+        pass
+
+
+def serve_samples(port: int = SOURCES_PORT, host: str = "127.0.0.1") -> tuple[ThreadingHTTPServer, str]:
+    """Serve the sample feeds and pages in a background thread. Returns (server, base URL)."""
+    base = f"http://{host}:{port}"
+    handler = type("SampleHandler", (_SampleHandler,), {"base": base})
+    try:
+        server = ThreadingHTTPServer((host, port), partial(handler))
+    except OSError as e:
+        raise LinkletterError(f"cannot serve the demo's sample sources on {base}: {e.strerror or e} "
+                              f"(is another demo running? use --sources-port)") from None
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, name="demo-sources", daemon=True).start()
+    return server, base
+
+
+def sources_config(base: str) -> str:
+    return (
+        "sources = [\n"
+        f'  {{ url = "{base}/blog.xml", name = "The Slow Web Journal", mode = "inbox" }},\n'
+        f'  {{ url = "{base}/highlights.atom", name = "My highlights", mode = "auto" }},\n'
+        "]"
+    )
+
+
+def prepare_demo(directory: str | Path, sources_base: str) -> tuple[Path, bool]:
+    """The demo newsletter folder, created on first use. Returns (folder, created)."""
+    root = Path(directory).resolve()
+    if (root / CONFIG_NAME).exists():
+        return root, False
+    init_newsletter(root, title="Linkletter Demo", language="en",
+                    sender="Linkletter Demo <demo@linkletter.invalid>", base_url="http://127.0.0.1:8080",
+                    author="Demo Author", sources=sources_config(sources_base))
+    return root, True
