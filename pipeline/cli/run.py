@@ -1,3 +1,50 @@
-"""Commands of the run stage (see pipeline/cli/base.py)."""
+"""The main job: `linkletter run` (scheduler + web server) and `linkletter jobs`."""
 
-from pipeline.cli.base import main  # noqa: F401
+from __future__ import annotations
+
+import logging
+
+import click
+
+from pipeline.cli.base import main, pass_nl
+from pipeline.store import jobs as job_store
+
+
+@main.command()
+@click.option("--host", default=None, help="Address to listen on (default: the 'host' setting).")
+@click.option("--port", default=None, type=int, help="Port to listen on (default: the 'port' setting).")
+@pass_nl
+def run(nl, host: str | None, port: int | None) -> None:
+    """Run the main job: collect, assemble, send ready drafts and serve the site, until stopped."""
+    import scheduler
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    s = nl.settings
+    click.echo(f"Linkletter '{s.title}' running from {s.root}")
+    click.echo(f"  site and feeds:  http://{host or s.host}:{port or s.port}/  (feed.xml, atom.xml)")
+    click.echo(f"  subscribe page:  http://{host or s.host}:{port or s.port}/subscribe")
+    click.echo(f"  drafts:          {s.drafts_dir}  (set 'status: ready' to send)")
+    click.echo(f"  mail goes to:    {s.smtp_url.split('@')[-1] if s.smtp_url else s.outbox_dir}")
+    click.echo("Stop with Ctrl-C.")
+    scheduler.run(nl, host, port)
+
+
+@main.command()
+@pass_nl
+def jobs(nl) -> None:
+    """List the scheduled jobs with their next run, last run and last result."""
+    nexts = job_store.next_run_times(nl.engine)
+    with nl.session() as session:
+        runs = job_store.job_runs(session)
+    if not nexts and not runs:
+        click.echo("No jobs yet: `linkletter run` installs them.")
+        return
+    for job_id in sorted(set(nexts) | set(runs)):
+        r = runs.get(job_id)
+        nxt = nexts.get(job_id)
+        click.echo(f"{job_id}")
+        click.echo(f"  next run:    {nxt.isoformat(timespec='seconds') if nxt else '-'}")
+        click.echo(f"  last run:    {r.last_run_at.isoformat(timespec='seconds') if r and r.last_run_at else '-'}")
+        click.echo(f"  last result: {(r.last_result or '-') if r else '-'}")
+        if r and r.last_error:
+            click.echo(f"  last error:  {r.last_error}  (failed {r.failures} time(s) in a row)")

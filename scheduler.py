@@ -1,0 +1,113 @@
+"""The main job: APScheduler jobs wired to library calls, and the web server, in one process.
+
+No logic lives here. The jobs are ``pipeline.jobs`` functions referenced as ``module:function``
+strings and kept in a job store in the newsletter's own database, so they are added once and
+keep their next run times across restarts: after downtime a missed run runs once (coalesce)
+within the grace time; at most one instance of each job runs at a time.
+
+    python scheduler.py [--dir DIR] [--host HOST] [--port PORT]    (same as `linkletter run`)
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from datetime import datetime, timezone
+
+from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.interval import IntervalTrigger
+
+from pipeline import jobs
+from pipeline.newsletter import Newsletter
+from pipeline.settings import parse_interval
+
+log = logging.getLogger("linkletter.scheduler")
+
+# job id -> (function reference, schedule key)
+JOBS = {
+    "collect": ("pipeline.jobs:collect_job", "collect"),
+    "send": ("pipeline.jobs:send_job", "send"),
+}
+
+
+def trigger_for(expr: str):
+    seconds = parse_interval(expr)
+    if seconds:
+        return IntervalTrigger(seconds=seconds, timezone=timezone.utc)
+    return CronTrigger.from_crontab(expr)
+
+
+def make_scheduler(nl: Newsletter) -> BackgroundScheduler:
+    grace = parse_interval(nl.settings.schedule.grace) or 3600
+    return BackgroundScheduler(
+        jobstores={"default": SQLAlchemyJobStore(engine=nl.engine)},
+        job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": grace},
+        timezone=timezone.utc,
+    )
+
+
+def install_jobs(scheduler: BackgroundScheduler, nl: Newsletter) -> None:
+    """Add each job once. An existing job keeps its next run time (so a run missed during
+    downtime still happens), unless its schedule in linkletter.toml changed."""
+    root = str(nl.settings.root)
+    for job_id, (func, key) in JOBS.items():
+        expr = getattr(nl.settings.schedule, key)
+        trigger = trigger_for(expr)
+        job = scheduler.get_job(job_id)
+        if job is None:
+            first = datetime.now(timezone.utc) if job_id == "send" else None
+            scheduler.add_job(func, trigger, args=[root], id=job_id, name=job_id,
+                              **({"next_run_time": first} if first else {}))
+        elif str(job.trigger) != str(trigger) or list(job.args) != [root]:
+            scheduler.modify_job(job_id, args=[root])
+            scheduler.reschedule_job(job_id, trigger=trigger)
+    # the send check also runs at every start
+    scheduler.modify_job("send", next_run_time=datetime.now(timezone.utc))
+
+
+def run(nl: Newsletter, host: str | None = None, port: int | None = None) -> None:
+    """Start the scheduler and the web server; return after SIGINT/SIGTERM, once the batch in
+    flight is done."""
+    import uvicorn
+
+    from pipeline.web import create_app
+
+    host = host or nl.settings.host
+    port = port or nl.settings.port
+    jobs.STOP.clear()
+    try:
+        jobs.build_job(str(nl.settings.root))
+    except Exception as e:  # noqa: BLE001 (a broken draft must not keep the server down)
+        log.error("initial site build failed: %s", e)
+    scheduler = make_scheduler(nl)
+    scheduler.start(paused=True)
+    install_jobs(scheduler, nl)
+    scheduler.resume()
+    log.info("scheduler started: %s", ", ".join(f"{j.id} next at {j.next_run_time}" for j in scheduler.get_jobs()))
+    config = uvicorn.Config(create_app(nl), host=host, port=port, log_level="warning",
+                            timeout_graceful_shutdown=3)
+    try:
+        uvicorn.Server(config).run()
+    finally:
+        jobs.STOP.set()
+        scheduler.shutdown(wait=True)
+        log.info("stopped")
+
+
+def main(argv: list[str] | None = None) -> None:
+    from pipeline.cli import main as cli
+
+    args = list(sys.argv[1:] if argv is None else argv)
+    front = []
+    for flag in ("--dir",):  # an option of the command group, not of `run`
+        if flag in args:
+            i = args.index(flag)
+            front += args[i:i + 2]
+            del args[i:i + 2]
+    cli([*front, "run", *args], prog_name="linkletter")
+
+
+if __name__ == "__main__":
+    main()
