@@ -1,0 +1,443 @@
+"""Assemble picks into the next issue's draft: append-only and idempotent.
+
+``assemble(nl)`` finds the open draft in ``drafts/`` (front matter ``status: draft``), or
+creates the next one, ``drafts/NNN-slug.md``, and appends one block per picked link that is
+not yet placed in any issue::
+
+    [Title](https://example.org/page) — Author, Site
+
+    > A quoted passage.
+    >
+    > Its second paragraph.
+    >
+    > — [Site](https://example.org/page#:~:text=A%20quoted)
+
+    <!-- your commentary -->
+
+What is already in the file is never changed: the old bytes are an exact prefix of the new
+file. A link counts as placed when the database says so (``Link.issue_number``, set right
+after the file was written) or when its URL appears anywhere in any draft in ``drafts/``
+(the author pasted it by hand, or a run stopped between writing the file and the database).
+So running it again after the author edited, moved or deleted blocks adds only new picks.
+
+Titles, names and quotes are plain text: every character that Markdown or HTML would read
+as markup is escaped, so a hostile title or quote stays text. Everything else (German
+quotation marks, dashes, ellipses, no-break spaces) passes through unchanged.
+"""
+
+from __future__ import annotations
+
+import html
+import os
+import re
+import unicodedata
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterator, Sequence
+from urllib.parse import parse_qsl, unquote, urlencode, urlsplit
+
+from pipeline.draft.format import Draft, list_drafts, parse_draft, write_atomic
+from pipeline.errors import LinkletterError
+from pipeline.models import Link, Quote
+from pipeline.store import picks as store
+
+try:  # POSIX: serialize concurrent runs (CLI and scheduler) on one folder
+    import fcntl
+except ImportError:  # pragma: no cover - Windows: no lock, the prefix check still guards the file
+    fcntl = None  # type: ignore[assignment]
+
+
+# ---------------------------------------------------------------- localized text the author sees
+
+STRINGS = {
+    "en": {
+        "title": "{title} #{number}",
+        "intro": "<!-- Intro: a few words on what this issue is about. -->",
+        "commentary": "<!-- your commentary -->",
+        "dash": " — ",
+        "slug": "issue",
+    },
+    "de": {
+        "title": "{title}, Ausgabe {number}",
+        "intro": "<!-- Einleitung: ein paar Worte dazu, worum es in dieser Ausgabe geht. -->",
+        "commentary": "<!-- dein Kommentar -->",
+        "dash": " – ",
+        "slug": "ausgabe",
+    },
+}
+
+
+def strings(language: str) -> dict[str, str]:
+    return STRINGS.get(language, STRINGS["en"])
+
+
+# ---------------------------------------------------------------- escaping: plain text into Markdown
+
+# ASCII punctuation that starts inline markup anywhere in a line: code spans, emphasis and
+# strikethrough, links, images and footnotes, autolinks and raw HTML, entities, table cells.
+_INLINE = re.compile(r"([\\`*_\[\]<>&|~])")
+# Only ASCII whitespace is collapsed or stripped: a no-break space is the author's typography.
+_ASCII_WS = re.compile(r"[ \t\n\r\f\v]+")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# At the start of a line: ATX headings, list bullets, setext underlines and thematic breaks.
+_LINE_START = re.compile(r"^([#+=-])")
+_ORDERED = re.compile(r"^(\d{1,9})([.)])")
+
+
+def escape_inline(text: str) -> str:
+    """One line of plain text (a title, a name), escaped for use inside a Markdown paragraph
+    or link text. Line breaks become spaces."""
+    text = _CONTROL.sub("", text)
+    text = _ASCII_WS.sub(" ", text).strip(" ")
+    return _INLINE.sub(r"\\\1", text)
+
+
+def escape_line(line: str) -> str:
+    """A line of plain text that may stand at the start of a Markdown line, escaped so that
+    it cannot open a heading, a list, a code block, HTML or any other markup."""
+    line = _CONTROL.sub("", line).strip(" \t")
+    line = _INLINE.sub(r"\\\1", line)
+    line = _LINE_START.sub(r"\\\1", line)
+    return _ORDERED.sub(r"\1\\\2", line)
+
+
+def text_paragraphs(text: str) -> list[list[str]]:
+    """Plain text split into paragraphs (at blank lines), each a list of escaped lines."""
+    paragraphs: list[list[str]] = []
+    current: list[str] = []
+    for raw in text.replace("\r\n", "\n").replace("\r", "\n").split("\n"):
+        line = escape_line(raw)
+        if line:
+            current.append(line)
+        elif current:
+            paragraphs.append(current)
+            current = []
+    if current:
+        paragraphs.append(current)
+    return paragraphs
+
+
+_URL_UNSAFE = re.compile(r"[\x00-\x20\x7f<>()\\]")
+
+
+def is_web_url(url: str | None) -> bool:
+    return bool(url) and bool(re.match(r"^https?://[^/\s]", url or "", re.I))
+
+
+def link_destination(url: str) -> str:
+    """A URL as a Markdown link destination: characters that would end or break the
+    destination (spaces, parentheses, angle brackets, backslashes) are percent-encoded."""
+    return _URL_UNSAFE.sub(lambda m: "%{:02X}".format(ord(m.group(0))), url.strip())
+
+
+def markdown_link(text: str, url: str) -> str:
+    """``[text](url)`` with the text escaped; a URL that is not http(s) is shown as text only."""
+    if not is_web_url(url):
+        return escape_inline(text) + (" " + escape_inline(url) if url and url != text else "")
+    return f"[{escape_inline(text) or escape_inline(url)}]({link_destination(url)})"
+
+
+# ---------------------------------------------------------------- one block per link
+
+
+def _host(url: str) -> str:
+    try:
+        host = urlsplit(url).hostname or ""
+    except ValueError:
+        return ""
+    return host.removeprefix("www.")
+
+
+def link_url(link: Link) -> str:
+    """Where the block links to: the canonical URL (no tracking parameters), else the URL."""
+    return link.canonical_url if is_web_url(link.canonical_url) else link.url
+
+
+def _needs_attribution(source_url: str | None, link: Link) -> bool:
+    """A quote's own source link is shown when it leads elsewhere than the block's link: to
+    another page, or to a place in the page (a text fragment such as ``#:~:text=``)."""
+    if not is_web_url(source_url):
+        return False
+    if urlsplit(source_url or "").fragment:
+        return True
+    return all(url_key(source_url or "") != url_key(u) for u in (link.url, link.canonical_url) if u)
+
+
+def render_block(link: Link, quotes: Sequence[Quote], language: str = "en") -> str:
+    """The Markdown block for one picked link, ending with a newline."""
+    s = strings(language)
+    url = link_url(link)
+    title = (link.title or "").strip() or _host(url) or url
+    parts = [markdown_link(title, url)]
+    byline = []
+    for value in (link.author, link.site_name):
+        value = escape_inline(value or "")
+        if value and value not in byline and value != escape_inline(title):
+            byline.append(value)
+    head = parts[0] + (s["dash"] + ", ".join(byline) if byline else "")
+
+    out = [head]
+    for q in quotes:
+        paragraphs = text_paragraphs(q.text or "")
+        if not paragraphs:
+            continue
+        lines: list[str] = []
+        for i, para in enumerate(paragraphs):
+            if i:
+                lines.append(">")
+            lines.extend("> " + line for line in para)
+        if _needs_attribution(q.source_url, link):
+            label = link.site_name or _host(q.source_url or "") or q.source_url or ""
+            lines += [">", "> — " + markdown_link(label, q.source_url or "")]
+        out.append("\n".join(lines))
+        if q.note and q.note.strip():
+            out.extend("\n".join(p) for p in text_paragraphs(q.note))
+    if link.note and link.note.strip():
+        out.extend("\n".join(p) for p in text_paragraphs(link.note))
+    else:
+        out.append(s["commentary"])
+    return "\n\n".join(out) + "\n"
+
+
+# ---------------------------------------------------------------- is a link already in a draft?
+
+# Query parameters that only say where a click came from; they never name another page.
+_TRACKING = re.compile(r"^(utm_.*|fbclid|gclid|dclid|gbraid|wbraid|msclkid|yclid|mc_cid|mc_eid|igshid|"
+                       r"_hsenc|_hsmi|mkt_tok|oly_anon_id|oly_enc_id|vero_id|wt_mc|ref_src|s_cid)$", re.I)
+_URL_IN_TEXT = re.compile(r"https?://[^\s<>\"'`\[\]{}|^]+", re.I)
+
+
+def url_key(url: str) -> str:
+    """A comparison key for "the same page": scheme, 'www.', default port, trailing slash,
+    percent-encoding of the path, tracking parameters and the fragment do not matter."""
+    url = url.strip()
+    try:
+        p = urlsplit(url)
+        host = (p.hostname or "").lower().removeprefix("www.")
+        port = p.port
+    except ValueError:
+        return url
+    if p.scheme.lower() not in ("http", "https") or not host:
+        return url
+    netloc = host if port in (None, 80, 443) else f"{host}:{port}"
+    path = unquote(p.path).rstrip("/")
+    query = urlencode([(k, v) for k, v in parse_qsl(p.query, keep_blank_values=True) if not _TRACKING.match(k)])
+    return f"{netloc}{path}" + (f"?{query}" if query else "")
+
+
+def _trim(url: str) -> str:
+    """A URL found in running text, without the punctuation or bracket that ends it."""
+    while url:
+        if url[-1] in ".,;:!?*_~'\"":
+            url = url[:-1]
+        elif url[-1] == ")" and url.count("(") < url.count(")"):
+            url = url[:-1]
+        else:
+            break
+    return url
+
+
+def _unescape(url: str) -> str:
+    """Undo Markdown backslash escapes and HTML character references in a pasted URL."""
+    return html.unescape(re.sub(r"\\([!-/:-@\[-`{-~])", r"\1", url))
+
+
+@dataclass
+class DraftIndex:
+    """What the draft files hold, for finding links that are already in one of them."""
+
+    texts: list[tuple[int, str]] = field(default_factory=list)  # (issue, text), by issue number
+    keys: dict[str, int] = field(default_factory=dict)  # url_key -> first issue holding it
+
+    @classmethod
+    def of(cls, drafts: Sequence[Draft], raw: dict[Path, bytes]) -> DraftIndex:
+        index = cls()
+        for d in drafts:
+            text = raw[d.path].decode("utf-8", errors="replace")
+            index.texts.append((d.issue, text))
+            for m in _URL_IN_TEXT.finditer(text):
+                index.keys.setdefault(url_key(_unescape(_trim(m.group(0)))), d.issue)
+        return index
+
+    def issue_of(self, link: Link) -> int | None:
+        """The number of the first draft where this link's URL appears, else None."""
+        urls = [u for u in (link.url, link.canonical_url) if u]
+        for u in urls:
+            if url_key(u) in self.keys:
+                return self.keys[url_key(u)]
+        for number, text in self.texts:  # URLs the pattern cannot take apart (brackets, quotes)
+            if any(_occurs(text, u) for u in urls):
+                return number
+        return None
+
+
+def _occurs(text: str, url: str) -> bool:
+    """``url`` appears in ``text`` as a whole URL, not as the beginning of a longer one."""
+    start = 0
+    while (i := text.find(url, start)) >= 0:
+        j = k = i + len(url)
+        while k < len(text) and text[k] in ".,;:!?":
+            k += 1
+        if k == len(text) or text[k].isspace() or text[k] in ")]>\"'`*_|<" or (k == j and text[k] == "#"):
+            return True
+        start = i + 1
+    return False
+
+
+# ---------------------------------------------------------------- the open draft, or the next one
+
+
+def slugify(text: str, fallback: str = "issue") -> str:
+    """'Wöchentliche Lektüre' -> 'woechentliche-lektuere' (ASCII, at most 40 characters)."""
+    text = text.lower()
+    for a, b in (("ä", "ae"), ("ö", "oe"), ("ü", "ue"), ("ß", "ss")):
+        text = text.replace(a, b)
+    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+    slug = re.sub(r"[^a-z0-9]+", "-", text).strip("-")[:40].rstrip("-")
+    return slug or fallback
+
+
+def _yaml_string(value: str) -> str:
+    # A JSON string is a valid YAML double-quoted scalar: '#' and ':' stay text.
+    import json
+
+    return json.dumps(value, ensure_ascii=False)
+
+
+def new_draft_text(*, number: int, title: str, language: str) -> str:
+    """The front matter and intro placeholder of a new draft."""
+    return (f"---\nissue: {number}\ntitle: {_yaml_string(title)}\nstatus: draft\n---\n\n"
+            f"{strings(language)['intro']}\n")
+
+
+@dataclass(frozen=True)
+class AssembleResult:
+    path: Path  # the draft appended to (or created)
+    issue: int
+    created: bool  # the draft did not exist before (with write=False: would be created)
+    text: str  # exactly what was (or would be) appended; for a new draft, its whole text
+    blocks: tuple[str, ...]  # one Markdown block per appended link
+    placed: tuple[int, ...]  # ids of the links appended
+    found: tuple[int, ...]  # ids of picks already in a draft by hand, recorded as placed
+    written: bool  # False for a dry run
+
+
+class DraftChangedError(LinkletterError):
+    """The draft changed on disk while new blocks were being assembled."""
+
+
+@contextmanager
+def _folder_lock(folder: Path) -> Iterator[None]:
+    """An exclusive lock on the drafts folder itself, so a scheduled run and a command run
+    never append at the same time. No lock file is left behind."""
+    if fcntl is None:
+        yield
+        return
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # closing releases the lock
+
+
+def _open_draft(drafts: Sequence[Draft], statuses: dict[int, str]) -> Draft | None:
+    """The draft new picks go to: the lowest-numbered file with status 'draft' whose issue is
+    not already being sent or sent."""
+    for d in drafts:
+        if d.status == "draft" and statuses.get(d.issue) not in ("sending", "sent"):
+            return d
+    return None
+
+
+def _relative(path: Path, root: Path) -> str:
+    try:
+        return path.resolve().relative_to(root.resolve()).as_posix()
+    except ValueError:
+        return str(path)
+
+
+def assemble(nl, *, write: bool = True) -> AssembleResult:
+    """Append every picked link not yet placed in an issue to the open draft (creating the
+    next draft when none is open). With ``write=False`` nothing is written, neither the file
+    nor the database: the result says what would be appended."""
+    folder = nl.settings.drafts_dir
+    if not write:
+        return _assemble(nl, folder, write=False)
+    folder.mkdir(parents=True, exist_ok=True)
+    with _folder_lock(folder):
+        return _assemble(nl, folder, write=True)
+
+
+def _assemble(nl, folder: Path, *, write: bool) -> AssembleResult:
+    settings = nl.settings
+    drafts = list_drafts(folder)  # a broken draft anywhere is an error before anything is written
+    raw = {d.path: d.path.read_bytes() for d in drafts}
+    index = DraftIndex.of(drafts, raw)
+
+    with nl.session() as session:
+        statuses = store.issue_statuses(session, [d.issue for d in drafts])
+        highest_db = store.highest_issue_number(session)
+        picks = store.unplaced_picks(session)
+        found = {link.id: n for link in picks if (n := index.issue_of(link)) is not None}
+        new = [link for link in picks if link.id not in found]
+        quotes = store.quotes_for_links(session, [link.id for link in new])
+
+    blocks = tuple(render_block(link, quotes.get(link.id, []), settings.language) for link in new)
+    open_draft = _open_draft(drafts, statuses)
+
+    if open_draft is not None:
+        path, number, created = open_draft.path, open_draft.issue, False
+        title, old = open_draft.title, raw[open_draft.path]
+        text = _joined(old, blocks) if blocks else ""
+    else:
+        number = max([d.issue for d in drafts] + [highest_db]) + 1
+        s = strings(settings.language)
+        title = s["title"].format(title=settings.title, number=number)
+        path = folder / f"{number:03d}-{slugify(settings.title, s['slug'])}.md"
+        created, old = True, b""
+        text = new_draft_text(number=number, title=title, language=settings.language)
+        if blocks:
+            text += "\n" + "\n".join(blocks)
+
+    placed = tuple(link.id for link in new)
+    result = AssembleResult(path=path, issue=number, created=created, text=text, blocks=blocks,
+                            placed=placed, found=tuple(found), written=write)
+    if not write:
+        return result
+
+    if text:
+        newline = "\r\n" if b"\r\n" in old else "\n"
+        data = old + text.replace("\n", newline).encode("utf-8")
+        parse_draft(data.decode("utf-8"), path)  # never write a draft that cannot be read back
+        if created and path.exists():
+            raise LinkletterError(f"{path} exists already but does not hold an open draft; rename it so "
+                                  f"the draft of issue {number} can be created")
+        if not created and path.read_bytes() != old:
+            raise DraftChangedError(f"{path} changed while the draft was being assembled; nothing was "
+                                    f"appended, run again")
+        write_atomic(path, data)
+
+    # Only now, with the file on disk, record what it holds.
+    with nl.session() as session:
+        slug = path.stem.split("-", 1)[1] if "-" in path.stem else path.stem
+        store.ensure_issue(session, number=number, slug=slug, title=title,
+                           draft_path=_relative(path, settings.root))
+        store.mark_placed(session, placed, number)
+        for issue in sorted(set(found.values())):
+            store.mark_placed(session, [i for i, n in found.items() if n == issue], issue)
+    return result
+
+
+def _joined(old: bytes, blocks: Sequence[str]) -> str:
+    """The text to append after ``old`` so that the first block starts a new paragraph."""
+    body = "\n".join(blocks)
+    stripped = old.replace(b"\r\n", b"\n")
+    if not stripped.strip():
+        return body
+    if stripped.endswith(b"\n\n"):
+        return body
+    if stripped.endswith(b"\n"):
+        return "\n" + body
+    return "\n\n" + body
