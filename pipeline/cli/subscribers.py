@@ -1,3 +1,90 @@
-"""Commands of the subscribers stage (see pipeline/cli/base.py)."""
+"""Commands of the subscribers stage: thin layers over ``pipeline.subscribers``."""
 
-from pipeline.cli.base import main  # noqa: F401
+from __future__ import annotations
+
+import sys
+
+import click
+
+from pipeline import subscribers as subs
+from pipeline.cli.base import main, pass_nl
+
+
+@main.group("subscribers")
+def subscribers_group() -> None:
+    """The people who get the newsletter: add, list, count, import, export, remove."""
+
+
+@subscribers_group.command("add")
+@click.argument("email")
+@click.option("--name", default="", help="The person's name, for the To: header.")
+@click.option("--status", type=click.Choice(["active", "pending"]), default="active", show_default=True,
+              help="active: mail them from the next issue on; pending: wait for a confirmation.")
+@pass_nl
+def add(nl, email: str, name: str, status: str) -> None:
+    """Add one subscriber. People who unsubscribed, bounced or were removed are refused."""
+    r = subs.add_subscriber(nl, email, name=name, status=status)
+    what = {"added": "Added", "activated": "Activated (was pending)", "unchanged": "Already there, unchanged:"}
+    click.echo(f"{what[r.outcome]} {r.subscriber.email} ({r.subscriber.status})")
+
+
+@subscribers_group.command("list")
+@click.option("--status", type=click.Choice(subs.STATUSES), help="Only subscribers with this status.")
+@pass_nl
+def list_(nl, status: str | None) -> None:
+    """List subscribers: email, status, name (tab-separated)."""
+    for r in subs.list_subscribers(nl, status):
+        click.echo(f"{r['email']}\t{r['status']}\t{r['name']}")
+
+
+@subscribers_group.command("count")
+@pass_nl
+def count(nl) -> None:
+    """How many subscribers have each status."""
+    counts = subs.count_subscribers(nl)
+    for status, n in counts.items():
+        click.echo(f"{status:<13}{n:>9}")
+    click.echo(f"{'total':<13}{sum(counts.values()):>9}")
+
+
+@subscribers_group.command("import")
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--status", type=click.Choice(["active", "pending"]), default="active", show_default=True,
+              help="Status of the imported rows (a 'status' column in the file wins).")
+@pass_nl
+def import_(nl, file: str, status: str) -> None:
+    """Import a CSV file with a header row (email,name[,...]). Invalid rows are reported and skipped."""
+    r = subs.import_csv(nl, file, status=status)
+    for line, reason in r.problems:
+        click.echo(f"{file}:{line}: skipped: {reason}", err=True)
+    if r.invalid > len(r.problems):
+        click.echo(f"... and {r.invalid - len(r.problems)} more invalid rows", err=True)
+    for example in r.blocked_examples:
+        click.echo(f"left as it is (the person left): {example}", err=True)
+    click.echo(f"{r.rows} rows: {r.added} added, {r.skipped} already present, {r.blocked} left alone "
+               f"(unsubscribed, bounced or complained), {r.suppressed} removed earlier, {r.invalid} invalid")
+
+
+@subscribers_group.command("export")
+@click.argument("file", required=False, type=click.Path(dir_okay=False, writable=True))
+@click.option("--status", type=click.Choice(subs.STATUSES), help="Only subscribers with this status.")
+@pass_nl
+def export(nl, file: str | None, status: str | None) -> None:
+    """Write all subscribers with every field as CSV to FILE (default: standard output)."""
+    if file is None:
+        subs.export_csv(nl, sys.stdout, status)
+        return
+    with open(file, "w", encoding="utf-8", newline="") as out:
+        n = subs.export_csv(nl, out, status)
+    click.echo(f"Exported {n} subscribers to {file}", err=True)
+
+
+@subscribers_group.command("remove")
+@click.argument("email")
+@pass_nl
+def remove(nl, email: str) -> None:
+    """Erase a person (GDPR request): their data goes, a hash of the address stays so it is
+    never mailed or imported again."""
+    found = subs.remove_subscriber(nl, email)
+    click.echo(f"Removed {email.strip().lower()}; the address is blocked from now on." if found
+               else f"{email.strip().lower()} was not a subscriber; the address is blocked from now on.")
