@@ -1,3 +1,103 @@
-"""Commands of the collect stage (see pipeline/cli/base.py)."""
+"""Commands of the collect stage: sources, links, pick, add, collect (see pipeline/cli/base.py).
+Each is a thin layer over ``pipeline.collect``."""
 
-from pipeline.cli.base import main  # noqa: F401
+from __future__ import annotations
+
+import sys
+
+import click
+
+from pipeline import collect as lib
+from pipeline.cli.base import main, pass_nl
+from pipeline.collect.progress import for_stream
+
+
+def _when(dt) -> str:
+    return dt.strftime("%Y-%m-%d %H:%M") if dt else "never"
+
+
+@main.group("sources")
+def sources_group() -> None:
+    """The feeds Linkletter polls (RSS, Atom, JSON Feed)."""
+
+
+@sources_group.command("add")
+@click.argument("url")
+@click.option("--name", default="", help="A name to show instead of the URL.")
+@click.option("--mode", type=click.Choice(["inbox", "auto"]), default="inbox", show_default=True,
+              help="inbox: entries wait to be picked; auto: every new entry is a pick (your own bookmarks).")
+@pass_nl
+def sources_add(nl, url: str, name: str, mode: str) -> None:
+    """Follow the feed at URL."""
+    src = lib.add_source(nl, url, name=name, mode=mode)
+    click.echo(f"Added source #{src.id} ({src.mode}): {src.url}")
+
+
+@sources_group.command("list")
+@pass_nl
+def sources_list(nl) -> None:
+    """List the sources with their last success and last error."""
+    sources = lib.list_sources(nl)
+    if not sources:
+        click.echo("No sources yet. Add one with 'linkletter sources add URL'.")
+    for src in sources:
+        click.echo(f"#{src.id}  {src.mode:<5}  {src.name or '-'}  {src.url}")
+        error = f"{_when(src.last_error_at)}: {src.last_error}" if src.last_error else "none"
+        click.echo(f"      last success: {_when(src.last_success_at)}   last error: {error}")
+
+
+@sources_group.command("remove")
+@click.argument("source_id", type=int)
+@pass_nl
+def sources_remove(nl, source_id: int) -> None:
+    """Stop following source SOURCE_ID (its links stay)."""
+    lib.remove_source(nl, source_id)
+    click.echo(f"Removed source #{source_id}.")
+
+
+@main.command("links")
+@click.option("--inbox", "only", flag_value="inbox", help="Only links waiting to be picked.")
+@click.option("--picked", "only", flag_value="picked", help="Only picked links.")
+@pass_nl
+def links_cmd(nl, only: str | None) -> None:
+    """List links with their ids, state and titles."""
+    links = lib.list_links(nl, only)
+    quotes = lib.link_quotes(nl, [lk.id for lk in links])
+    for lk in links:
+        extra = f"  [{len(quotes[lk.id])} quote(s)]" if quotes[lk.id] else ""
+        fetch = "" if lk.fetch_status == "ok" else f"  (page {lk.fetch_status}{': ' + lk.fetch_error if lk.fetch_error else ''})"
+        click.echo(f"{lk.id:>5}  {lk.state:<9} {lk.title or '(no title)'}  <{lk.url}>{extra}{fetch}")
+    if not links:
+        click.echo("No links." if only is None else f"No links in state {only}.")
+
+
+@main.command("pick")
+@click.argument("ids", type=int, nargs=-1, required=True)
+@pass_nl
+def pick_cmd(nl, ids: tuple[int, ...]) -> None:
+    """Pick links IDS for the next issue."""
+    picked = lib.pick(nl, ids)
+    click.echo(f"Picked {len(picked)} link(s): {', '.join(map(str, picked))}")
+
+
+@main.command("add")
+@click.argument("url")
+@click.option("--quote", "quotes", multiple=True, metavar="TEXT", help="A passage to quote (repeatable).")
+@click.option("--note", default=None, metavar="TEXT", help="A note for yourself about the link.")
+@click.option("--no-fetch", is_flag=True, help="Do not fetch the page now; the next collect does.")
+@pass_nl
+def add_cmd(nl, url: str, quotes: tuple[str, ...], note: str | None, no_fetch: bool) -> None:
+    """Add the page at URL as a pick for the next issue, with its quotes."""
+    link_id = lib.add_link(nl, url, quotes=quotes, note=note, origin="cli", fetch=not no_fetch)
+    link = lib.get_link(nl, link_id)
+    click.echo(f"Picked link #{link_id}: {link.title or link.url}")
+    if link.fetch_status == "failed":
+        click.echo(f"  the page could not be fetched ({link.fetch_error}); the next collect tries again", err=True)
+
+
+@main.command("collect")
+@pass_nl
+def collect_cmd(nl) -> None:
+    """Poll every source once and fetch new pages; ends with a summary."""
+    report = lib.collect(nl, progress=for_stream(sys.stderr))
+    click.echo(report.summary())

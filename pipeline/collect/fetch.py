@@ -1,0 +1,204 @@
+"""HTTP GET for feeds and pages: timeouts, a size cap, conditional GET, and text decoding.
+
+One :class:`Fetcher` is shared by the collecting threads; each thread has its own
+``requests.Session`` (sessions are not thread-safe) with keep-alive connections. A body is
+streamed and the read stops as soon as it passes ``max_bytes``; nothing larger is ever held in
+memory. Every failure is a :class:`FetchError` with a message a person can read.
+"""
+
+from __future__ import annotations
+
+import codecs
+import re
+import threading
+import time
+from dataclasses import dataclass, field
+from email.message import Message
+from typing import Callable, Mapping
+
+import requests
+from charset_normalizer import from_bytes
+
+from pipeline.errors import SourceError
+
+USER_AGENT = "Linkletter/0.1 (newsletter link collector)"
+CHUNK = 64 * 1024
+
+
+class FetchError(SourceError):
+    """A request failed: no answer, an HTTP error status, a body over the cap."""
+
+    def __init__(self, message: str, status: int | None = None):
+        super().__init__(message)
+        self.status = status
+
+
+@dataclass
+class Response:
+    url: str  # after redirects
+    status: int
+    headers: Mapping[str, str]
+    body: bytes = b""
+    content_type: str = ""  # media type only, lower case ("text/html")
+    charset: str | None = None  # from the Content-Type header, if any
+    not_modified: bool = False
+    elapsed: float = 0.0
+    extra: dict = field(default_factory=dict)
+
+
+def parse_content_type(value: str | None) -> tuple[str, str | None]:
+    """'text/html; charset=ISO-8859-1' -> ('text/html', 'iso-8859-1')."""
+    if not value:
+        return "", None
+    msg = Message()
+    msg["content-type"] = value
+    ctype = msg.get_content_type() if "/" in value.split(";")[0] else value.split(";")[0].strip().lower()
+    charset = msg.get_param("charset")
+    return ctype.lower(), (str(charset).strip().strip('"\'').lower() or None) if charset else None
+
+
+def _codec(name: str | None) -> str | None:
+    """A Python codec for a charset label, or None if unknown. Latin-1 is read as windows-1252,
+    as browsers do."""
+    if not name:
+        return None
+    try:
+        codec = codecs.lookup(name.strip()).name
+    except LookupError:
+        return None
+    return "cp1252" if codec in ("latin-1", "iso8859-1", "ascii") else codec
+
+
+_META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([a-zA-Z0-9_.:-]+)""", re.I)
+_XML_DECL = re.compile(rb"""^\s*<\?xml[^>]+encoding\s*=\s*["']([a-zA-Z0-9_.:-]+)""", re.I)
+
+
+def decode(body: bytes, header_charset: str | None = None) -> str:
+    """Text of a page: charset from the header, else a byte-order mark, a ``<meta charset>`` or
+    XML declaration, else detected (charset-normalizer); never fails."""
+    for bom, codec in ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16")):
+        if body.startswith(bom):
+            return body.decode(codec, errors="replace")
+    codec = _codec(header_charset)
+    if codec is None:
+        head = body[:4096]
+        m = _META_CHARSET.search(head) or _XML_DECL.search(head)
+        codec = _codec(m.group(1).decode("ascii", "ignore")) if m else None
+    if codec is None:
+        try:
+            return body.decode("utf-8")
+        except UnicodeDecodeError:
+            best = from_bytes(body[:200_000]).best()
+            codec = _codec(best.encoding) if best else None
+    return body.decode(codec or "utf-8", errors="replace")
+
+
+def describe(exc: BaseException) -> str:
+    """A short, readable reason for a failed request."""
+    if isinstance(exc, FetchError):
+        return str(exc)
+    if isinstance(exc, (requests.ConnectTimeout,)):
+        return "timed out while connecting"
+    if isinstance(exc, (requests.ReadTimeout, requests.Timeout)):
+        return "timed out waiting for an answer"
+    if isinstance(exc, requests.TooManyRedirects):
+        return "too many redirects"
+    if isinstance(exc, requests.ConnectionError):
+        text = str(exc)
+        if "timed out" in text.lower():
+            return "timed out waiting for an answer"
+        if "Name or service not known" in text or "nodename nor servname" in text or "getaddrinfo" in text:
+            return "host not found"
+        if "Connection refused" in text:
+            return "connection refused"
+        return "connection failed"
+    if isinstance(exc, requests.RequestException):
+        return f"request failed: {type(exc).__name__}"
+    return f"{type(exc).__name__}: {exc}"
+
+
+class Fetcher:
+    """GET with the collect settings. Thread-safe: each thread gets its own Session."""
+
+    def __init__(self, *, timeout: float, max_bytes: int, pool_size: int = 4, user_agent: str = USER_AGENT):
+        self.timeout = timeout or None
+        self.max_bytes = max_bytes
+        self.pool_size = max(1, pool_size)
+        self.user_agent = user_agent
+        self._local = threading.local()
+        self._sessions: list[requests.Session] = []
+        self._lock = threading.Lock()
+
+    def _session(self) -> requests.Session:
+        s = getattr(self._local, "session", None)
+        if s is None:
+            s = requests.Session()
+            s.max_redirects = 10
+            adapter = requests.adapters.HTTPAdapter(pool_connections=self.pool_size, pool_maxsize=self.pool_size)
+            s.mount("http://", adapter)
+            s.mount("https://", adapter)
+            s.headers["User-Agent"] = self.user_agent
+            s.trust_env = False  # no proxies or .netrc credentials picked up behind the author's back
+            self._local.session = s
+            with self._lock:
+                self._sessions.append(s)
+        return s
+
+    def close(self) -> None:
+        with self._lock:
+            for s in self._sessions:
+                s.close()
+            self._sessions.clear()
+
+    def get(self, url: str, *, etag: str | None = None, last_modified: str | None = None,
+            accept: str = "*/*", want_body: Callable[[str], bool] | None = None) -> Response:
+        """GET ``url``. A 304 gives ``not_modified``; other statuses >= 400 raise FetchError.
+        ``want_body(content_type)`` may decline the body (for a PDF only the headers count)."""
+        headers = {"Accept": accept}
+        if etag:
+            headers["If-None-Match"] = etag
+        if last_modified:
+            headers["If-Modified-Since"] = last_modified
+        start = time.monotonic()
+        try:
+            r = self._session().get(url, headers=headers, timeout=self.timeout, stream=True, allow_redirects=True)
+        except requests.RequestException as e:
+            raise FetchError(describe(e)) from None
+        try:
+            ctype, charset = parse_content_type(r.headers.get("Content-Type"))
+            resp = Response(url=r.url, status=r.status_code, headers=dict(r.headers), content_type=ctype, charset=charset)
+            if r.status_code == 304:
+                resp.not_modified = True
+                return resp
+            if r.status_code >= 400:
+                raise FetchError(f"HTTP {r.status_code} {r.reason or ''}".strip(), status=r.status_code)
+            if want_body is not None and not want_body(ctype):
+                return resp
+            length = r.headers.get("Content-Length", "")
+            if length.isdigit() and int(length) > self.max_bytes:
+                raise FetchError(f"body too large: {int(length):,} bytes, the limit is {self.max_bytes:,} "
+                                 f"(setting fetch_max_bytes)", status=r.status_code)
+            resp.body = self._read(r, start)
+            resp.elapsed = time.monotonic() - start
+            return resp
+        finally:
+            r.close()
+
+    def _read(self, r: requests.Response, start: float) -> bytes:
+        # A read timeout covers each wait for data; a server dripping bytes could still hold a
+        # thread forever, so the whole body also has a deadline.
+        deadline = start + (self.timeout or 30) * 6
+        chunks: list[bytes] = []
+        size = 0
+        try:
+            for chunk in r.iter_content(CHUNK):
+                size += len(chunk)
+                if size > self.max_bytes:
+                    raise FetchError(f"body too large: more than {self.max_bytes:,} bytes (setting fetch_max_bytes)",
+                                     status=r.status_code)
+                chunks.append(chunk)
+                if time.monotonic() > deadline:
+                    raise FetchError("timed out reading the body", status=r.status_code)
+        except requests.RequestException as e:
+            raise FetchError(describe(e), status=r.status_code) from None
+        return b"".join(chunks)

@@ -1,0 +1,183 @@
+"""Links and their quotes: added by hand (CLI, bookmarklet), found in feeds, picked."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Sequence
+
+from sqlmodel import Session
+
+from pipeline.collect.feeds import FeedEntry
+from pipeline.collect.fetch import Fetcher
+from pipeline.collect.pages import PageResult, apply_page, read_page
+from pipeline.collect.text import normalize_text, one_line, quote_hash
+from pipeline.collect.urls import canonicalize, check_url, strip_tracking
+from pipeline.errors import LinkletterError
+from pipeline.models import Link, Quote, Source, utcnow
+from pipeline.store import links as store
+
+STATES = ("inbox", "picked", "dismissed")
+ORIGINS = ("feed", "annotation", "cli", "bookmarklet")
+QuoteIn = str | tuple[str, str | None]
+
+
+@dataclass
+class StoredEntries:
+    new_links: list[int]
+    new_quotes: int
+
+
+def _quote_parts(q: QuoteIn) -> tuple[str, str | None]:
+    if isinstance(q, tuple):
+        text, src = q
+    else:
+        text, src = q, None
+    text = normalize_text(text or "")
+    src = check_url(src) if src else None
+    return text, src
+
+
+def add_quotes(s: Session, link_id: int, quotes: Sequence[tuple[str, str | None, str | None]], origin: str) -> int:
+    """Attach quotes (text, source_url, note) to a link, each passage once. Returns how many were new."""
+    known = store.quote_hashes(s, link_id)
+    new = 0
+    for text, src, note in quotes:
+        text = normalize_text(text)
+        if not text:
+            continue
+        h = quote_hash(text)
+        if h in known:
+            continue
+        known.add(h)
+        store.insert_quote(s, Quote(link_id=link_id, text=text, text_hash=h, source_url=src, note=note, origin=origin))
+        new += 1
+    return new
+
+
+def _pick(link: Link) -> None:
+    if link.state != "picked":
+        link.state = "picked"
+    if link.picked_at is None:
+        link.picked_at = utcnow()
+
+
+def store_page(s: Session, link: Link, page: PageResult) -> None:
+    """Write a fetch result to ``link``; the page's own canonical URL replaces the link's when it
+    is on the same site and no other link has it (two links are never merged behind the
+    author's back)."""
+    apply_page(link, page)
+    if page.ok and page.canonical_url and page.canonical_url != link.canonical_url:
+        if store.link_by_canonical(s, page.canonical_url) is None:
+            link.canonical_url = page.canonical_url
+    s.add(link)
+    s.flush()
+
+
+def add_link(nl, url: str, *, quotes: Sequence[QuoteIn] = (), note: str | None = None, title: str | None = None,
+             origin: str = "cli", fetch: bool = True, fetcher: Fetcher | None = None) -> int:
+    """Add one page as a pick, with its quotes (text, or (text, source_url) such as a
+    text-fragment link). A link already known (same canonical URL, also the one the page
+    declares) is picked and gets the new quotes and note. With ``fetch=False`` the page is
+    fetched by the next collect. Returns the link's id."""
+    url = check_url(url)
+    if origin not in ORIGINS:
+        raise LinkletterError(f"origin must be one of {', '.join(ORIGINS)}, got {origin!r}")
+    parts = [_quote_parts(q) for q in quotes]
+    canonical = canonicalize(url)
+    page = None
+    if fetch:
+        own = fetcher is None
+        fetcher = fetcher or Fetcher(timeout=nl.settings.fetch_timeout, max_bytes=nl.settings.fetch_max_bytes)
+        try:
+            page = read_page(fetcher, url)
+        finally:
+            if own:
+                fetcher.close()
+    note = normalize_text(note) if note else None
+    with nl.session() as s:
+        link = store.link_by_canonical(s, canonical)
+        if link is None and page is not None and page.ok and page.canonical_url:
+            link = store.link_by_canonical(s, page.canonical_url)
+        if link is None:
+            link = store.insert_link(s, Link(url=strip_tracking(url), canonical_url=canonical, state="picked",
+                                             picked_at=utcnow(), title=one_line(title)[:500] or None, note=note))
+        else:
+            _pick(link)
+            if title and not link.title:
+                link.title = one_line(title)[:500]
+            if note and note != link.note and note not in (link.note or ""):
+                link.note = f"{link.note}\n\n{note}" if link.note else note
+            s.add(link)
+        if page is not None and link.fetch_status != "ok":
+            store_page(s, link, page)
+        add_quotes(s, link.id, [(t, src, None) for t, src in parts], origin)
+        return link.id
+
+
+def pick(nl, ids: Sequence[int]) -> list[int]:
+    """Mark links as picks for the next issue. Unknown ids are an error and nothing changes."""
+    ids = list(dict.fromkeys(int(i) for i in ids))
+    if not ids:
+        raise LinkletterError("no link ids given (see 'linkletter links --inbox').")
+    with nl.session() as s:
+        found = {link.id for link in store.links_by_ids(s, ids)}
+        missing = [i for i in ids if i not in found]
+        if missing:
+            raise LinkletterError(f"no link with id {', '.join(map(str, missing))} (see 'linkletter links').")
+        store.set_picked(s, ids, utcnow())
+    return ids
+
+
+def list_links(nl, state: str | None = None) -> list[Link]:
+    """Links in the order they were found; ``state`` 'inbox', 'picked' or 'dismissed' filters."""
+    if state is not None and state not in STATES:
+        raise LinkletterError(f"state must be one of {', '.join(STATES)}, got {state!r}")
+    with nl.session() as s:
+        return store.list_links(s, state)
+
+
+def get_link(nl, link_id: int) -> Link:
+    """One link by id; an unknown id is an error."""
+    with nl.session() as s:
+        link = store.get_link(s, link_id)
+    if link is None:
+        raise LinkletterError(f"no link with id {link_id} (see 'linkletter links').")
+    return link
+
+
+def link_quotes(nl, link_ids: Sequence[int]) -> dict[int, list[Quote]]:
+    """The quotes of the given links, by link id."""
+    with nl.session() as s:
+        return store.quotes_for_links(s, link_ids)
+
+
+def store_entries(s: Session, source: Source, entries: Sequence[FeedEntry]) -> StoredEntries:
+    """Write a feed's entries: new pages become links (picks for an 'auto' source, else in the
+    inbox), quotes are attached once each. An entry seen before changes nothing, except that an
+    'auto' source picks a link still waiting in the inbox."""
+    auto = source.mode == "auto"
+    canon: list[tuple[str, FeedEntry]] = []
+    for e in entries:
+        try:
+            canon.append((canonicalize(e.url), e))
+        except LinkletterError:
+            continue
+    existing = store.links_by_canonical(s, (c for c, _ in canon))
+    new_links: list[int] = []
+    new_quotes = 0
+    now = utcnow()
+    for c, e in canon:
+        link = existing.get(c)
+        if link is None:
+            link = store.insert_link(s, Link(
+                url=strip_tracking(e.url), canonical_url=c, source_id=source.id, entry_id=e.entry_id,
+                state="picked" if auto else "inbox", picked_at=now if auto else None, title=e.title,
+                author=e.author, published_at=e.published_at, description=e.description))
+            existing[c] = link
+            new_links.append(link.id)
+        elif auto and link.state == "inbox":
+            _pick(link)
+            s.add(link)
+        for q in e.quotes:
+            new_quotes += add_quotes(s, link.id, [(q.text, q.source_url, q.note)], q.origin)
+    return StoredEntries(new_links=new_links, new_quotes=new_quotes)

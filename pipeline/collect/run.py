@@ -1,0 +1,215 @@
+"""``collect``: poll every source once, store new links and quotes, fetch the pages.
+
+Requests run in a thread pool (requests is blocking); the pool never holds more than
+``collect_concurrency`` requests in all and ``per_host_connections`` to one host: the
+collecting thread keeps a queue per host and hands a request to the pool only when its host
+has a free slot, so no worker ever waits on a busy host while others have work. Feeds are
+parsed and pages read in the workers; only the collecting thread writes to the database
+(one short transaction per feed or page), so SQLite never sees competing writers. A new
+link's page is queued as soon as its feed is stored.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter, deque
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from pipeline.collect.feeds import FEED_ACCEPT, Feed, parse_feed
+from pipeline.collect.fetch import Fetcher, FetchError, describe
+from pipeline.collect.links import store_entries, store_page
+from pipeline.collect.pages import MAX_ATTEMPTS, PageResult, read_page
+from pipeline.collect.progress import Progress
+from pipeline.collect.sources import sync_config_sources
+from pipeline.collect.urls import host_of
+from pipeline.errors import LinkletterError
+from pipeline.models import utcnow
+from pipeline.store import links as link_store
+from pipeline.store import sources as source_store
+
+log = logging.getLogger("linkletter.collect")
+
+
+@dataclass
+class CollectReport:
+    sources_polled: int = 0
+    sources_unchanged: int = 0  # answered 304 Not Modified
+    sources_failed: int = 0
+    new_links: int = 0
+    new_quotes: int = 0
+    pages_fetched: int = 0
+    pages_failed: int = 0
+    errors: list[str] = field(default_factory=list)
+
+    def __str__(self) -> str:
+        return self.summary().splitlines()[0]
+
+    def summary(self) -> str:
+        lines = [f"Polled {self.sources_polled} source(s): {self.sources_unchanged} unchanged, "
+                 f"{self.sources_failed} failed; {self.new_links} new link(s), {self.new_quotes} new quote(s); "
+                 f"{self.pages_fetched} page(s) fetched, {self.pages_failed} failed."]
+        if self.errors:
+            lines.append(f"{len(self.errors)} error(s):")
+            lines.extend(f"  {e}" for e in self.errors)
+        return "\n".join(lines)
+
+
+@dataclass
+class FeedPoll:
+    source_id: int
+    url: str
+    feed: Feed | None = None
+    not_modified: bool = False
+    etag: str | None = None
+    last_modified: str | None = None
+    error: str | None = None
+
+
+def poll_feed(fetcher: Fetcher, source_id: int, url: str, etag: str | None, last_modified: str | None) -> FeedPoll:
+    """Fetch and parse one feed (in a worker thread). Never raises: the result says what failed."""
+    try:
+        r = fetcher.get(url, etag=etag, last_modified=last_modified, accept=FEED_ACCEPT)
+        if r.not_modified:
+            return FeedPoll(source_id, url, not_modified=True)
+        feed = parse_feed(r.body, content_type=r.content_type, url=r.url or url, headers=dict(r.headers))
+        return FeedPoll(source_id, url, feed=feed, etag=r.headers.get("ETag"), last_modified=r.headers.get("Last-Modified"))
+    except LinkletterError as e:
+        return FeedPoll(source_id, url, error=str(e))
+    except Exception as e:  # noqa: BLE001 - a hostile feed must not stop the others
+        log.exception("unexpected error polling %s", url)
+        return FeedPoll(source_id, url, error=f"could not read the feed: {describe(e)}")
+
+
+class HostQueue:
+    """Work queued per host; submits to the pool within the global and per-host bounds."""
+
+    def __init__(self, pool: ThreadPoolExecutor, limit: int, per_host: int):
+        self.pool, self.limit, self.per_host = pool, max(1, limit), max(1, per_host)
+        self.queues: dict[str, deque] = {}
+        self.inflight: Counter[str] = Counter()
+        self.futures: dict[Future, tuple[str, Any]] = {}
+
+    def add(self, host: str, tag: Any, fn: Callable, *args) -> None:
+        self.queues.setdefault(host, deque()).append((tag, fn, args))
+
+    def fill(self) -> None:
+        moved = True
+        while moved and len(self.futures) < self.limit:
+            moved = False
+            for host in list(self.queues):
+                if len(self.futures) >= self.limit:
+                    return
+                if self.inflight[host] >= self.per_host:
+                    continue
+                q = self.queues[host]
+                tag, fn, args = q.popleft()
+                if not q:
+                    del self.queues[host]
+                self.futures[self.pool.submit(fn, *args)] = (host, tag)
+                self.inflight[host] += 1
+                moved = True
+
+    def done(self):
+        """Wait for at least one request; yield (tag, result) of each finished one."""
+        finished, _ = wait(list(self.futures), return_when=FIRST_COMPLETED)
+        for fut in finished:
+            host, tag = self.futures.pop(fut)
+            self.inflight[host] -= 1
+            yield tag, fut.result()
+
+    def __bool__(self) -> bool:
+        return bool(self.futures) or bool(self.queues)
+
+
+def collect(nl, *, progress: Progress | None = None, fetcher: Fetcher | None = None) -> CollectReport:
+    """Poll every source once (the config's sources are added first), store new links and
+    quotes, and fetch every page not fetched yet (new ones, and those that failed before)."""
+    settings = nl.settings
+    report = CollectReport()
+    sync_config_sources(nl)
+    with nl.session() as s:
+        sources = [(src.id, src.url, src.etag, src.last_modified) for src in source_store.all_sources(s)]
+        waiting = link_store.links_to_fetch(s, MAX_ATTEMPTS)
+    own_fetcher = fetcher is None
+    fetcher = fetcher or Fetcher(timeout=settings.fetch_timeout, max_bytes=settings.fetch_max_bytes,
+                                 pool_size=max(1, settings.per_host_connections))
+    queued_pages: set[int] = set()
+    workers = max(1, settings.collect_concurrency)
+    try:
+        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="collect") as pool:
+            work = HostQueue(pool, workers, settings.per_host_connections)
+
+            def queue_page(link_id: int, url: str) -> None:
+                if link_id not in queued_pages:
+                    queued_pages.add(link_id)
+                    work.add(host_of(url), ("page", link_id, url), read_page, fetcher, url)
+                    if progress:
+                        progress.add_total(1)
+
+            for sid, url, etag, lm in sources:
+                work.add(host_of(url), ("feed", sid, url), poll_feed, fetcher, sid, url, etag, lm)
+            if progress:
+                progress.add_total(len(sources))
+            for link_id, url in waiting:
+                queue_page(link_id, url)
+            while work:
+                work.fill()
+                for tag, result in work.done():
+                    if tag[0] == "feed":
+                        message = _store_feed(nl, result, report, queue_page)
+                    else:
+                        message = _store_page(nl, tag[1], tag[2], result, report)
+                    if progress:
+                        progress.step(message)
+    finally:
+        if own_fetcher:
+            fetcher.close()
+        if progress:
+            progress.close()
+    return report
+
+
+def _store_feed(nl, poll: FeedPoll, report: CollectReport, queue_page) -> str:
+    now = utcnow()
+    report.sources_polled += 1
+    with nl.session() as s:
+        if poll.error:
+            report.sources_failed += 1
+            report.errors.append(f"source #{poll.source_id} {poll.url}: {poll.error}")
+            source_store.record_poll(s, poll.source_id, at=now, error=poll.error)
+            return f"feed failed {poll.url}: {poll.error}"
+        if poll.not_modified:
+            report.sources_unchanged += 1
+            source_store.record_poll(s, poll.source_id, at=now, error=None)
+            return f"feed unchanged {poll.url}"
+        source = source_store.get_source(s, poll.source_id)
+        if source is None:  # removed while we were polling
+            return f"feed skipped {poll.url} (source removed)"
+        stored = store_entries(s, source, poll.feed.entries if poll.feed else [])
+        source_store.record_poll(s, poll.source_id, at=now, error=None, etag=poll.etag,
+                                 last_modified=poll.last_modified, new_validators=True)
+        urls = {lid: u for lid, u in ((lk.id, lk.url) for lk in link_store.links_by_ids(s, stored.new_links))}
+    report.new_links += len(stored.new_links)
+    report.new_quotes += stored.new_quotes
+    for link_id in stored.new_links:
+        queue_page(link_id, urls[link_id])
+    return f"feed ok {poll.url}: {len(stored.new_links)} new link(s), {stored.new_quotes} new quote(s)"
+
+
+def _store_page(nl, link_id: int, url: str, page: PageResult, report: CollectReport) -> str:
+    with nl.session() as s:
+        link = link_store.get_link(s, link_id)
+        if link is None:
+            return f"page skipped {url} (link removed)"
+        store_page(s, link, page)
+    if page.ok:
+        report.pages_fetched += 1
+        return f"page ok {url}"
+    report.pages_failed += 1
+    report.errors.append(f"link #{link_id} {url}: {page.error}")
+    return f"page failed {url}: {page.error}"
+
+
+__all__ = ["CollectReport", "collect", "poll_feed", "FetchError"]

@@ -1,0 +1,119 @@
+"""External HTML to plain text, and the identity of a quote.
+
+Everything Linkletter keeps from feeds and pages is plain text: paragraphs separated by one
+blank line, whitespace inside a paragraph collapsed. Markup from outside is parsed (never
+matched with patterns) and only its text is kept; script and style contents are dropped.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+
+import lxml.html
+import nh3
+from lxml import etree
+
+# Elements whose end starts a new paragraph.
+BLOCKS = frozenset({
+    "p", "div", "blockquote", "li", "ul", "ol", "dl", "dt", "dd", "h1", "h2", "h3", "h4", "h5", "h6",
+    "pre", "table", "tr", "section", "article", "header", "footer", "aside", "figure", "figcaption",
+    "hr", "address", "details", "summary", "main", "nav", "form", "fieldset",
+})
+DROP = frozenset({"script", "style", "noscript", "template", "iframe", "object", "embed", "svg", "math", "head", "title"})
+_MARK = "\x00"  # paragraph break marker while walking the tree
+
+
+def normalize_text(text: str) -> str:
+    """Paragraphs (split at blank lines) with their inner whitespace collapsed, joined by one
+    blank line; no control characters."""
+    text = re.sub(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]", "", text.replace("\r\n", "\n").replace("\r", "\n"))
+    paras = (" ".join(p.split()) for p in re.split(r"\n\s*\n", text))
+    return "\n\n".join(p for p in paras if p)
+
+
+def one_line(text: str | None) -> str:
+    """All whitespace (line breaks too) collapsed: for titles, names and the like."""
+    return " ".join((text or "").split())
+
+
+def quote_hash(text: str) -> str:
+    """sha256 of the text with all whitespace collapsed: the same passage is one quote, however
+    it was wrapped."""
+    return hashlib.sha256(" ".join(text.split()).encode("utf-8")).hexdigest()
+
+
+def _fragment(html: str):
+    try:
+        return lxml.html.fragment_fromstring(html, create_parent="div")
+    except (etree.ParserError, ValueError):
+        return None
+
+
+def _walk(el, out: list[str]) -> None:
+    tag = el.tag if isinstance(el.tag, str) else ""
+    if tag.lower() in DROP or not tag:  # comments and processing instructions: skip, keep tail
+        pass
+    else:
+        block = tag.lower() in BLOCKS
+        if block:
+            out.append(_MARK)
+        if tag.lower() == "br":
+            out.append("\n")
+        if el.text:
+            out.append(el.text)
+        for child in el:
+            _walk(child, out)
+        if block:
+            out.append(_MARK)
+    if el.tail:
+        out.append(el.tail)
+
+
+def element_text(el) -> str:
+    """The plain text of a parsed element, paragraphs separated by blank lines."""
+    out: list[str] = []
+    if el.text:
+        out.append(el.text)
+    for child in el:
+        _walk(child, out)
+    raw = "".join(out)
+    # a <br> is a line break inside a paragraph: keep it as a space for quote matching
+    raw = raw.replace("\n", " ").replace(_MARK, "\n\n")
+    return normalize_text(raw)
+
+
+def html_to_text(html: str | None) -> str:
+    """Plain text of an HTML fragment (markup removed, entities decoded, scripts dropped)."""
+    if not html:
+        return ""
+    if "<" not in html and "&" not in html:
+        return normalize_text(html)
+    root = _fragment(html)
+    return element_text(root) if root is not None else ""
+
+
+def blockquotes(html: str | None) -> tuple[list[str], str]:
+    """The texts of the outermost ``<blockquote>`` elements of a fragment, and the text of the
+    rest of it (for an annotation: the note around the highlight)."""
+    if not html or "blockquote" not in html.lower():
+        return [], html_to_text(html)
+    root = _fragment(html)
+    if root is None:
+        return [], ""
+    quotes = []
+    for bq in root.iter("blockquote"):
+        if any(a.tag == "blockquote" for a in bq.iterancestors()):
+            continue
+        text = element_text(bq)
+        if text:
+            quotes.append(text)
+    for bq in list(root.iter("blockquote")):
+        if bq.getparent() is not None and not any(a.tag == "blockquote" for a in bq.iterancestors()):
+            bq.drop_tree()
+    return quotes, element_text(root)
+
+
+def sanitize_html(html: str | None) -> str:
+    """External HTML that is kept as HTML: nh3's safe subset (no scripts, handlers, javascript:)."""
+    return nh3.clean(html or "", link_rel="noopener noreferrer nofollow")

@@ -1,0 +1,95 @@
+"""Queries on the ``links`` and ``quotes`` tables. Each function takes the session it works in."""
+
+from __future__ import annotations
+
+from typing import Iterable, Sequence
+
+from sqlalchemy import func, update
+from sqlmodel import Session, select
+
+from pipeline.models import Link, Quote
+
+
+def get_link(s: Session, link_id: int) -> Link | None:
+    # by primary key, through the identity map
+    return s.get(Link, link_id)
+
+
+def link_by_canonical(s: Session, canonical_url: str) -> Link | None:
+    # canonical_url is unique and indexed: the dedup lookup
+    return s.exec(select(Link).where(Link.canonical_url == canonical_url)).first()
+
+
+def links_by_canonical(s: Session, canonical_urls: Iterable[str]) -> dict[str, Link]:
+    # One IN query per feed instead of one lookup per entry; chunked below SQLite's
+    # parameter limit.
+    urls = list(dict.fromkeys(canonical_urls))
+    found: dict[str, Link] = {}
+    for i in range(0, len(urls), 500):
+        for link in s.exec(select(Link).where(Link.canonical_url.in_(urls[i:i + 500]))):  # type: ignore[union-attr]
+            found[link.canonical_url] = link
+    return found
+
+
+def links_by_ids(s: Session, ids: Sequence[int]) -> list[Link]:
+    # the ids a person typed, in one query
+    return list(s.exec(select(Link).where(Link.id.in_(list(ids)))))  # type: ignore[union-attr]
+
+
+def list_links(s: Session, state: str | None = None) -> list[Link]:
+    # newest last, like a log; the state column is indexed
+    q = select(Link).order_by(Link.id)
+    if state is not None:
+        q = q.where(Link.state == state)
+    return list(s.exec(q))
+
+
+def insert_link(s: Session, link: Link) -> Link:
+    # flushed at once so quotes can point to its id
+    s.add(link)
+    s.flush()
+    return link
+
+
+def links_to_fetch(s: Session, max_attempts: int) -> list[tuple[int, str]]:
+    # Pages not fetched yet or failed before, oldest first; a dismissed link is not worth a
+    # request, and a page that failed max_attempts times is left alone. Only (id, url) is
+    # read: the worker threads never touch ORM objects.
+    q = (select(Link.id, Link.url)
+         .where(Link.fetch_status != "ok", Link.state != "dismissed", Link.fetch_attempts < max_attempts)
+         .order_by(Link.id))
+    return [(i, u) for i, u in s.exec(q)]
+
+
+def set_picked(s: Session, ids: Sequence[int], at) -> None:
+    # One UPDATE; picked_at is kept for links picked before (the first pick is the one that counts)
+    s.execute(update(Link).where(Link.id.in_(list(ids))).values(  # type: ignore[union-attr]
+        state="picked", picked_at=func.coalesce(Link.picked_at, at)))
+
+
+def quote_hashes(s: Session, link_id: int) -> set[str]:
+    # the unique (link_id, text_hash) pair is the dedup key of quotes; reading the hashes first
+    # avoids provoking IntegrityErrors inside the transaction
+    return set(s.exec(select(Quote.text_hash).where(Quote.link_id == link_id)))
+
+
+def insert_quote(s: Session, quote: Quote) -> Quote:
+    s.add(quote)
+    s.flush()
+    return quote
+
+
+def quotes_for_links(s: Session, link_ids: Sequence[int]) -> dict[int, list[Quote]]:
+    # all quotes of the listed links in one query, in the order they were added
+    out: dict[int, list[Quote]] = {i: [] for i in link_ids}
+    ids = list(link_ids)
+    for i in range(0, len(ids), 500):
+        q = select(Quote).where(Quote.link_id.in_(ids[i:i + 500])).order_by(Quote.id)  # type: ignore[union-attr]
+        for quote in s.exec(q):
+            out[quote.link_id].append(quote)
+    return out
+
+
+def count_quotes(s: Session, link_id: int) -> int:
+    # for listings
+    return s.exec(select(func.count()).select_from(Quote).where(Quote.link_id == link_id)).one()
