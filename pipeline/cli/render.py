@@ -1,3 +1,31 @@
-"""Commands of the render stage (see pipeline/cli/base.py)."""
+"""Commands of the render stage: ``render DRAFT`` and ``build``."""
 
-from pipeline.cli.base import main  # noqa: F401
+from __future__ import annotations
+
+import click
+
+from pipeline.cli.base import main, pass_nl
+from pipeline.draft.format import find_draft
+
+
+@main.command()
+@click.argument("draft")
+@click.option("--out", type=click.Path(file_okay=False), help="Folder to write into (default: build/NNN-slug/).")
+@pass_nl
+def render(nl, draft: str, out: str | None) -> None:
+    """Render DRAFT (a file, a name in drafts/, or an issue number) into email.html, email.txt and page.html."""
+    from pipeline.render.outputs import write_issue_files
+
+    for path in write_issue_files(nl, find_draft(nl.settings.drafts_dir, draft), out):
+        click.echo(str(path))
+
+
+@main.command()
+@click.option("--out", type=click.Path(file_okay=False), help="Folder to write into (default: site/).")
+@pass_nl
+def build(nl, out: str | None) -> None:
+    """Write the static site: index.html, issues/N.html, feed.xml (RSS) and atom.xml of the sent issues."""
+    from pipeline.render.site import build_site, published_issues
+
+    folder = build_site(nl, out)
+    click.echo(f"Built {folder} with {len(published_issues(nl))} published issue(s).")

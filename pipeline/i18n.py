@@ -1,0 +1,106 @@
+"""Everything a reader sees besides the author's own text, in German and English.
+
+``t(language, key, **kwargs)`` looks a string up and fills its ``{placeholders}``;
+``format_date(language, when)`` writes a date the way readers of that language expect.
+An unknown key or language is a programming error (KeyError), never a silent fallback.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+LANGUAGES = ("de", "en")
+
+STRINGS: dict[str, dict[str, str]] = {
+    # the issue: email, page, plain text
+    "issue.number": {"en": "Issue {number}", "de": "Ausgabe {number}"},
+    "issue.published": {"en": "Published {date}", "de": "Erschienen am {date}"},
+    "footer.why": {
+        "en": "You are receiving this email because you subscribed to {title}.",
+        "de": "Sie erhalten diese E-Mail, weil Sie {title} abonniert haben.",
+    },
+    "footer.view_in_browser": {"en": "View in browser", "de": "Im Browser ansehen"},
+    "footer.unsubscribe": {"en": "Unsubscribe", "de": "Abbestellen"},
+    "text.links": {"en": "Links", "de": "Links"},
+    "text.notes": {"en": "Notes", "de": "Anmerkungen"},
+    "text.image": {"en": "Image", "de": "Bild"},
+    # the site
+    "site.archive": {"en": "Archive", "de": "Archiv"},
+    "site.all_issues": {"en": "All issues", "de": "Alle Ausgaben"},
+    "site.no_issues": {"en": "No issues have been published yet.", "de": "Bisher ist keine Ausgabe erschienen."},
+    "site.subscribe": {"en": "Subscribe", "de": "Abonnieren"},
+    "site.subscribe_invite": {
+        "en": "Get the next issue by email.",
+        "de": "Die nächste Ausgabe per E-Mail erhalten.",
+    },
+    "site.feeds": {"en": "Feeds", "de": "Feeds"},
+    "site.rss": {"en": "RSS feed", "de": "RSS-Feed"},
+    "site.atom": {"en": "Atom feed", "de": "Atom-Feed"},
+    "site.back": {"en": "Back to the archive", "de": "Zurück zum Archiv"},
+    "site.description": {"en": "The archive of {title}.", "de": "Das Archiv von {title}."},
+    # system mails
+    "mail.confirm.subject": {"en": "Please confirm your subscription to {title}",
+                             "de": "Bitte bestätigen Sie Ihr Abonnement von {title}"},
+    "mail.confirm.preheader": {"en": "One click and you are subscribed.",
+                               "de": "Ein Klick, und Sie sind dabei."},
+    "mail.confirm.greeting": {"en": "Hello,", "de": "Guten Tag,"},
+    "mail.confirm.body": {
+        "en": "someone, hopefully you, asked to receive {title} at this address. "
+              "Please confirm that you want it:",
+        "de": "jemand, hoffentlich Sie, möchte {title} an diese Adresse erhalten. "
+              "Bitte bestätigen Sie, dass Sie das möchten:",
+    },
+    "mail.confirm.button": {"en": "Yes, subscribe me", "de": "Ja, ich möchte es abonnieren"},
+    "mail.confirm.ignore": {
+        "en": "If you did not ask for this, just ignore this email: nothing happens, "
+              "and you will get no further mail from us.",
+        "de": "Falls Sie das nicht waren, ignorieren Sie diese E-Mail einfach: Es passiert nichts, "
+              "und Sie erhalten keine weitere Post von uns.",
+    },
+    "mail.confirm.link_hint": {"en": "Or open this link:", "de": "Oder öffnen Sie diesen Link:"},
+    "mail.welcome.subject": {"en": "Welcome to {title}", "de": "Willkommen bei {title}"},
+    "mail.welcome.preheader": {"en": "Your subscription is confirmed.",
+                               "de": "Ihr Abonnement ist bestätigt."},
+    "mail.welcome.body": {
+        "en": "Thank you: your subscription to {title} is confirmed. The next issue comes to this address.",
+        "de": "Vielen Dank: Ihr Abonnement von {title} ist bestätigt. Die nächste Ausgabe kommt an diese Adresse.",
+    },
+    "mail.welcome.archive": {"en": "Read the past issues in the archive:",
+                             "de": "Die bisherigen Ausgaben finden Sie im Archiv:"},
+    "mail.why_system": {
+        "en": "You receive this email because this address was entered at {url}.",
+        "de": "Sie erhalten diese E-Mail, weil diese Adresse auf {url} eingetragen wurde.",
+    },
+}
+
+MONTHS = {
+    "en": ["January", "February", "March", "April", "May", "June", "July", "August", "September",
+           "October", "November", "December"],
+    "de": ["Januar", "Februar", "März", "April", "Mai", "Juni", "Juli", "August", "September",
+           "Oktober", "November", "Dezember"],
+}
+
+
+def t(language: str, key: str, **kwargs) -> str:
+    """The string ``key`` in ``language`` with its placeholders filled from ``kwargs``."""
+    text = STRINGS[key][language]
+    return text.format(**kwargs) if kwargs else text
+
+
+def format_date(language: str, when: datetime) -> str:
+    """'1 December 2026' / '1. Dezember 2026' (the date as it was where it was written)."""
+    month = MONTHS[language][when.month - 1]
+    if language == "de":
+        return f"{when.day}. {month} {when.year}"
+    return f"{when.day} {month} {when.year}"
+
+
+def translator(language: str):
+    """``t`` bound to one language, for templates: ``{{ t('footer.unsubscribe') }}``."""
+    if language not in LANGUAGES:
+        raise KeyError(language)
+
+    def bound(key: str, **kwargs) -> str:
+        return t(language, key, **kwargs)
+
+    return bound

@@ -1,0 +1,210 @@
+"""The issue email (Jinja2 → MJML → HTML, plus its plain text), the MIME message, and the
+system mails (confirmation, welcome).
+
+How the HTML is made: the template ``email/issue.mjml`` is rendered by Jinja2 with
+``{{ content }}`` standing for the body, MRML (mjml-python) turns it into HTML, and the body,
+with the quote styles put inline by css-inline (MRML does not inline ``mj-style``), takes
+its place. MRML never parses the author's HTML, and the body is styled without running an
+inliner over the whole document.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+from email.message import EmailMessage
+from email.utils import formatdate, make_msgid, parseaddr
+from functools import lru_cache
+
+import css_inline
+from markupsafe import Markup
+from mjml import mjml2html
+
+from pipeline.draft.format import Draft
+from pipeline.errors import LinkletterError
+from pipeline.i18n import t
+from pipeline.render import UNSUBSCRIBE_PLACEHOLDER, templates
+from pipeline.render.issue import PreparedIssue, prepare
+from pipeline.render.templates import TemplateError
+
+CONTENT_MARKER = "<!--LINKLETTER-CONTENT-->"
+
+# Styles of the body, put inline into each element (mail clients drop <style> blocks or
+# ignore them). Quotes carry their own colours and background so they stay readable when a
+# client switches to dark mode; the mj-style in email/base.mjml refines dark mode where
+# clients support prefers-color-scheme.
+CONTENT_CSS = """
+p { margin: 0 0 16px 0; }
+h1, h2 { font-size: 22px; line-height: 1.3; margin: 30px 0 12px 0; }
+h3, h4, h5, h6 { font-size: 19px; line-height: 1.3; margin: 24px 0 10px 0; }
+a { color: #a63f17; text-decoration: underline; }
+blockquote { margin: 0 0 20px 0; padding: 12px 16px; border-left: 4px solid #c2410c; background-color: #f7f2ec; color: #262626; }
+blockquote p { margin: 0 0 10px 0; }
+blockquote p:last-of-type { margin: 0; }
+blockquote footer { margin: 8px 0 0 0; font-size: 14px; color: #595959; }
+ul, ol { margin: 0 0 16px 0; padding: 0 0 0 24px; }
+li { margin: 0 0 6px 0; }
+img { max-width: 100%; height: auto; }
+pre { white-space: pre-wrap; font-size: 14px; background-color: #f2f2f2; padding: 10px; }
+code { font-family: Menlo, Consolas, monospace; font-size: 15px; }
+table { border-collapse: collapse; margin: 0 0 16px 0; }
+th, td { border: 1px solid #d9d9d9; padding: 4px 8px; }
+hr { border: 0; border-top: 1px solid #d9d9d9; margin: 24px 0; }
+sup { line-height: 0; }
+"""
+
+
+@lru_cache(maxsize=1)
+def _inliner() -> css_inline.CSSInliner:
+    # Built once: parsing the stylesheet each time would cost as much as inlining.
+    return css_inline.CSSInliner(load_remote_stylesheets=False, keep_style_tags=False)
+
+
+@dataclass(frozen=True)
+class RenderedEmail:
+    subject: str
+    preheader: str
+    html: str
+    text: str
+    issue: int
+    web_url: str
+
+
+def mjml_to_html(settings, name: str, mjml: str) -> str:
+    """MRML's HTML for ``mjml``, the output of template ``name``; invalid MJML is a
+    TemplateError naming the template and, where it can be found, the line."""
+    try:
+        return mjml2html(mjml)
+    except (ValueError, RuntimeError) as e:
+        path, line = _locate_mjml_error(settings, name, mjml)
+        raise TemplateError(path, line, f"invalid MJML: {e}") from None
+
+
+_MJ_TAG = re.compile(r"<(/?)(mjml|mj-[a-z-]+)\b[^>]*?(/?)>")
+
+
+def _locate_mjml_error(settings, name: str, mjml: str):
+    """MRML's errors carry no position. Find the first MJML tag that is never closed or is
+    closed by the wrong tag, then the template line that wrote it."""
+    stack: list[tuple[str, int]] = []
+    bad: int | None = None
+    for m in _MJ_TAG.finditer(mjml):
+        closing, tag, selfclosing = m.group(1), m.group(2), m.group(3)
+        if selfclosing:
+            continue
+        if not closing:
+            stack.append((tag, m.start()))
+        elif stack and stack[-1][0] == tag:
+            stack.pop()
+        else:
+            bad = stack[-1][1] if stack else m.start()
+            break
+    if bad is None and stack:
+        bad = stack[-1][1]
+    default = templates.template_path(settings, name)
+    if bad is None:
+        return default, None
+    wanted = mjml[bad:].split("\n", 1)[0].strip()
+    for candidate in _template_chain(settings, name):
+        for number, line in enumerate(candidate.read_text("utf-8").split("\n"), 1):
+            if wanted and wanted in line:
+                return candidate, number
+    return default, None
+
+
+def _template_chain(settings, name: str):
+    """The template and the templates it extends (``{% extends "..." %}``), in that order."""
+    seen = set()
+    while name and name not in seen:
+        seen.add(name)
+        path = templates.template_path(settings, name)
+        yield path
+        m = re.search(r"{%-?\s*extends\s+[\"']([^\"']+)[\"']", path.read_text("utf-8"))
+        name = m.group(1) if m else None
+
+
+# ---------------------------------------------------------------- the issue
+
+
+def email_from(nl, prepared: PreparedIssue) -> RenderedEmail:
+    settings = nl.settings
+    ctx = prepared.context(settings)
+    ctx.update(unsubscribe_url=UNSUBSCRIBE_PLACEHOLDER, content=Markup(CONTENT_MARKER))
+    mjml = templates.render(settings, "email/issue.mjml", **ctx)
+    html = mjml_to_html(settings, "email/issue.mjml", mjml)
+    if CONTENT_MARKER not in html:
+        raise TemplateError(templates.template_path(settings, "email/issue.mjml"), None,
+                            "the template never writes {{ content }}, so the issue's text would be missing")
+    # css-inline writes NBSP as an entity; keep the author's typography as characters
+    body = _inliner().inline_fragment(prepared.html, CONTENT_CSS).replace("&nbsp;", "\u00a0")
+    html = html.replace(CONTENT_MARKER, body, 1).rstrip("\n") + "\n"  # MIME parts end with a newline
+    text = templates.render(settings, "email/issue.txt", body=prepared.text, links=prepared.links, **ctx)
+    return RenderedEmail(subject=prepared.draft.subject_line, preheader=prepared.preheader, html=html,
+                         text=text, issue=prepared.number, web_url=prepared.web_url)
+
+
+def render_issue(nl, draft: Draft | str | os.PathLike) -> RenderedEmail:
+    """The issue's email: subject, preheader, HTML and plain text. Both hold the literal
+    ``UNSUBSCRIBE_PLACEHOLDER`` where each subscriber's unsubscribe URL goes."""
+    return email_from(nl, prepare(nl, draft))
+
+
+# ---------------------------------------------------------------- MIME
+
+
+def _message(nl, *, subject: str, text: str, html: str, to: str | None) -> EmailMessage:
+    msg = EmailMessage()
+    msg["From"] = nl.settings.sender
+    if to:
+        if "\r" in to or "\n" in to:
+            raise LinkletterError("a recipient address must be one line")
+        msg["To"] = to
+    msg["Subject"] = subject
+    msg["Date"] = formatdate(usegmt=True)
+    domain = parseaddr(nl.settings.sender)[1].rpartition("@")[2] or None
+    msg["Message-ID"] = make_msgid(domain=domain)
+    # MRML writes the body as one long line: never 7bit/8bit (SMTP's 998-octet line limit)
+    msg.set_content(text, subtype="plain", charset="utf-8", cte="quoted-printable")
+    msg.add_alternative(html, subtype="html", charset="utf-8", cte="quoted-printable")
+    return msg
+
+
+def build_message(nl, rendered: RenderedEmail, *, to: str | None = None) -> EmailMessage:
+    """The issue as a ready MIME message: multipart/alternative, text first, both parts
+    quoted-printable, the subject RFC 2047-encoded when it is not ASCII."""
+    return _message(nl, subject=rendered.subject, text=rendered.text, html=rendered.html, to=to)
+
+
+# ---------------------------------------------------------------- system mails
+
+
+def render_system_mail(nl, name: str, *, to: str, **context) -> EmailMessage:
+    """A system mail from ``email/<name>.mjml`` and ``email/<name>.txt``, localized.
+
+    Shipped: ``confirm`` (context: ``confirm_url``), the double opt-in mail, and ``welcome``
+    (context: ``unsubscribe_url``), after confirming. A folder may add its own; its subject
+    is ``subject=`` in the context, else the string ``mail.<name>.subject``.
+    """
+    settings = nl.settings
+    lang = settings.language
+    if not re.fullmatch(r"[a-z][a-z0-9_-]*", name):
+        raise LinkletterError(f"no system mail named {name!r}")
+    subject = context.pop("subject", None)
+    if subject is None:
+        try:
+            subject = t(lang, f"mail.{name}.subject", title=settings.title)
+        except KeyError:
+            raise LinkletterError(f"the system mail {name!r} has no subject: pass subject=...") from None
+    try:
+        preheader = t(lang, f"mail.{name}.preheader")
+    except KeyError:
+        preheader = ""
+    ctx = {
+        "lang": lang, "t": lambda key, **kw: t(lang, key, **kw), "newsletter_title": settings.title,
+        "base_url": settings.base_url, "subject": subject, "preheader": context.pop("preheader", preheader),
+    }
+    ctx.update(context)
+    html = mjml_to_html(settings, f"email/{name}.mjml", templates.render(settings, f"email/{name}.mjml", **ctx))
+    text = templates.render(settings, f"email/{name}.txt", **ctx)
+    return _message(nl, subject=subject, text=text, html=html, to=to)

@@ -1,0 +1,141 @@
+"""The static site: an index of published issues, one page per issue, ``feed.xml`` (RSS 2.0)
+and ``atom.xml`` (Atom 1.0). Plain files any static host can serve.
+
+An issue is published when its draft says ``status: sent``; its ``date`` is the publication
+date (else ``send_at``, else the file's modification time). Drafts in any other status are
+left out of the index and feeds, but ``render_issue_page`` previews any draft.
+
+``build_site`` renders everything first, then writes (see writer.py): a broken draft or
+template leaves the site as it was.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from email.utils import format_datetime
+from pathlib import Path
+
+from pipeline.draft.format import Draft, list_drafts
+from pipeline.i18n import format_date, t
+from pipeline.render import templates
+from pipeline.render.issue import PreparedIssue, issue_path, prepare
+from pipeline.render.writer import Writer
+
+FEED_RSS = "feed.xml"
+FEED_ATOM = "atom.xml"
+
+
+def publication_date(draft: Draft) -> datetime:
+    """When the issue was published: ``date``, else ``send_at``, else the file's mtime."""
+    when = draft.date or draft.send_at
+    if when is None:
+        when = datetime.fromtimestamp(os.stat(draft.path).st_mtime, timezone.utc).replace(microsecond=0)
+    return when
+
+
+def published_issues(nl) -> list[Draft]:
+    """The published drafts, newest first (by publication date, then issue number)."""
+    drafts = [d for d in list_drafts(nl.settings.drafts_dir) if d.published]
+    return sorted(drafts, key=lambda d: (publication_date(d), d.issue), reverse=True)
+
+
+def _site_context(settings, root: str) -> dict:
+    lang = settings.language
+    return {
+        "lang": lang,
+        "t": lambda key, **kw: t(lang, key, **kw),
+        "newsletter_title": settings.title,
+        "author": settings.author,
+        "base_url": settings.base_url,
+        "root": root,
+        "rss_url": f"{settings.base_url}/{FEED_RSS}",
+        "atom_url": f"{settings.base_url}/{FEED_ATOM}",
+    }
+
+
+def page_from(nl, prepared: PreparedIssue, *, root: str = "../") -> str:
+    """The issue's web page. ``root`` is the relative path from the page to the site root."""
+    settings = nl.settings
+    ctx = prepared.context(settings)
+    ctx.update(_site_context(settings, root))
+    return templates.render(settings, "site/issue.html", content=_markup(prepared.html), **ctx)
+
+
+def render_issue_page(nl, draft: Draft | str | os.PathLike) -> str:
+    """The web page of any draft (published or not), e.g. for a preview."""
+    return page_from(nl, prepare(nl, draft))
+
+
+def _markup(html: str):
+    from markupsafe import Markup
+
+    return Markup(html)  # already sanitized by pipeline.render.markdown
+
+
+def _absolute(html: str, page_url: str) -> str:
+    """Feed readers show content away from the page: make in-page links absolute."""
+    return html.replace('href="#', f'href="{page_url}#')
+
+
+@dataclass(frozen=True)
+class FeedItem:
+    number: int
+    title: str
+    url: str
+    summary: str
+    html: str
+    date: datetime
+
+    @property
+    def rfc822(self) -> str:
+        return format_datetime(self.date)
+
+    @property
+    def rfc3339(self) -> str:
+        return self.date.isoformat().replace("+00:00", "Z")
+
+
+def render_feeds(nl, issues: list[PreparedIssue]) -> tuple[str, str]:
+    """(RSS 2.0, Atom 1.0) of ``issues`` (newest first), each at most ``feed_items`` long."""
+    settings = nl.settings
+    items = [FeedItem(number=p.number, title=p.draft.title or t(settings.language, "issue.number", number=p.number),
+                      url=p.web_url, summary=p.preheader, html=_absolute(p.html, p.web_url),
+                      date=publication_date(p.draft))
+             for p in issues[: settings.feed_items]]
+    updated = max((i.date for i in items), default=datetime(1970, 1, 1, tzinfo=timezone.utc))
+    ctx = _site_context(settings, "")
+    ctx.update(items=items, updated_rfc822=format_datetime(updated),
+               updated_rfc3339=updated.isoformat().replace("+00:00", "Z"))
+    return templates.render(settings, f"site/{FEED_RSS}", **ctx), templates.render(settings, f"site/{FEED_ATOM}", **ctx)
+
+
+def render_index(nl, issues: list[PreparedIssue]) -> str:
+    settings = nl.settings
+    ctx = _site_context(settings, "")
+    entries = [{"number": p.number, "title": p.draft.title, "path": issue_path(p.number), "summary": p.preheader,
+                "date": format_date(settings.language, publication_date(p.draft)),
+                "date_iso": publication_date(p.draft).isoformat()} for p in issues]
+    return templates.render(settings, "site/index.html", issues=entries, **ctx)
+
+
+def plan_site(nl, writer: Writer) -> None:
+    """Render every file of the site into ``writer`` (nothing is written yet)."""
+    issues = [prepare(nl, d) for d in published_issues(nl)]
+    writer.add("index.html", render_index(nl, issues))
+    for p in issues:
+        writer.add(issue_path(p.number), page_from(nl, p))
+    rss, atom = render_feeds(nl, issues)
+    writer.add(FEED_RSS, rss)
+    writer.add(FEED_ATOM, atom)
+
+
+def build_site(nl, out_dir: str | os.PathLike | None = None) -> Path:
+    """Write the site into ``out_dir`` (default: the folder's ``site/``); returns that folder."""
+    out = Path(out_dir) if out_dir is not None else nl.settings.site_dir
+    writer = Writer(out)
+    plan_site(nl, writer)
+    writer.commit()
+    writer.prune("issues")
+    return out

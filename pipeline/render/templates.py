@@ -1,0 +1,83 @@
+"""Template lookup and rendering (Jinja2).
+
+A newsletter folder's ``templates/`` overrides the shipped ``templates/`` file by file: a
+template is looked up there first, then among the shipped ones. Undefined variables are
+errors (StrictUndefined), and every template error becomes a :class:`TemplateError` whose
+message starts with 'file:line:', like a draft error.
+"""
+
+from __future__ import annotations
+
+import traceback
+from functools import lru_cache
+from pathlib import Path
+
+import jinja2
+
+from pipeline.errors import LinkletterError
+from pipeline.newsletter import TEMPLATES
+
+
+class TemplateError(LinkletterError):
+    """A template cannot be rendered. The message starts with 'file:line:'."""
+
+    def __init__(self, path, line: int | None, message: str):
+        self.path, self.line, self.reason = path, line, message
+        where = f"{path}:{line}" if line else f"{path}"
+        super().__init__(f"{where}: {message}")
+
+
+@lru_cache(maxsize=16)
+def _environment(own_dir: str) -> jinja2.Environment:
+    # One environment per template folder: Jinja caches compiled templates in it, and
+    # auto_reload notices edits by their mtime, so a long-running server sees changes.
+    return jinja2.Environment(
+        loader=jinja2.ChoiceLoader([jinja2.FileSystemLoader(own_dir), jinja2.FileSystemLoader(str(TEMPLATES))]),
+        undefined=jinja2.StrictUndefined,
+        autoescape=jinja2.select_autoescape(["html", "xml", "mjml"], default_for_string=False),
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        auto_reload=True,
+    )
+
+
+def environment(settings) -> jinja2.Environment:
+    return _environment(str(settings.templates_dir))
+
+
+def template_path(settings, name: str) -> Path:
+    """Where the template ``name`` comes from: the folder's own, else the shipped one."""
+    own = Path(settings.templates_dir) / name
+    return own if own.is_file() else TEMPLATES / name
+
+
+def _template_frame(exc: BaseException, roots: tuple[str, ...]) -> tuple[str, int] | None:
+    """The innermost traceback frame that is a template line (Jinja rewrites frames so
+    their file and line are the template's)."""
+    found = None
+    for frame in traceback.extract_tb(exc.__traceback__):
+        if frame.filename.startswith(roots):
+            found = (frame.filename, frame.lineno)
+    return found
+
+
+def render(settings, name: str, **context) -> str:
+    """Render the template ``name`` (e.g. 'email/issue.mjml') with ``context``."""
+    roots = (str(settings.templates_dir), str(TEMPLATES))
+    try:
+        return environment(settings).get_template(name).render(**context)
+    except jinja2.TemplateNotFound as e:
+        raise TemplateError(template_path(settings, name), None,
+                            f"template {e.name!r} not found in {settings.templates_dir} or {TEMPLATES}") from None
+    except jinja2.TemplateSyntaxError as e:
+        raise TemplateError(e.filename or template_path(settings, name), e.lineno,
+                            f"template syntax error: {e.message}") from None
+    except jinja2.UndefinedError as e:
+        where = _template_frame(e, roots)
+        path, line = where if where else (template_path(settings, name), None)
+        raise TemplateError(path, line, f"undefined template variable: {e.message}") from None
+    except (TypeError, ValueError, LookupError, AttributeError, ArithmeticError) as e:
+        where = _template_frame(e, roots)
+        path, line = where if where else (template_path(settings, name), None)
+        raise TemplateError(path, line, f"template error: {type(e).__name__}: {e}") from None
