@@ -203,8 +203,9 @@ def render_block(link: Link, quotes: Sequence[Quote], language: str = "en") -> s
 # ---------------------------------------------------------------- is a link already in a draft?
 
 # Query parameters that only say where a click came from; they never name another page.
-_TRACKING = re.compile(r"^(utm_.*|fbclid|gclid|dclid|gbraid|wbraid|msclkid|yclid|mc_cid|mc_eid|igshid|"
-                       r"_hsenc|_hsmi|mkt_tok|oly_anon_id|oly_enc_id|vero_id|wt_mc|ref_src|s_cid)$", re.I)
+_TRACKING = re.compile(r"^((utm|pk|mtm|hmb|itm)_.*|fbclid|gclid|gclsrc|dclid|gbraid|wbraid|msclkid|yclid|twclid|"
+                       r"ttclid|li_fat_id|igshid|mc_cid|mc_eid|_hsenc|_hsmi|mkt_tok|oly_anon_id|oly_enc_id|vero_id|"
+                       r"vero_conv|wt_mc|cmpid|s_cid|rb_clickid|sc_cid|_ga|_gl|ref|ref_src|ref_url|trk)$", re.I)
 _URL_IN_TEXT = re.compile(r"https?://[^\s<>\"'`\[\]{}|^]+", re.I)
 
 
@@ -266,8 +267,11 @@ class DraftIndex:
         for u in urls:
             if url_key(u) in self.keys:
                 return self.keys[url_key(u)]
-        for number, text in self.texts:  # URLs the pattern cannot take apart (brackets, quotes)
-            if any(_occurs(text, u) for u in urls):
+        # A URL the pattern cannot take whole (brackets, quotes, a trailing dot) is searched
+        # for as it is; every other URL in the drafts is already among the keys.
+        odd = [u for u in urls if not _URL_IN_TEXT.fullmatch(u) or _trim(u) != u]
+        for number, text in self.texts if odd else ():
+            if any(_occurs(text, u) for u in odd):
                 return number
         return None
 
@@ -321,6 +325,11 @@ class AssembleResult:
     placed: tuple[int, ...]  # ids of the links appended
     found: tuple[int, ...]  # ids of picks already in a draft by hand, recorded as placed
     written: bool  # False for a dry run
+
+    @property
+    def link_ids(self) -> tuple[int, ...]:
+        """The ids of the links appended (same as ``placed``)."""
+        return self.placed
 
 
 class DraftChangedError(LinkletterError):

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Iterable
 
 from sqlalchemy import func, update
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from pipeline.models import Issue, Link, Quote
@@ -72,12 +73,16 @@ def ensure_issue(session: Session, *, number: int, slug: str, title: str, draft_
     """Add the issue row for a draft unless one with this number exists. True if added.
 
     Why: look up by the unique number first and never update an existing row: its status,
-    lease and frozen rendering belong to the send stage. The unique constraint still
-    guards against a concurrent insert."""
+    lease and frozen rendering belong to the send stage. The insert runs in a savepoint, so
+    when another process (a send starting) inserted the same number in between, the unique
+    constraint turns it into "exists" instead of failing the whole transaction."""
     if session.exec(select(Issue.id).where(Issue.number == number)).first() is not None:
         return False
-    session.add(Issue(number=number, slug=slug, title=title, draft_path=draft_path, status="draft"))
-    session.flush()
+    try:
+        with session.begin_nested():
+            session.add(Issue(number=number, slug=slug, title=title, draft_path=draft_path, status="draft"))
+    except IntegrityError:
+        return False
     return True
 
 
