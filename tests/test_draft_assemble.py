@@ -423,3 +423,17 @@ def test_pasted_url_with_brackets_counts_as_placed(nl):
     a = pick(nl, "https://example.org/q?a[]=1&b=[x]")
     r = assemble(nl)
     assert (r.placed, r.found) == ((), (a,))
+
+
+def test_a_link_that_is_not_http_is_shown_as_text_only(nl):
+    pick(nl, "javascript:alert(1)", title="1. Click me")
+    html = rendered(assemble(nl).blocks[0])
+    assert {tag for tag, _ in html.tags} == {"p"}
+    assert "1. Click me javascript:alert(1)" in html.text
+
+
+def test_the_authors_notes_stand_after_their_quotes_instead_of_the_placeholder(nl):
+    pick(nl, "https://example.org/n", title="Noted", note="Why I picked it.",
+         quotes=[("Passage.", "https://example.org/n")])
+    block = assemble(nl).blocks[0]
+    assert block == "[Noted](https://example.org/n)\n\n> Passage.\n\nWhy I picked it.\n"

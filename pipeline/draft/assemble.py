@@ -28,6 +28,7 @@ quotation marks, dashes, ellipses, no-break spaces) passes through unchanged.
 from __future__ import annotations
 
 import html
+import json
 import os
 import re
 import unicodedata
@@ -133,8 +134,9 @@ def link_destination(url: str) -> str:
 
 def markdown_link(text: str, url: str) -> str:
     """``[text](url)`` with the text escaped; a URL that is not http(s) is shown as text only."""
-    if not is_web_url(url):
-        return escape_inline(text) + (" " + escape_inline(url) if url and url != text else "")
+    if not is_web_url(url):  # e.g. javascript: or mailto: from a hostile feed: text only
+        shown = escape_line(_ASCII_WS.sub(" ", text))  # may start a line: no list, no heading
+        return shown + (" " + escape_inline(url) if url and url != text else "")
     return f"[{escape_inline(text) or escape_inline(url)}]({link_destination(url)})"
 
 
@@ -168,7 +170,7 @@ def render_block(link: Link, quotes: Sequence[Quote], language: str = "en") -> s
     """The Markdown block for one picked link, ending with a newline."""
     s = strings(language)
     url = link_url(link)
-    title = (link.title or "").strip() or _host(url) or url
+    title = (link.title or "").strip(" \t\r\n\f\v") or _host(url) or url
     parts = [markdown_link(title, url)]
     byline = []
     for value in (link.author, link.site_name):
@@ -304,8 +306,6 @@ def slugify(text: str, fallback: str = "issue") -> str:
 
 def _yaml_string(value: str) -> str:
     # A JSON string is a valid YAML double-quoted scalar: '#' and ':' stay text.
-    import json
-
     return json.dumps(value, ensure_ascii=False)
 
 
