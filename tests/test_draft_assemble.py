@@ -437,3 +437,39 @@ def test_the_authors_notes_stand_after_their_quotes_instead_of_the_placeholder(n
          quotes=[("Passage.", "https://example.org/n")])
     block = assemble(nl).blocks[0]
     assert block == "[Noted](https://example.org/n)\n\n> Passage.\n\nWhy I picked it.\n"
+
+
+def test_print_records_nothing_for_links_pasted_by_hand(nl):
+    first = assemble(nl)
+    write(first.path, first.path.read_text("utf-8") + "\nhttps://example.org/p\n")
+    a = pick(nl, "https://example.org/p")
+    r = assemble(nl, write=False)
+    assert (r.found, r.written, r.text) == ((a,), False, "")
+    assert issue_numbers(nl)[a] is None
+
+
+def test_concurrent_runs_place_each_pick_once(nl, nl_dir):
+    import threading
+
+    ids = [pick(nl, f"https://example.org/c/{i}", title=f"C{i}") for i in range(40)]
+    results, errors = [], []
+
+    def run():
+        other = open_newsletter(nl_dir, env={})
+        try:
+            results.append(assemble(other))
+        except Exception as e:  # noqa: BLE001 - reported below
+            errors.append(e)
+        finally:
+            other.close()
+
+    threads = [threading.Thread(target=run) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    text = (nl.settings.drafts_dir / "001-weekly-reads.md").read_text("utf-8")
+    assert all(text.count(f"(https://example.org/c/{i})") == 1 for i in range(40))
+    assert sorted(i for r in results for i in r.placed) == ids
+    assert [r.created for r in results].count(True) == 1
