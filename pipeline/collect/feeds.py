@@ -32,6 +32,10 @@ MAX_ENTRIES = 500
 DESCRIPTION_CHARS = 1000
 
 
+# feedparser's warnings about a declared encoding that was wrong: the feed was still read
+BENIGN = (feedparser.CharacterEncodingOverride, feedparser.NonXMLContentType)
+
+
 class FeedError(SourceError):
     """A body that is not a readable feed."""
 
@@ -204,7 +208,13 @@ def parse_feed(body: bytes, *, content_type: str = "", url: str = "", headers: d
         raise FeedError(f"malformed feed: {_reason(reason)}" if reason else "not a feed (no RSS, Atom or JSON Feed found)")
     base = url or parsed.feed.get("link") or ""  # relative entry links resolve against the feed's URL
     title = one_line(_text(parsed.feed.get("title"), parsed.feed.get("title_detail"))) or None
-    return Feed(title=title, kind=parsed.version or "unknown", entries=_feedparser_entries(parsed, base))
+    entries = _feedparser_entries(parsed, base)
+    reason = parsed.get("bozo_exception")
+    if parsed.bozo and not entries and reason is not None and not isinstance(reason, BENIGN):
+        # feedparser's loose parser rescues many slightly broken feeds; one it could not get
+        # a single entry out of is an error, not an empty feed
+        raise FeedError(f"malformed feed: {_reason(reason)}")
+    return Feed(title=title, kind=parsed.version or "unknown", entries=entries)
 
 
 def _reason(exc) -> str:
