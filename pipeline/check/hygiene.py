@@ -1,0 +1,65 @@
+"""What a careful editor looks at before sending, besides quotes and links: a title and a
+subject of a sensible length, alt text on images, no link without text, and nothing left
+over from assembly (the draft assembler's HTML comment placeholders, TODO, TK, FIXME)."""
+
+from __future__ import annotations
+
+import re
+
+from pipeline.check.parse import DraftDocument
+from pipeline.check.report import Finding
+from pipeline.draft.assemble import STRINGS
+from pipeline.draft.format import Draft
+
+# Mail clients cut subjects around here; longer ones still work, but the end goes unread.
+SUBJECT_MAX = 78
+_MARKERS = re.compile(r"(?<![\w/.-])(TODO|FIXME|TK|XXX)(?![\w/.-])")
+_URL = re.compile(r"https?://\S+|\]\([^)]*\)")
+
+
+def assembly_placeholders() -> list[str]:
+    """The HTML comments the draft assembler leaves for the author to replace, every language."""
+    found = {v for lang in STRINGS.values() for v in lang.values() if isinstance(v, str) and v.startswith("<!--")}
+    return sorted(found)
+
+
+def check_hygiene(draft: Draft, doc: DraftDocument) -> list[Finding]:
+    out: list[Finding] = []
+
+    def add(severity: str, code: str, line: int | None, message: str, **details) -> None:
+        out.append(Finding(severity, "hygiene", code, line, message, details))
+
+    if not draft.title.strip():
+        add("error", "title-missing", 1, "the draft has no title (front matter 'title')")
+    subject = draft.subject_line.strip()
+    if not subject:
+        add("error", "subject-missing", 1, "the draft has no subject (front matter 'subject', else 'title')")
+    elif len(subject) > SUBJECT_MAX:
+        add("warning", "subject-long", 1, f"the subject is {len(subject)} characters long; mail clients show "
+                                          f"about {SUBJECT_MAX}, the rest may go unread", subject=subject)
+    if not draft.body.strip():
+        add("error", "body-empty", draft.body_line, "the draft has no text")
+
+    for image in doc.images:
+        if not image.alt:
+            add("warning", "image-alt", image.line, f"image without alt text: {image.src}", url=image.src)
+    for link in doc.links:
+        if not link.text and not link.has_image:
+            add("error", "link-empty-text", link.line, f"link without text (readers cannot see it): {link.url}",
+                url=link.url)
+
+    lines = draft.body.split("\n")
+    placeholders = assembly_placeholders()
+    in_fence = False
+    for i, line in enumerate(lines):
+        number = draft.body_line + i
+        if line.lstrip().startswith(("```", "~~~")):
+            in_fence = not in_fence
+        for p in placeholders:
+            if p in line:
+                add("error", "placeholder", number, f"placeholder left from assembly: {p}", text=p)
+        if in_fence:
+            continue
+        for m in _MARKERS.finditer(_URL.sub(" ", line)):
+            add("error", "placeholder", number, f"'{m.group(1)}' marks unfinished text", text=m.group(1))
+    return out
