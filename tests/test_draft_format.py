@@ -73,3 +73,10 @@ def test_update_front_matter_keeps_every_other_byte(tmp_path):
     assert after.split(b"---\n", 2)[2] == before.split(b"---\n", 2)[2]
     assert b"status: sent\n" in after and b"date: 2026-12-01T07:00:12+01:00\n" in after
     assert after.replace(b"status: sent", b"status: ready").replace(b"date: 2026-12-01T07:00:12+01:00\n", b"") == before
+
+
+def test_editor_lock_files_and_a_readme_are_not_drafts(tmp_path):
+    write(tmp_path, "007-slow.md", GOOD)
+    write(tmp_path, "README.md", "How to write drafts\n")
+    (tmp_path / ".#007-slow.md").symlink_to(tmp_path / "nowhere")
+    assert [d.issue for d in list_drafts(tmp_path)] == [7]

@@ -181,13 +181,18 @@ def read_draft(path: str | os.PathLike) -> Draft:
     return parse_draft(text, path)
 
 
+def is_draft_file(path: Path) -> bool:
+    """Markdown files in drafts/, less editor lock and backup files (dotfiles) and a README."""
+    return path.is_file() and not path.name.startswith((".", "#")) and path.name.lower() != "readme.md"
+
+
 def list_drafts(drafts_dir: str | os.PathLike) -> list[Draft]:
     """Every draft in the folder, ordered by issue number. Two drafts with the same issue
     number are an error naming both files."""
     drafts_dir = Path(drafts_dir)
     if not drafts_dir.is_dir():
         return []
-    drafts = [read_draft(p) for p in sorted(drafts_dir.glob("*.md"))]
+    drafts = [read_draft(p) for p in sorted(drafts_dir.glob("*.md")) if is_draft_file(p)]
     seen: dict[int, Draft] = {}
     for d in drafts:
         if d.issue in seen:
