@@ -8,11 +8,13 @@ message starts with 'file:line:', like a draft error.
 
 from __future__ import annotations
 
+import os
 import traceback
 from functools import lru_cache
 from pathlib import Path
 
 import jinja2
+from jinja2.loaders import split_template_path
 
 from pipeline.errors import LinkletterError
 from pipeline.newsletter import TEMPLATES
@@ -27,12 +29,41 @@ class TemplateError(LinkletterError):
         super().__init__(f"{where}: {message}")
 
 
+class OverrideLoader(jinja2.BaseLoader):
+    """Looks a template up in each folder in turn. A cached template is stale when its file
+    changed or when a file of the same name appeared in a folder before it (a new override)."""
+
+    def __init__(self, folders: list[str]):
+        self.folders = folders
+
+    def get_source(self, environment, template):
+        pieces = split_template_path(template)
+        for i, folder in enumerate(self.folders):
+            path = os.path.join(folder, *pieces)
+            if not os.path.isfile(path):
+                continue
+            with open(path, encoding="utf-8") as f:
+                source = f.read()
+            mtime = os.path.getmtime(path)
+            before = [os.path.join(other, *pieces) for other in self.folders[:i]]
+
+            def uptodate(path=path, mtime=mtime, before=before) -> bool:
+                try:
+                    return os.path.getmtime(path) == mtime and not any(os.path.isfile(b) for b in before)
+                except OSError:
+                    return False
+
+            return source, os.path.normpath(path), uptodate
+        raise jinja2.TemplateNotFound(template)
+
+
 @lru_cache(maxsize=16)
 def _environment(own_dir: str) -> jinja2.Environment:
     # One environment per template folder: Jinja caches compiled templates in it, and
-    # auto_reload notices edits by their mtime, so a long-running server sees changes.
+    # auto_reload asks the loader whether each is still current, so a long-running server
+    # sees edited and newly added templates.
     return jinja2.Environment(
-        loader=jinja2.ChoiceLoader([jinja2.FileSystemLoader(own_dir), jinja2.FileSystemLoader(str(TEMPLATES))]),
+        loader=OverrideLoader([own_dir, str(TEMPLATES)]),
         undefined=jinja2.StrictUndefined,
         autoescape=jinja2.select_autoescape(["html", "xml", "mjml"], default_for_string=False),
         keep_trailing_newline=True,
