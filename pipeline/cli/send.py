@@ -1,3 +1,86 @@
-"""Commands of the send stage (see pipeline/cli/base.py)."""
+"""Commands of the send stage: send an issue, and show how a send is going."""
 
-from pipeline.cli.base import main  # noqa: F401
+from __future__ import annotations
+
+import signal
+import sys
+import threading
+
+import click
+
+from pipeline.cli.base import interactive, main, pass_nl
+from pipeline.draft.format import find_draft, read_draft
+
+
+class _Bar:
+    """tqdm progress (rate and ETA) on a terminal; nothing otherwise."""
+
+    def __init__(self, enabled: bool):
+        self.bar = None
+        self.enabled = enabled
+
+    def __call__(self, counts: dict, total: int) -> None:
+        if not self.enabled or not total:
+            return
+        from tqdm import tqdm
+
+        if self.bar is None:
+            self.bar = tqdm(total=total, unit="mail", file=sys.stderr, dynamic_ncols=True)
+        self.bar.total = total
+        done = counts.get("sent", 0) + counts.get("failed", 0)
+        self.bar.update(done - self.bar.n)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+
+
+@main.command()
+@click.argument("draft")
+@click.option("--test", "test_address", metavar="ADDRESS", help="Mail one copy marked as a test to ADDRESS; no deliveries.")
+@click.option("--dry-run", is_flag=True, help="Say how many subscribers would get it; send nothing.")
+@click.option("--workers", type=click.IntRange(1, 64), default=1, show_default=True,
+              help="Worker processes sharing the smtp_connections.")
+@click.option("--include-new", is_flag=True, help="Also mail subscribers confirmed after the send began.")
+@click.option("--force", is_flag=True, help="Send even when the pre-send check finds problems.")
+@pass_nl
+def send(nl, draft: str, test_address: str | None, dry_run: bool, workers: int, include_new: bool, force: bool) -> None:
+    """Send the issue DRAFT (a file, a name in drafts/, or an issue number) to every active
+    subscriber, exactly once each. Safe to run again: it resumes, or does nothing when done."""
+    from pipeline.send import campaign
+
+    path = find_draft(nl.settings.drafts_dir, draft)
+    if test_address:
+        click.echo(f"Test mail sent: {campaign.send_test(nl, path, test_address)}")
+        return
+    count = campaign.count_would_send(nl, path, include_new=include_new)
+    if dry_run:
+        click.echo(f"Issue {read_draft(path).issue} would go to {count} subscriber{'s' if count != 1 else ''}.")
+        return
+    if interactive() and count and not click.confirm(f"Send issue {read_draft(path).issue} to {count} subscribers?"):
+        raise click.Abort()
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    bar = _Bar(sys.stderr.isatty())
+    try:
+        report = campaign.send_issue(nl, path, workers=workers, include_new=include_new, progress=bar,
+                                     stop_event=stop, force=force)
+    except KeyboardInterrupt:
+        raise click.ClickException("interrupted; run the same command again to go on") from None
+    finally:
+        bar.close()
+    click.echo(report.summary())
+    for error in report.errors:
+        click.echo(f"error: {error}", err=True)
+
+
+@main.command()
+@click.argument("draft", required=False)
+@pass_nl
+def status(nl, draft: str | None) -> None:
+    """Show the counts of a running or finished send: of DRAFT's issue, or the latest one."""
+    from pipeline.send.campaign import send_status
+
+    path = find_draft(nl.settings.drafts_dir, draft) if draft else None
+    for line in send_status(nl, path).lines():
+        click.echo(line)

@@ -1,0 +1,698 @@
+"""Sending an issue to every active subscriber, exactly once each.
+
+The flow of :func:`send_issue`:
+
+1. **Lease.** The process that takes the issue's lease (``lease_owner``/``lease_expires_at``)
+   is the coordinator: it freezes the rendered issue on the issue row (``frozen_*``, built
+   into one MIME template) and enqueues one delivery per active subscriber in the same
+   transaction, renews the lease while it runs, requeues claims of dead workers, and marks the
+   issue and the draft sent at the end. A process that finds the lease held by a live process
+   joins as a helper and only claims deliveries. A lease held by a dead process on this
+   machine is taken over at once; one held elsewhere, when it expires.
+2. **Claims.** Each SMTP connection claims a batch of due deliveries with one atomic
+   statement (``FOR UPDATE SKIP LOCKED`` on PostgreSQL), so connections, worker processes and
+   machines split the work without overlap.
+3. **Send and record.** Each message is the template filled for its subscriber; the delivery is
+   marked sent the moment the server accepted it, before the next message on that connection.
+   A SIGKILL can therefore repeat at most one message per open connection.
+4. **Outcomes.** 4xx or a broken connection: retried later with exponential backoff. 5xx to
+   the recipient: the delivery failed and the subscriber is marked bounced. 5xx to the
+   message: the delivery failed. 5xx to our sender, or a refused login: the send stops.
+"""
+
+from __future__ import annotations
+
+import math
+import multiprocessing
+import os
+import secrets
+import socket
+import threading
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Callable
+
+from pipeline.draft.format import Draft, read_draft, update_front_matter
+from pipeline.errors import LinkletterError
+from pipeline.models import utcnow
+from pipeline.send.dkim import DkimSigner, signer_from_settings
+from pipeline.send.message import AddressError, MessageTemplate, build_template, dot_stuff, sender_address, smtp_address
+from pipeline.send.pool import (MessageRejected, RecipientRejected, SenderRejected, SmtpSession, TemporaryFailure)
+from pipeline.send.transports import TransportError, parse_smtp_url, write_outbox
+from pipeline.store import deliveries as dstore
+from pipeline.store import issues as istore
+
+
+@dataclass(frozen=True)
+class SendOptions:
+    """Tuning of the engine; the defaults suit a real relay. Tests shorten the waits."""
+
+    batch_size: int = 50            # deliveries claimed at once by one connection
+    max_attempts: int = 8           # a delivery with this many temporary failures fails for good
+    retry_base: float = 2.0         # seconds before the first retry; doubles per attempt
+    retry_max: float = 600.0        # longest wait between two attempts
+    connect_attempts: int = 6       # a connection that can't be opened this often in a row gives up
+    poll: float = 0.25              # how often idle workers and the progress look again
+    timeout: float = 60.0           # SMTP socket timeout
+
+
+@dataclass
+class SendReport:
+    issue: int
+    total: int = 0            # deliveries of the issue
+    sent: int = 0
+    failed: int = 0
+    bounced: int = 0          # of the failed: refused recipients, now marked bounced
+    pending: int = 0          # queued or in flight (a stopped send, or retries still waiting)
+    sent_now: int = 0         # what this run sent
+    duration: float = 0.0
+    already_sent: bool = False
+    finished: bool = False    # every delivery done; the issue and the draft are marked sent
+    stopped: bool = False
+    role: str = "coordinator"  # or 'helper' when another process held the lease
+    errors: list[str] = field(default_factory=list)
+
+    @property
+    def rate(self) -> float:
+        return self.sent_now / self.duration if self.duration > 0 else 0.0
+
+    def summary(self) -> str:
+        if self.already_sent:
+            return f"Issue {self.issue} was already sent ({self.sent} sent, {self.failed} failed); nothing to do."
+        line = (f"Issue {self.issue}: {self.sent} sent, {self.failed} failed ({self.bounced} bounced), "
+                f"{self.pending} pending; this run sent {self.sent_now} in {self.duration:.1f} s "
+                f"({self.rate:.0f}/s).")
+        if self.finished:
+            line += " Every delivery is done; the issue is marked sent."
+        elif self.stopped:
+            line += " Stopped; run the same command again to go on."
+        return line
+
+
+# ---------------------------------------------------------------- identity and liveness
+
+def new_owner() -> str:
+    """'host:pid:random' — the pid lets a later run on this host see that we died."""
+    return f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"
+
+
+def owner_is_dead(owner: str | None) -> bool:
+    """True only when the owner ran on this machine and its process is gone."""
+    if not owner:
+        return False
+    parts = owner.split("/", 1)[0].split(":")
+    if len(parts) < 3 or parts[0] != socket.gethostname() or not parts[1].isdigit():
+        return False
+    pid = int(parts[1])
+    if pid == os.getpid():
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return _is_zombie(pid)
+
+
+def _is_zombie(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] == "Z"
+    except (OSError, IndexError):
+        return False
+
+
+def _aware(dt: datetime | None) -> datetime | None:
+    if dt is not None and dt.tzinfo is None:
+        return dt.replace(tzinfo=timezone.utc)
+    return dt
+
+
+# ---------------------------------------------------------------- the pre-send check hook
+
+def pre_send_check(nl, draft: Draft) -> list[str]:
+    """Problems that should stop a send (the check stage plugs in here: quotes against their
+    sources, dead links). Empty: nothing found. ``--force`` skips it."""
+    return []
+
+
+# ---------------------------------------------------------------- rendering and the template
+
+def render_for_send(nl, draft: Draft):
+    """The render stage's email: subject, html, text holding UNSUBSCRIBE_PLACEHOLDER."""
+    from pipeline.render.email import render_issue
+
+    return render_issue(nl, draft)
+
+
+def template_bytes(settings, rendered, *, test: bool = False) -> bytes:
+    subject = rendered.subject if not test else f"[Test] {rendered.subject}"
+    return build_template(settings, issue=rendered.issue, subject=subject, html=rendered.html, text=rendered.text,
+                          test=test)
+
+
+# ---------------------------------------------------------------- where messages go
+
+class RateLimiter:
+    """At most ``rate`` messages per second over all threads of this process (0: no limit)."""
+
+    def __init__(self, rate: float):
+        self.interval = 1.0 / rate if rate > 0 else 0.0
+        self.next = time.monotonic()
+        self.lock = threading.Lock()
+
+    def wait(self, stop: threading.Event) -> None:
+        if not self.interval:
+            return
+        with self.lock:
+            now = time.monotonic()
+            slot = max(self.next, now)
+            self.next = slot + self.interval
+        if slot > now:
+            stop.wait(slot - now)
+
+
+class SmtpMessenger:
+    def __init__(self, settings, options: SendOptions):
+        self.session = SmtpSession(parse_smtp_url(settings.smtp_url), sender_address(settings.sender),
+                                   timeout=options.timeout)
+        self.stuffed = True
+
+    def open(self) -> None:
+        self.session.open()
+
+    def deliver(self, issue: int, subscriber_id: int, rcpt: str, data: bytes) -> None:
+        self.session.deliver(rcpt, data)
+
+    def close(self) -> None:
+        self.session.close()
+
+
+class OutboxMessenger:
+    """One .eml per delivery, named by (issue, subscriber): a resumed send rewrites, never adds."""
+
+    def __init__(self, settings, options: SendOptions):
+        self.dir = settings.outbox_dir
+        self.stuffed = False
+
+    def open(self) -> None:
+        self.dir.mkdir(parents=True, exist_ok=True)
+
+    def deliver(self, issue: int, subscriber_id: int, rcpt: str, data: bytes) -> None:
+        write_outbox(self.dir, data, outbox_name(issue, subscriber_id))
+
+    def close(self) -> None:
+        pass
+
+
+def outbox_name(issue: int, subscriber_id: int) -> str:
+    return f"issue-{issue:04d}-sub-{subscriber_id:08d}.eml"
+
+
+def make_messenger(settings, options: SendOptions):
+    return SmtpMessenger(settings, options) if settings.smtp_url else OutboxMessenger(settings, options)
+
+
+def personalize(template: MessageTemplate, signer: DkimSigner | None, subscriber_id: int, email: str, name: str,
+                stuffed: bool) -> bytes:
+    if signer is None:
+        return template.fill_stuffed(subscriber_id, email, name) if stuffed else template.fill(subscriber_id, email, name)
+    signed = signer.sign(template.fill(subscriber_id, email, name))
+    return dot_stuff(signed) if stuffed else signed
+
+
+# ---------------------------------------------------------------- the workers
+
+@dataclass
+class _Work:
+    """What the connection threads of one process share."""
+
+    settings: object
+    engine: object
+    issue_id: int
+    issue_number: int
+    owner: str
+    template: MessageTemplate
+    signer: DkimSigner | None
+    options: SendOptions
+    stop: threading.Event
+    limiter: RateLimiter
+    sent_now: int = 0
+    fatal: str | None = None
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def fail(self, message: str) -> None:
+        with self.lock:
+            if self.fatal is None:
+                self.fatal = message
+        self.stop.set()
+
+    def count_sent(self) -> None:
+        with self.lock:
+            self.sent_now += 1
+
+
+def _backoff(options: SendOptions, attempts: int) -> float:
+    return min(options.retry_max, options.retry_base * (2 ** max(attempts, 0)))
+
+
+def _connection_loop(work: _Work, index: int) -> None:
+    """One connection: claim a batch, send each message, record each outcome at once."""
+    claimer = f"{work.owner}/{index}"
+    opt = work.options
+    messenger = make_messenger(work.settings, opt)
+    connect_failures = 0
+    try:
+        with work.engine.connect() as conn:
+            while not work.stop.is_set():
+                batch = dstore.claim_deliveries(conn, work.issue_id, claimer, opt.batch_size, utcnow())
+                conn.commit()
+                if not batch:
+                    counts = dstore.counts_by_state(conn, work.issue_id)
+                    conn.commit()
+                    if not counts.get("queued") and not counts.get("sending"):
+                        return
+                    work.stop.wait(opt.poll)
+                    continue
+                subs = dstore.subscribers_by_id(conn, [sid for _d, sid, _a in batch])
+                conn.commit()
+                for pos, (did, sid, attempts) in enumerate(batch):
+                    if work.stop.is_set():
+                        dstore.release_claims(conn, [d for d, _s, _a in batch[pos:]], claimer)
+                        conn.commit()
+                        return
+                    email, name, status = subs.get(sid, ("", "", "gone"))
+                    if status != "active":  # unsubscribed or bounced since the send began
+                        dstore.mark_failed(conn, did, f"not sent: the subscriber is {status}", attempted=False)
+                        conn.commit()
+                        continue
+                    try:
+                        rcpt = smtp_address(email)
+                        data = personalize(work.template, work.signer, sid, email, name, messenger.stuffed)
+                    except AddressError as e:
+                        dstore.mark_failed(conn, did, str(e), attempted=False)
+                        conn.commit()
+                        continue
+                    work.limiter.wait(work.stop)
+                    try:
+                        messenger.deliver(work.issue_number, sid, rcpt, data)
+                    except RecipientRejected as e:
+                        dstore.mark_failed(conn, did, str(e))
+                        dstore.bounce_subscriber(conn, sid)
+                        conn.commit()
+                        connect_failures = 0
+                        continue
+                    except MessageRejected as e:
+                        dstore.mark_failed(conn, did, str(e))
+                        conn.commit()
+                        continue
+                    except SenderRejected as e:
+                        dstore.release_claims(conn, [d for d, _s, _a in batch[pos:]], claimer)
+                        conn.commit()
+                        work.fail(str(e))
+                        return
+                    except TemporaryFailure as e:
+                        never_opened = messenger.stuffed and messenger.session.conn is None and "cannot reach" in str(e)
+                        if never_opened:
+                            # the server is away: not this delivery's fault, hand the batch back and wait
+                            dstore.release_claims(conn, [d for d, _s, _a in batch[pos:]], claimer)
+                            conn.commit()
+                            connect_failures += 1
+                            if connect_failures >= opt.connect_attempts:
+                                work.fail(str(e))
+                                return
+                            work.stop.wait(_backoff(opt, connect_failures - 1))
+                            break
+                        if attempts + 1 >= opt.max_attempts:
+                            dstore.mark_failed(conn, did, f"gave up after {attempts + 1} attempts: {e}")
+                        else:
+                            due = utcnow() + timedelta(seconds=_backoff(opt, attempts))
+                            dstore.mark_retry(conn, did, str(e), due)
+                        conn.commit()
+                        continue
+                    except TransportError as e:  # a refused login and the like: every message would fail
+                        dstore.release_claims(conn, [d for d, _s, _a in batch[pos:]], claimer)
+                        conn.commit()
+                        work.fail(str(e))
+                        return
+                    except OSError as e:  # the outbox folder
+                        dstore.release_claims(conn, [d for d, _s, _a in batch[pos:]], claimer)
+                        conn.commit()
+                        work.fail(f"cannot write to the outbox: {e}")
+                        return
+                    dstore.mark_sent(conn, did, utcnow())
+                    conn.commit()
+                    connect_failures = 0
+                    work.count_sent()
+    except Exception as e:  # a database error: stop everyone, keep the message for the report
+        work.fail(f"{type(e).__name__}: {e}")
+    finally:
+        messenger.close()
+
+
+def _run_connections(work: _Work, connections: int) -> list[threading.Thread]:
+    threads = [threading.Thread(target=_connection_loop, args=(work, i), name=f"send-{i}", daemon=True)
+               for i in range(connections)]
+    for t in threads:
+        t.start()
+    return threads
+
+
+def _load_template(settings, engine, issue_id: int) -> tuple[MessageTemplate, int]:
+    with engine.connect() as conn:
+        row = istore.issue_by_id(conn, issue_id)
+    if row is None or row["frozen_mime"] is None:
+        raise LinkletterError(f"issue {issue_id} has no frozen message to send")
+    return MessageTemplate.from_settings(settings, bytes(row["frozen_mime"]), row["number"]), row["number"]
+
+
+def _worker_process(settings, issue_id: int, connections: int, rate: float, options: SendOptions, stop, results,
+                    parent: int) -> None:
+    """A worker process of ``--workers N``: its own engine and connections, same claims."""
+    from pipeline.db import make_engine
+
+    engine = make_engine(settings.database_url)
+    template, number = _load_template(settings, engine, issue_id)
+    local_stop = threading.Event()
+    work = _Work(settings=settings, engine=engine, issue_id=issue_id, issue_number=number, owner=new_owner(),
+                 template=template, signer=signer_from_settings(settings), options=options, stop=local_stop,
+                 limiter=RateLimiter(rate))
+    if stop.is_set():
+        local_stop.set()
+    threads = _run_connections(work, connections)
+    while any(t.is_alive() for t in threads):
+        if stop.is_set() or os.getppid() != parent:  # asked to stop, or the coordinator died
+            local_stop.set()
+        for t in threads:
+            t.join(0.1)
+    results.put((work.sent_now, work.fatal))
+    engine.dispose()
+
+
+# ---------------------------------------------------------------- the send
+
+def _finalize(nl, issue_id: int, draft_path: Path, started: datetime | None) -> None:
+    with nl.engine.begin() as conn:
+        istore.mark_issue_sent(conn, issue_id, utcnow())
+    mark_draft_sent(draft_path, started or utcnow())
+
+
+def mark_draft_sent(draft_path: Path, when: datetime) -> None:
+    """The draft's front matter becomes ``status: sent`` with the ``date`` it went out."""
+    draft = read_draft(draft_path)
+    if draft.status != "sent" or draft.date is None:
+        update_front_matter(draft_path, status="sent", date=(draft.date or _aware(when)).replace(microsecond=0))
+
+
+def _report(nl, issue_id: int, number: int) -> SendReport:
+    with nl.engine.connect() as conn:
+        counts = dstore.counts_by_state(conn, issue_id)
+        bounced = dstore.bounced_count(conn, issue_id)
+    return SendReport(issue=number, total=sum(counts.values()), sent=counts.get("sent", 0),
+                      failed=counts.get("failed", 0), bounced=bounced,
+                      pending=counts.get("queued", 0) + counts.get("sending", 0))
+
+
+def send_issue(nl, draft_path, *, workers: int = 1, include_new: bool = False,
+               progress: Callable[[dict, int], None] | None = None, stop_event: threading.Event | None = None,
+               force: bool = False, render: Callable | None = None, options: SendOptions | None = None) -> SendReport:
+    """Send the issue of ``draft_path`` to every active subscriber who hasn't got it yet.
+
+    Safe to run again at any time (after a crash it resumes; after the end it sends nothing),
+    and in several processes or machines at once (they split the deliveries).
+    ``progress(counts, total)`` is called a few times a second; setting ``stop_event`` stops
+    after the messages in flight, leaving the rest queued for the next run.
+    """
+    opt = options or SendOptions()
+    settings = nl.settings
+    stop_event = stop_event or threading.Event()
+    t0 = time.monotonic()
+    draft_path = Path(draft_path)
+    draft = read_draft(draft_path)
+    if not force:
+        problems = pre_send_check(nl, draft)
+        if problems:
+            raise LinkletterError("the pre-send check found problems (send with --force to send anyway):\n  "
+                                  + "\n  ".join(problems))
+    signer = signer_from_settings(settings)
+    if settings.smtp_url:
+        _probe(settings, opt)  # a wrong address or password is one clear error, before anything is frozen
+
+    owner = new_owner()
+    with nl.engine.begin() as conn:
+        issue_id = istore.ensure_issue(conn, number=draft.issue, slug=draft.slug, title=draft.title,
+                                       subject=draft.subject_line, draft_path=str(draft_path))
+        row = istore.issue_by_id(conn, issue_id)
+    if row["status"] == "sent" and not include_new:
+        mark_draft_sent(draft_path, _aware(row["send_started_at"]) or _aware(row["sent_at"]) or utcnow())
+        report = _report(nl, issue_id, draft.issue)
+        report.already_sent = report.finished = True
+        return report
+
+    role = _take_lease(nl, issue_id, owner, row["lease_owner"])
+    lease = timedelta(seconds=max(settings.send_lease_seconds, 1))
+    try:
+        if role == "coordinator":
+            _prepare(nl, issue_id, owner, draft, include_new=include_new, render=render or render_for_send)
+        else:
+            _wait_frozen(nl, issue_id, lease.total_seconds())
+        with nl.engine.connect() as conn:
+            row = istore.issue_by_id(conn, issue_id)
+        started = _aware(row["send_started_at"])
+
+        template, number = _load_template(settings, nl.engine, issue_id)
+        work = _Work(settings=settings, engine=nl.engine, issue_id=issue_id, issue_number=number, owner=owner,
+                     template=template, signer=signer, options=opt, stop=threading.Event(),
+                     limiter=RateLimiter(settings.smtp_rate / max(1, workers)))
+        connections = max(1, settings.smtp_connections) if settings.smtp_url else 1
+        if stop_event.is_set():  # asked to stop before the first message: frozen and queued, nothing sent
+            work.stop.set()
+        procs, results, mp_stop = [], None, None
+        if workers > 1:
+            ctx = multiprocessing.get_context("spawn")
+            mp_stop, results = ctx.Event(), ctx.Queue()
+            if stop_event.is_set():
+                mp_stop.set()
+            per = max(1, math.ceil(connections / workers))
+            rate = settings.smtp_rate / workers
+            procs = [ctx.Process(target=_worker_process, daemon=True,
+                                 args=(settings, issue_id, per, rate, opt, mp_stop, results, os.getpid()))
+                     for _ in range(workers)]
+            for p in procs:
+                p.start()
+            threads: list[threading.Thread] = []
+        else:
+            threads = _run_connections(work, connections)
+
+        last_renew = last_sweep = time.monotonic()
+        stopped = False
+        while any(t.is_alive() for t in threads) or any(p.is_alive() for p in procs):
+            if stop_event.is_set() and not stopped:
+                stopped = True
+                work.stop.set()
+                if mp_stop is not None:
+                    mp_stop.set()
+            now_m = time.monotonic()
+            if role == "coordinator" and now_m - last_renew > lease.total_seconds() / 3:
+                with nl.engine.begin() as conn:
+                    if not istore.renew_lease(conn, issue_id, owner, utcnow() + lease):
+                        role = "helper"  # someone took over (we looked dead); keep sending claims only
+                last_renew = now_m
+            if role == "coordinator" and now_m - last_sweep > 1.0:
+                _requeue_dead(nl, issue_id, lease)
+                last_sweep = now_m
+            if progress:
+                with nl.engine.connect() as conn:
+                    counts = dstore.counts_by_state(conn, issue_id)
+                progress(counts, sum(counts.values()))
+            try:
+                for t in threads:
+                    t.join(opt.poll / max(1, len(threads)))
+                for p in procs:
+                    p.join(opt.poll / max(1, len(procs)))
+            except KeyboardInterrupt:  # Ctrl-C: stop like SIGTERM, after the messages in flight
+                stop_event.set()
+
+        report = _report(nl, issue_id, number)
+        report.role = role
+        report.stopped = stopped or stop_event.is_set()
+        report.sent_now = work.sent_now
+        for _p in procs:
+            try:
+                n, fatal = results.get(timeout=1)
+            except Exception:  # a worker process that died without a word (killed)
+                continue
+            report.sent_now += n
+            work.fatal = work.fatal or fatal
+        if work.fatal:
+            report.errors.append(work.fatal)
+        if report.pending == 0 and not work.fatal:
+            if role == "coordinator" or _take_lease(nl, issue_id, owner, None, wait=False) == "coordinator":
+                _finalize(nl, issue_id, draft_path, started)
+                report.finished = True
+        if progress:
+            with nl.engine.connect() as conn:
+                counts = dstore.counts_by_state(conn, issue_id)
+            progress(counts, sum(counts.values()))
+        report.duration = time.monotonic() - t0
+        if work.fatal and not report.stopped:
+            raise SendError(work.fatal, report)
+        return report
+    finally:
+        with nl.engine.begin() as conn:
+            istore.release_lease(conn, issue_id, owner)
+
+
+class SendError(LinkletterError):
+    """The send stopped on an error every message would meet (refused sender or login, server
+    gone for good). Deliveries not sent stay queued for the next run."""
+
+    def __init__(self, message: str, report: SendReport):
+        super().__init__(f"the send stopped: {message}\n{report.summary()}")
+        self.report = report
+
+
+def _probe(settings, opt: SendOptions) -> None:
+    """Open and close one connection first, so a wrong address or password is one clear error."""
+    session = SmtpSession(parse_smtp_url(settings.smtp_url), sender_address(settings.sender), timeout=opt.timeout)
+    try:
+        session.open()
+    finally:
+        session.close()
+
+
+def _take_lease(nl, issue_id: int, owner: str, current: str | None, wait: bool = True) -> str:
+    now = utcnow()
+    lease = timedelta(seconds=max(nl.settings.send_lease_seconds, 1))
+    take_from = current if owner_is_dead(current) else None
+    with nl.engine.begin() as conn:
+        if istore.acquire_lease(conn, issue_id, owner, now, now + lease, take_from=take_from):
+            return "coordinator"
+        row = istore.issue_by_id(conn, issue_id)
+    if owner_is_dead(row["lease_owner"]):
+        with nl.engine.begin() as conn:
+            if istore.acquire_lease(conn, issue_id, owner, now, now + lease, take_from=row["lease_owner"]):
+                return "coordinator"
+    return "helper"
+
+
+def _wait_frozen(nl, issue_id: int, seconds: float) -> None:
+    deadline = time.monotonic() + seconds
+    while True:
+        with nl.engine.connect() as conn:
+            row = istore.issue_by_id(conn, issue_id)
+        if row["send_started_at"] is not None:
+            return
+        if time.monotonic() > deadline:
+            raise LinkletterError(f"issue {row['number']} is being prepared for sending by {row['lease_owner']}; "
+                                  f"try again later")
+        time.sleep(0.2)
+
+
+def _prepare(nl, issue_id: int, owner: str, draft: Draft, *, include_new: bool, render: Callable) -> None:
+    """Freeze and enqueue (first run), or requeue what a dead run left and add new subscribers."""
+    with nl.engine.connect() as conn:
+        row = istore.issue_by_id(conn, issue_id)
+    if row["send_started_at"] is None:
+        rendered = render(nl, draft)
+        if rendered.issue != draft.issue:
+            raise LinkletterError(f"the rendered email is issue {rendered.issue}, the draft is issue {draft.issue}")
+        mime = template_bytes(nl.settings, rendered)
+        started = utcnow()
+        with nl.engine.begin() as conn:  # freeze and enqueue together: a crash leaves neither or both
+            if istore.freeze_issue(conn, issue_id, owner, html=rendered.html, text=rendered.text, mime=mime,
+                                   subject=rendered.subject, title=draft.title, started_at=started):
+                dstore.enqueue_deliveries(conn, issue_id, confirmed_before=started)
+    elif include_new:
+        with nl.engine.begin() as conn:
+            dstore.enqueue_deliveries(conn, issue_id, confirmed_before=None)
+    _requeue_dead(nl, issue_id, timedelta(seconds=max(nl.settings.send_lease_seconds, 1)))
+
+
+def _requeue_dead(nl, issue_id: int, lease: timedelta) -> None:
+    with nl.engine.begin() as conn:
+        dead = [c for c in dstore.claimers(conn, issue_id) if owner_is_dead(c)]
+        dstore.requeue_claims_of(conn, issue_id, dead)
+        dstore.requeue_stale_claims(conn, issue_id, utcnow() - lease)
+
+
+# ---------------------------------------------------------------- test mail, dry run, status
+
+def send_test(nl, draft_path, address: str, *, render: Callable | None = None) -> str:
+    """One copy of the issue, marked as a test, to ``address``; no deliveries. Returns where it went."""
+    draft = read_draft(draft_path)
+    rendered = (render or render_for_send)(nl, draft)
+    template = MessageTemplate.from_settings(nl.settings, template_bytes(nl.settings, rendered, test=True), draft.issue)
+    rcpt = smtp_address(address)
+    signer = signer_from_settings(nl.settings)
+    if not nl.settings.smtp_url:
+        data = personalize(template, signer, 0, rcpt, "", stuffed=False)
+        name = f"test-issue-{draft.issue:04d}-{time.strftime('%Y%m%d-%H%M%S')}-{secrets.token_hex(3)}.eml"
+        return str(write_outbox(nl.settings.outbox_dir, data, name))
+    data = personalize(template, signer, 0, rcpt, "", stuffed=True)
+    session = SmtpSession(parse_smtp_url(nl.settings.smtp_url), sender_address(nl.settings.sender))
+    try:
+        session.deliver(rcpt, data)
+    finally:
+        session.close()
+    return f"{rcpt} via {session.target.host}:{session.target.port}"
+
+
+def count_would_send(nl, draft_path, *, include_new: bool = False) -> int:
+    """How many subscribers a send of this draft would mail now (for --dry-run)."""
+    draft = read_draft(draft_path)
+    with nl.engine.connect() as conn:
+        row = istore.issue_by_number(conn, draft.issue)
+        if row is None or row["send_started_at"] is None:
+            return dstore.count_recipients(conn, None, confirmed_before=None)
+        counts = dstore.counts_by_state(conn, row["id"])
+        waiting = counts.get("queued", 0) + counts.get("sending", 0)
+        new = dstore.count_recipients(conn, row["id"], confirmed_before=None) if include_new else 0
+        return waiting + new
+
+
+@dataclass
+class SendStatus:
+    issue: int
+    status: str
+    counts: dict[str, int]
+    bounced: int
+    started_at: datetime | None
+    sent_at: datetime | None
+    lease_owner: str | None
+    lease_expires_at: datetime | None
+
+    def lines(self) -> list[str]:
+        c = self.counts
+        out = [f"Issue {self.issue}: {self.status}",
+               f"  deliveries: {sum(c.values())}  sent: {c.get('sent', 0)}  queued: {c.get('queued', 0)}  "
+               f"sending: {c.get('sending', 0)}  failed: {c.get('failed', 0)} ({self.bounced} bounced)"]
+        if self.started_at:
+            out.append(f"  started: {self.started_at.isoformat(timespec='seconds')}")
+        if self.sent_at:
+            out.append(f"  finished: {self.sent_at.isoformat(timespec='seconds')}")
+        if self.lease_owner:
+            out.append(f"  being sent by {self.lease_owner}"
+                       + (" (that process is gone)" if owner_is_dead(self.lease_owner) else ""))
+        return out
+
+
+def send_status(nl, draft_path=None) -> SendStatus:
+    """Counts of the send of ``draft_path``'s issue, or of the issue sent most recently."""
+    with nl.engine.connect() as conn:
+        if draft_path is not None:
+            number = read_draft(draft_path).issue
+            row = istore.issue_by_number(conn, number)
+            if row is None:
+                raise LinkletterError(f"issue {number} has not been sent yet")
+        else:
+            row = istore.latest_sending_issue(conn)
+            if row is None:
+                raise LinkletterError("no issue has been sent yet")
+        counts = dstore.counts_by_state(conn, row["id"])
+        bounced = dstore.bounced_count(conn, row["id"])
+    return SendStatus(issue=row["number"], status=row["status"], counts=counts, bounced=bounced,
+                      started_at=_aware(row["send_started_at"]), sent_at=_aware(row["sent_at"]),
+                      lease_owner=row["lease_owner"], lease_expires_at=_aware(row["lease_expires_at"]))
