@@ -1,0 +1,102 @@
+"""Golden files: the email HTML and text of a short English issue and of a long German one
+(~25 KB of Markdown, 6 sources, 10 quotes), and both feeds.
+
+After an intended change to the output, regenerate the goldens and review the diff:
+
+    LINKLETTER_UPDATE_GOLDEN=1 python -m pytest tests/test_render_golden.py
+    git diff tests/fixtures/render/golden/
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+from pipeline.newsletter import init_newsletter, open_newsletter
+from pipeline.render.email import render_issue
+from pipeline.render.site import build_site, render_issue_page
+
+FIXTURES = Path(__file__).parent / "fixtures" / "render"
+GOLDEN = FIXTURES / "golden"
+UPDATE = os.environ.get("LINKLETTER_UPDATE_GOLDEN") == "1"
+
+
+def check_golden(name: str, actual: str) -> None:
+    path = GOLDEN / name
+    if UPDATE:
+        GOLDEN.mkdir(parents=True, exist_ok=True)
+        path.write_text(actual, "utf-8")
+        return
+    assert path.is_file(), f"{path} is missing; run with LINKLETTER_UPDATE_GOLDEN=1 to create it"
+    expected = path.read_text("utf-8")
+    if actual != expected:
+        diff = "".join(difflib.unified_diff(expected.splitlines(True), actual.splitlines(True),
+                                            f"golden/{name}", "actual", n=1))
+        pytest.fail(f"{name} differs from its golden file (LINKLETTER_UPDATE_GOLDEN=1 to accept):\n{diff[:4000]}")
+
+
+def newsletter(tmp_path: Path, language: str):
+    title = {"de": "Wochenlese", "en": "Weekly Reads"}[language]
+    root = init_newsletter(tmp_path / language, title=title, language=language, author="Die Redaktion",
+                           sender=f"{title} <post@example.org>", base_url="https://news.example.org")
+    for name in ("003-short.md", "012-langsamkeit.md"):
+        shutil.copyfile(FIXTURES / "drafts" / name, root / "drafts" / name)
+    return open_newsletter(root, env={})
+
+
+@pytest.fixture
+def nl_de(tmp_path):
+    nl = newsletter(tmp_path, "de")
+    yield nl
+    nl.close()
+
+
+@pytest.fixture
+def nl_en(tmp_path):
+    nl = newsletter(tmp_path, "en")
+    yield nl
+    nl.close()
+
+
+def test_long_german_issue(nl_de):
+    draft = nl_de.settings.drafts_dir / "012-langsamkeit.md"
+    assert 23_000 < draft.stat().st_size < 27_000
+    r = render_issue(nl_de, draft)
+    assert len(r.html.encode("utf-8")) < 100_000  # Gmail clips larger messages
+    assert r.html.count("<blockquote") == 10 and r.html.count("<footer") == 10
+    assert len(re.findall(r"^> — .+ \[\d+\]$", r.text, re.M)) == 10  # each quote's attribution
+    check_golden("012-langsamkeit.email.html", r.html)
+    check_golden("012-langsamkeit.email.txt", r.text)
+    check_golden("012-langsamkeit.page.html", render_issue_page(nl_de, draft))
+
+
+def test_short_english_issue(nl_en):
+    r = render_issue(nl_en, nl_en.settings.drafts_dir / "003-short.md")
+    check_golden("003-short.email.html", r.html)
+    check_golden("003-short.email.txt", r.text)
+
+
+def test_feeds(nl_de):
+    out = build_site(nl_de)
+    check_golden("feed.xml", (out / "feed.xml").read_text("utf-8"))
+    check_golden("atom.xml", (out / "atom.xml").read_text("utf-8"))
+
+
+def test_rendering_is_deterministic(nl_de, tmp_path):
+    """Goldens only work if nothing depends on the clock or the machine: two folders, same output."""
+    other = newsletter(tmp_path / "again", "de")
+    try:
+        for nl_a, nl_b in ((nl_de, other),):
+            a = render_issue(nl_a, nl_a.settings.drafts_dir / "012-langsamkeit.md")
+            b = render_issue(nl_b, nl_b.settings.drafts_dir / "012-langsamkeit.md")
+            assert (a.html, a.text) == (b.html, b.text)
+            site_a, site_b = build_site(nl_a), build_site(nl_b)
+            for name in ("feed.xml", "atom.xml", "index.html", "issues/12.html"):
+                assert (site_a / name).read_bytes() == (site_b / name).read_bytes()
+    finally:
+        other.close()
