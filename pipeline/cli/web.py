@@ -1,3 +1,31 @@
-"""Commands of the web stage (see pipeline/cli/base.py)."""
+"""Commands of the web stage: the server and the bookmarklet."""
 
-from pipeline.cli.base import main  # noqa: F401
+from __future__ import annotations
+
+import click
+
+from pipeline.cli.base import main, pass_nl
+
+
+@main.command()
+@click.option("--host", help="Address to listen on (default: the 'host' setting, 127.0.0.1).")
+@click.option("--port", type=int, help="Port to listen on (default: the 'port' setting, 8080).")
+@pass_nl
+def serve(nl, host: str | None, port: int | None) -> None:
+    """Serve the site, feeds, subscribe/confirm/unsubscribe pages and the bookmarklet endpoint
+    (builds the site first if it does not exist yet)."""
+    from pipeline.web.server import serve as run
+
+    run(nl, host, port)
+
+
+@main.command()
+@click.option("--url", "server_url", help="Where the server answers (default: the 'base_url' setting).")
+@pass_nl
+def bookmarklet(nl, server_url: str | None) -> None:
+    """Print the bookmarklet: save it as a bookmark, select a passage on any page, click it.
+    It holds the collect token; keep it to yourself."""
+    from pipeline.tokens import collect_token
+    from pipeline.web.collect import bookmarklet as make
+
+    click.echo(make(server_url or nl.settings.base_url, collect_token(nl.settings)))

@@ -1,0 +1,49 @@
+"""One log line per request: method, path, status, duration (no client address: it is
+personal data and the line is for debugging, not tracking). Tokens never reach the log:
+the secret parts of paths (/confirm/<token>, /unsubscribe/<token>) and of the query string
+are cut to a few characters."""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+
+log = logging.getLogger("linkletter.web")
+
+_PATH_TOKEN = re.compile(r"^(/(?:confirm|unsubscribe)/)([^/]+)")
+_QUERY_TOKEN = re.compile(r"((?:^|&)token=)([^&]*)", re.I)
+
+
+def mask(path: str, query: str = "") -> str:
+    """``/confirm/MTIz.abc...`` → ``/confirm/MTIz…``; ``?token=secret`` → ``?token=…``."""
+    path = _PATH_TOKEN.sub(lambda m: m.group(1) + m.group(2)[:4] + "…", path)
+    if query:
+        path += "?" + _QUERY_TOKEN.sub(lambda m: m.group(1) + "…", query)
+    return path
+
+
+class AccessLog:
+    """ASGI middleware writing the line when the response has finished (or failed)."""
+
+    def __init__(self, app, logger: logging.Logger = log):
+        self.app, self.log = app, logger
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        start = time.perf_counter()
+        status = 500
+
+        async def send_wrapper(message):
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_wrapper)
+        finally:
+            path = mask(scope.get("path", ""), scope.get("query_string", b"").decode("latin-1"))
+            self.log.info("%s %s %d %.1fms", scope["method"], path, status,
+                          (time.perf_counter() - start) * 1000)

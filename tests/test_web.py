@@ -1,0 +1,394 @@
+"""The web front, run for real: the Starlette app under uvicorn on a loopback port, a real SMTP
+server on loopback, httpx as the client. Subscribe → mail → confirm; one-click unsubscribe;
+forged and expired tokens; the rate limit; the honeypot; the bookmarklet; the static site."""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import httpx
+import pytest
+import uvicorn
+from itsdangerous.timed import TimestampSigner
+from sqlalchemy import select
+
+from pipeline import subscribers as subs
+from pipeline.models import Link, Quote, Subscriber
+from pipeline.newsletter import init_newsletter, open_newsletter
+from pipeline.tokens import collect_token, confirm_token, unsubscribe_token
+from pipeline.web import create_app
+from pipeline.web.access_log import mask
+from pipeline.web.collect import bookmarklet, text_fragment_url
+from tests.conftest import clean_env, run_cli
+from tests.smtp import SmtpServer, free_port
+
+
+class LiveServer:
+    """The app under a real uvicorn in a thread, on a free loopback port."""
+
+    def __init__(self, app):
+        self.port = free_port()
+        config = uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning", access_log=False,
+                                lifespan="off")
+        self.server = uvicorn.Server(config)
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def __enter__(self) -> "LiveServer":
+        self.thread.start()
+        deadline = time.monotonic() + 10
+        while not self.server.started:
+            if time.monotonic() > deadline or not self.thread.is_alive():
+                raise AssertionError("uvicorn did not start")
+            time.sleep(0.01)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.server.should_exit = True
+        self.thread.join(10)
+
+
+@pytest.fixture
+def smtp():
+    with SmtpServer() as server:
+        yield server
+
+
+def _open(nl_dir: Path, smtp: SmtpServer | None = None, **env: str):
+    env = {f"LINKLETTER_{k.upper()}": str(v) for k, v in env.items()}
+    if smtp is not None:
+        env["LINKLETTER_SMTP_URL"] = smtp.url
+    return open_newsletter(nl_dir, env=env)
+
+
+@pytest.fixture
+def live(nl_dir, smtp):
+    """(newsletter, server, client) for the English test newsletter mailing through ``smtp``."""
+    nl = _open(nl_dir, smtp)
+    with LiveServer(create_app(nl)) as server, httpx.Client(base_url=server.url, timeout=10) as client:
+        yield nl, server, client
+    nl.close()
+
+
+@pytest.fixture
+def de_dir(tmp_path) -> Path:
+    return init_newsletter(tmp_path / "brief", title="Wochenlese", language="de",
+                           sender="Wochenlese <brief@example.org>", base_url="https://brief.example.org")
+
+
+def _sub(nl, email: str) -> Subscriber | None:
+    with nl.session() as s:
+        return s.scalars(select(Subscriber).where(Subscriber.email == email)).first()
+
+
+def _path(url: str) -> str:
+    return urlsplit(url).path
+
+
+def _confirm_link(message) -> str:
+    text = message.get_body(("plain",)).get_content()
+    (url,) = set(re.findall(r"https://news\.example\.org/confirm/[\w.\-]+", text))
+    return url
+
+
+# ------------------------------------------------------------------ double opt-in
+
+def test_subscribe_mails_a_link_whose_get_changes_nothing_and_whose_post_confirms(live, smtp):
+    nl, _server, client = live
+    r = client.post("/subscribe", data={"email": " Jane.Doe@Example.org ", "name": "Jane Doe", "website": ""},
+                    headers={"User-Agent": "TestBrowser/1.0"})
+    assert r.status_code == 200 and "Please check your inbox" in r.text
+    assert "set-cookie" not in r.headers
+    (mail,) = smtp.wait_for(1)
+    assert mail.rcpt_tos == ["jane.doe@example.org"]
+    assert mail.message["To"] == "Jane Doe <jane.doe@example.org>"
+    sub = _sub(nl, "jane.doe@example.org")
+    assert sub.status == "pending" and sub.consent_source == "form"
+    assert (sub.consent_ip, sub.consent_user_agent) == ("127.0.0.1", "TestBrowser/1.0")
+    assert sub.consent_text.startswith("I would like to receive the newsletter Weekly Reads")
+
+    link = _confirm_link(mail.message)
+    page = client.get(_path(link))  # what a mail scanner does
+    assert page.status_code == 200 and "Confirm subscription</button>" in page.text
+    assert _sub(nl, "jane.doe@example.org").status == "pending"
+
+    done = client.post(_path(link))  # the button: an empty body is enough
+    assert done.status_code == 200 and "You are subscribed" in done.text
+    sub = _sub(nl, "jane.doe@example.org")
+    assert sub.status == "active" and sub.confirmed_at is not None
+    again = client.post(_path(link))
+    assert again.status_code == 200 and "You are subscribed" in again.text
+
+
+def test_subscribing_again_mails_a_pending_address_and_tells_nothing_about_an_active_one(live, smtp):
+    nl, _server, client = live
+    first = client.post("/subscribe", data={"email": "pat@example.org"})
+    client.post("/subscribe", data={"email": "PAT@example.org"})
+    assert [m.rcpt_tos for m in smtp.wait_for(2)] == [["pat@example.org"], ["pat@example.org"]]
+
+    subs.add_subscriber(nl, "active@example.org")
+    active = client.post("/subscribe", data={"email": "active@example.org"})
+    client.post("/subscribe", data={"email": "marker@example.org"})
+    msgs = smtp.wait_for(3)
+    time.sleep(0.3)  # a wrong mail to the active address would have come before the marker's
+    assert [m.rcpt_tos for m in smtp.messages][2:] == [["marker@example.org"]]
+    assert active.status_code == first.status_code == 200
+    assert active.text == first.text  # the same page: nothing to learn about the address
+    assert len(msgs) == 3 and _sub(nl, "active@example.org").status == "active"
+
+
+def test_the_honeypot_and_bad_addresses_store_nothing(live, smtp):
+    nl, _server, client = live
+    bot = client.post("/subscribe", data={"email": "bot@example.org", "name": "Bot", "website": "http://spam.example"})
+    assert bot.status_code == 200 and "Please check your inbox" in bot.text  # the bot learns nothing
+    bad = client.post("/subscribe", data={"email": "not an address", "name": "X"})
+    assert bad.status_code == 400 and "Please enter a valid email address." in bad.text
+    assert 'value="not an address"' in bad.text  # the form comes back filled in
+    inject = client.post("/subscribe", data={"email": "eve@example.org", "name": "Eve\r\nBcc: all@example.org"})
+    assert inject.status_code == 400 and "one line" in inject.text
+    client.post("/subscribe", data={"email": "marker@example.org"})
+    smtp.wait_for(1)
+    time.sleep(0.3)
+    assert [m.rcpt_tos for m in smtp.messages] == [["marker@example.org"]]
+    assert [r["email"] for r in subs.list_subscribers(nl)] == ["marker@example.org"]
+
+
+def test_the_rate_limit_is_per_address_and_answers_429_in_the_newsletters_language(de_dir, smtp):
+    nl = _open(de_dir, smtp, subscribe_rate_limit=3)
+    with LiveServer(create_app(nl)) as server, httpx.Client(base_url=server.url) as client:
+        codes = [client.post("/subscribe", data={"email": f"r{i}@example.org"}).status_code for i in range(3)]
+        limited = client.post("/subscribe", data={"email": "r3@example.org"})
+        # uvicorn trusts X-Forwarded-For from its loopback proxy: another reader behind it
+        other = client.post("/subscribe", data={"email": "r4@example.org"}, headers={"X-Forwarded-For": "203.0.113.8"})
+    nl.close()
+    assert codes == [200, 200, 200]
+    assert limited.status_code == 429 and limited.headers["retry-after"] == "3600"
+    assert "Zu viele Anfragen" in limited.text and '<html lang="de">' in limited.text
+    assert other.status_code == 200 and "Bitte sehen Sie in Ihr Postfach" in other.text
+    assert _sub(nl, "r3@example.org") is None and _sub(nl, "r4@example.org").consent_ip == "203.0.113.8"
+
+
+# ------------------------------------------------------------------ tokens
+
+def test_forged_and_expired_tokens_get_a_clear_localized_page(de_dir, monkeypatch):
+    nl = _open(de_dir)
+    sid = subs.subscribe(nl, "f@example.org", ip="127.0.0.1", user_agent="x", consent_text="c").subscriber_id
+    good = confirm_token(nl.settings.secret_key, sid)
+    with monkeypatch.context() as m:
+        m.setattr(TimestampSigner, "get_timestamp", lambda self: int(time.time()) - 8 * 86400)
+        expired = confirm_token(nl.settings.secret_key, sid)
+    forged_unsub = unsubscribe_token("another-secret-key-0123456789", sid)
+    with LiveServer(create_app(nl)) as server, httpx.Client(base_url=server.url) as client:
+        pages = {
+            "forged": client.post(f"/confirm/{good[:-3]}xyz"),
+            "garbage": client.get("/confirm/%3Cscript%3E"),
+            "expired-get": client.get(f"/confirm/{expired}"),
+            "expired": client.post(f"/confirm/{expired}"),
+            "unsub-forged": client.post(f"/unsubscribe/{forged_unsub}", data={"List-Unsubscribe": "One-Click"}),
+            "unsub-garbage": client.get("/unsubscribe/12"),
+        }
+    nl.close()
+    for name, r in pages.items():
+        assert r.status_code == 400, name
+        assert "Traceback" not in r.text and '<html lang="de">' in r.text, name
+    assert "Dieser Bestätigungslink ist ungültig" in pages["forged"].text
+    assert "Dieser Bestätigungslink ist ungültig" in pages["garbage"].text and "<script>" not in pages["garbage"].text
+    assert "Dieser Bestätigungslink ist abgelaufen" in pages["expired"].text and "7 Tage" in pages["expired"].text
+    assert "abgelaufen" in pages["expired-get"].text
+    assert "Dieser Abmeldelink ist ungültig" in pages["unsub-forged"].text
+    assert _sub(nl, "f@example.org").status == "pending"
+
+
+def test_one_click_unsubscribe_by_post_is_idempotent_and_sets_no_cookie(live):
+    nl, _server, client = live
+    sub = subs.add_subscriber(nl, "reader@example.org").subscriber
+    path = f"/unsubscribe/{unsubscribe_token(nl.settings.secret_key, sub.id)}"
+    page = client.get(path)
+    assert page.status_code == 200 and "Unsubscribe</button>" in page.text
+    assert _sub(nl, "reader@example.org").status == "active"  # GET changes nothing
+    one_click = {"content": "List-Unsubscribe=One-Click",
+                 "headers": {"Content-Type": "application/x-www-form-urlencoded"}}
+    first = client.post(path, **one_click)
+    assert first.status_code == 200 and "You are unsubscribed" in first.text
+    sub = _sub(nl, "reader@example.org")
+    assert sub.status == "unsubscribed" and sub.unsubscribed_at is not None
+    second = client.post(path, **one_click)
+    assert second.status_code == 200 and _sub(nl, "reader@example.org").unsubscribed_at == sub.unsubscribed_at
+    assert not any("set-cookie" in r.headers for r in (page, first, second))
+    assert not client.cookies
+
+
+# ------------------------------------------------------------------ the bookmarklet
+
+def test_text_fragments_encode_the_directive_characters():
+    assert text_fragment_url("https://e.org/a#top", "Kaffee-Haus, Tee & Kuchen") == \
+        "https://e.org/a#:~:text=Kaffee%2DHaus%2C%20Tee%20%26%20Kuchen"
+    long = "Die   Straße war\nnass, und es regnete - seit Tagen schon, ohne Pause & ohne Ende."
+    assert text_fragment_url("https://e.org/b", long) == \
+        "https://e.org/b#:~:text=Die%20Stra%C3%9Fe%20war%20nass%2C,Pause%20%26%20ohne%20Ende."
+
+
+def test_bookmarklet_capture_with_german_text(live):
+    nl, _server, client = live
+    token = collect_token(nl.settings)
+    pre = client.options("/collect", headers={"Origin": "https://zeitung.example",
+                                              "Access-Control-Request-Method": "POST",
+                                              "Access-Control-Request-Headers": "x-linkletter-token"})
+    assert pre.status_code == 204 and pre.headers["access-control-allow-origin"] == "*"
+    assert "X-Linkletter-Token" in pre.headers["access-control-allow-headers"]
+    selection = "„Die Bürger-Initiative“ fordert: weniger Lärm, mehr Grün & Ruhe – für alle Anwohnerinnen."
+    r = client.post("/collect", data={"token": token, "url": "https://zeitung.example/artikel/42#kommentare",
+                                      "title": "Straßenlärm: Was die Stadt plant", "selection": selection},
+                    headers={"Origin": "https://zeitung.example"})
+    assert r.status_code == 200 and r.json()["ok"] is True
+    assert r.json()["message"] == "Saved to Weekly Reads"
+    assert r.headers["access-control-allow-origin"] == "*"
+    with nl.session() as s:
+        link = s.get(Link, r.json()["link_id"])
+        (quote,) = s.scalars(select(Quote).where(Quote.link_id == link.id)).all()
+        assert (link.state, link.title) == ("picked", "Straßenlärm: Was die Stadt plant")
+        assert quote.text == selection and quote.origin == "bookmarklet"
+        assert quote.source_url == ("https://zeitung.example/artikel/42#:~:text="
+                                    "%E2%80%9EDie%20B%C3%BCrger%2DInitiative%E2%80%9C%20fordert%3A%20weniger,"
+                                    "%E2%80%93%20f%C3%BCr%20alle%20Anwohnerinnen.")
+
+    by_header = client.post("/collect", json={"url": "https://blog.example/x", "title": "Ohne Auswahl"},
+                            headers={"X-Linkletter-Token": token})
+    assert by_header.status_code == 200
+    for bad in ({"token": "wrong", "url": "https://blog.example/y"}, {"url": "https://blog.example/y"}):
+        denied = client.post("/collect", data=bad)
+        assert denied.status_code == 403 and denied.json() == {"ok": False, "error": "wrong or missing token"}
+    assert client.post("/collect", data={"token": token, "url": "javascript:alert(1)"}).status_code == 400
+    with nl.session() as s:
+        assert len(s.scalars(select(Link)).all()) == 2
+
+
+def test_the_bookmarklet_command_prints_a_javascript_url_with_the_endpoint_and_token(nl_dir, nl):
+    out = run_cli("--dir", str(nl_dir), "bookmarklet", "--url", "http://127.0.0.1:8080").stdout.strip()
+    assert out == bookmarklet("http://127.0.0.1:8080", collect_token(nl.settings))
+    assert out.startswith("javascript:") and " " not in out
+    from urllib.parse import unquote
+    js = unquote(out[len("javascript:"):])
+    assert f'"{collect_token(nl.settings)}"' in js and '"http://127.0.0.1:8080/collect"' in js
+    assert "getSelection()" in js and "location.href" in js and "document.title" in js
+
+
+# ------------------------------------------------------------------ the site, errors, logs
+
+def test_the_site_is_served_with_etag_last_modified_and_304(live):
+    nl, _server, client = live
+    site = nl.settings.site_dir
+    site.mkdir(exist_ok=True)
+    (site / "feed.xml").write_text('<?xml version="1.0"?><rss version="2.0"><channel/></rss>', encoding="utf-8")
+    (site / "index.html").write_text("<h1>Weekly Reads</h1>", encoding="utf-8")
+    r = client.get("/feed.xml")
+    assert r.status_code == 200 and r.headers["content-type"].startswith(("application/xml", "text/xml"))
+    etag, modified = r.headers["etag"], r.headers["last-modified"]
+    assert client.get("/feed.xml", headers={"If-None-Match": etag}).status_code == 304
+    assert client.get("/feed.xml", headers={"If-Modified-Since": modified}).status_code == 304
+    assert client.get("/feed.xml", headers={"If-None-Match": '"other"'}).status_code == 200
+    assert client.get("/").text == "<h1>Weekly Reads</h1>"
+
+
+def test_errors_answer_with_their_status_and_a_page_in_the_newsletters_language(de_dir):
+    nl = _open(de_dir)
+    with LiveServer(create_app(nl)) as server, httpx.Client(base_url=server.url) as client:
+        missing = client.get("/gibt-es-nicht")
+        method = client.delete("/subscribe")
+        form = client.get("/subscribe")
+    nl.close()
+    assert missing.status_code == 404 and "Seite nicht gefunden" in missing.text
+    assert method.status_code == 405 and "Methode nicht erlaubt" in method.text
+    assert form.status_code == 200 and '<label for="email">E-Mail-Adresse</label>' in form.text
+    assert '<html lang="de">' in form.text and "<script" not in form.text
+    assert 'class="hp" aria-hidden="true"' in form.text and 'tabindex="-1"' in form.text
+
+
+def test_one_log_line_per_request_with_tokens_masked(live, caplog):
+    nl, _server, client = live
+    sub = subs.add_subscriber(nl, "log@example.org").subscriber
+    token = unsubscribe_token(nl.settings.secret_key, sub.id)
+    with caplog.at_level(logging.INFO, logger="linkletter.web"):
+        client.get(f"/unsubscribe/{token}")
+        client.get(f"/preview/1?token={collect_token(nl.settings)}")
+        client.get("/nowhere")
+    lines = [r.getMessage() for r in caplog.records if r.name == "linkletter.web"
+             and re.match(r"^(GET|POST) ", r.getMessage())]
+    assert len(lines) == 3
+    assert re.fullmatch(rf"GET /unsubscribe/{re.escape(token[:4])}… 200 \d+\.\dms", lines[0])
+    assert re.fullmatch(r"GET /preview/1\?token=… 404 \d+\.\dms", lines[1])
+    assert re.fullmatch(r"GET /nowhere 404 \d+\.\dms", lines[2])
+    assert not any(token in r.getMessage() or collect_token(nl.settings) in r.getMessage() for r in caplog.records)
+    assert mask("/confirm/abcdefghijkl/x", "a=1&token=s3cret") == "/confirm/abcd…/x?a=1&token=…"
+
+
+# ------------------------------------------------------------------ previews and `serve`
+
+DRAFT = """---
+issue: 1
+title: "Weekly Reads #1: Slow reading"
+status: draft
+---
+An intro about slowness.
+
+## [A long essay](https://essays.example/slow)
+
+> Slowness is a form of attention.
+>
+> — [Essays](https://essays.example/slow)
+
+My commentary.
+"""
+
+
+def test_preview_renders_the_draft_live_for_loopback_or_with_the_token(live):
+    nl, _server, client = live
+    nl.settings.drafts_dir.mkdir(exist_ok=True)
+    (nl.settings.drafts_dir / "001-slow-reading.md").write_text(DRAFT, encoding="utf-8")
+    page = client.get("/preview/1")
+    assert page.status_code == 200 and "Slowness is a form of attention." in page.text
+    email = client.get("/preview/001-slow-reading/email")
+    assert email.status_code == 200 and "Slowness is a form of attention." in email.text
+    remote = {"X-Forwarded-For": "198.51.100.20"}
+    denied = client.get("/preview/1", headers=remote)
+    assert denied.status_code == 403 and "Not allowed" in denied.text
+    assert client.get(f"/preview/1?token={collect_token(nl.settings)}", headers=remote).status_code == 200
+    (nl.settings.drafts_dir / "001-slow-reading.md").write_text(DRAFT.replace("slowness", "Langsamkeit"), "utf-8")
+    assert "Langsamkeit" in client.get("/preview/1").text  # live from the file
+    assert client.get("/preview/linkletter.toml").status_code == 404  # never a file outside drafts/
+    assert client.get("/preview/7").status_code == 404
+
+
+def test_serve_builds_the_site_first_and_serves_the_feed(nl_dir):
+    port = free_port()
+    proc = subprocess.Popen([sys.executable, "-m", "pipeline", "--dir", str(nl_dir), "serve", "--port", str(port)],
+                            env=clean_env(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                r = httpx.get(f"http://127.0.0.1:{port}/feed.xml", timeout=2)
+                break
+            except httpx.TransportError:
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    raise AssertionError(f"serve did not come up: {proc.stdout.read() if proc.poll() is not None else ''}")
+                time.sleep(0.1)
+        assert r.status_code == 200 and "<rss" in r.text
+        assert (nl_dir / "site" / "index.html").is_file()
+        assert httpx.get(f"http://127.0.0.1:{port}/subscribe").status_code == 200
+    finally:
+        os.kill(proc.pid, signal.SIGINT)
+        out, _ = proc.communicate(timeout=15)
+    assert "GET /feed.xml 200" in out and "GET /subscribe 200" in out
