@@ -19,7 +19,7 @@ from collections import Counter
 from dataclasses import dataclass
 from difflib import SequenceMatcher
 
-_DOUBLE = "\"„“”‟«»″〝〞〟＂"
+_DOUBLE = "\"„“”‟«»〝〞〟"  # after NFKC: no full-width forms left
 _SINGLE = "'‚‘’‛‹›′`´ʼ"
 _DASHES = "‐‑‒–—―−⁃﹘﹣－"
 _INVISIBLE = "\u00ad\u200b\u200c\u200d\u2060\ufeff"
@@ -38,8 +38,7 @@ def normalize(text: str) -> str:
     """The text with typography removed: compatibility forms (NBSP → space, ligatures), one
     kind of double quote, single quote/apostrophe and dash, no soft hyphens or zero-width
     characters, whitespace collapsed to one space, no space around dashes, case folded."""
-    text = unicodedata.normalize("NFKC", text.translate(_TRANS)).translate(_TRANS)
-    text = " ".join(text.split())
+    text = " ".join(unicodedata.normalize("NFKC", text).translate(_TRANS).split())
     return _DASH_RUN.sub("-", text).casefold()
 
 
@@ -120,7 +119,7 @@ class SourceText:
 
 def normalize_word_chunks(joined: str) -> str:
     """:func:`normalize` without touching whitespace (the chunks carry no whitespace)."""
-    return unicodedata.normalize("NFKC", joined.translate(_TRANS)).translate(_TRANS).casefold()
+    return unicodedata.normalize("NFKC", joined).translate(_TRANS).casefold()
 
 
 def _word_keys(text: str) -> list[str]:
@@ -173,24 +172,19 @@ def closest_passage(part: str, source: SourceText) -> Passage | None:
         passage = normalize(source.text[spans[a][0]:spans[b - 1][1]])
         return SequenceMatcher(None, part, passage, autojunk=False).ratio()
 
-    best: tuple[float, int, int] = (-1.0, 0, n)
-    for start in _best_windows(keys, quote_keys):
-        a, b = start, start + n
-        r = ratio(a, b)
-        # fit the edges: widen or shift the window by one word while that makes the passage
-        # more alike. Never narrower than the quote: a changed word at an edge stays in view.
-        improved = True
-        while improved:
-            improved = False
-            for da, db in ((-1, 0), (0, 1), (-1, -1), (1, 1)):
-                na, nb = a + da, b + db
-                if 0 <= na < nb <= len(keys):
-                    nr = ratio(na, nb)
-                    if nr > r:
-                        a, b, r, improved = na, nb, nr, True
-                        break
-        if r > best[0]:
-            best = (r, a, b)
-    r, a, b = best
+    # the best of the candidate windows by difflib's ratio ...
+    r, a, b = max((ratio(s, s + n), s, s + n) for s in _best_windows(keys, quote_keys))
+    # ... then fit its edges: widen or shift it by one word while that makes the passage more
+    # alike. Never narrower than the quote, so a changed word at an edge stays in view.
+    improved = True
+    while improved:
+        improved = False
+        for da, db in ((-1, 0), (0, 1), (-1, -1), (1, 1)):
+            na, nb = a + da, b + db
+            if 0 <= na < nb <= len(keys):
+                nr = ratio(na, nb)
+                if nr > r:
+                    a, b, r, improved = na, nb, nr, True
+                    break
     text = " ".join(source.text[spans[a][0]:spans[b - 1][1]].translate({ord(c): None for c in _INVISIBLE}).split())
     return Passage(text=text, similarity=round(r, 3))
