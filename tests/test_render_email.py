@@ -81,6 +81,10 @@ def test_email_structure_quote_block_and_header(nl):
     # typography passes through unchanged: the non-breaking space stays a character
     assert "the non\u00a0breaking space" in r.html and "the non\u00a0breaking space" in r.text
     assert "you subscribed to Weekly Reads" in r.html
+    # the table survives as a table, with its alignment
+    start = r.html.index("<table style=\"border-collapse")
+    table = r.html[start:r.html.index("</table>", start)]
+    assert ">Tool</th>" in table and "text-align: right" in table and ">4500</td>" in table
 
 
 def test_plain_text_is_written_for_reading(nl):

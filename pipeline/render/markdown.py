@@ -153,7 +153,7 @@ def _top_level_blocks(tokens: list[Token]):
 
 
 def _render_block(tokens: list[Token], env: dict) -> str:
-    """HTML of one top-level block: each leaf (a paragraph, heading, table cell, raw HTML
+    """HTML of one top-level block: each leaf (a paragraph, heading, table, raw HTML
     block) is sanitized on its own, so markup left open inside it ends with it; the
     containers around the leaves (quotes, lists, tables) come from the parser, balanced."""
     md = _parser()
@@ -163,7 +163,8 @@ def _render_block(tokens: list[Token], env: dict) -> str:
         tok = tokens[i]
         if tok.nesting == 1:
             end = _matching_close(tokens, i)
-            if not any(t.nesting == 1 for t in tokens[i + 1:end]):  # a leaf
+            # a leaf; a table counts as one, since its cells mean nothing outside it
+            if tok.type == "table_open" or not any(t.nesting == 1 for t in tokens[i + 1:end]):
                 out.append(sanitize(md.renderer.render(tokens[i:end + 1], md.options, env).strip()) + "\n")
                 i = end + 1
                 continue
