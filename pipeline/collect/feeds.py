@@ -218,5 +218,7 @@ def parse_feed(body: bytes, *, content_type: str = "", url: str = "", headers: d
 
 
 def _reason(exc) -> str:
+    if hasattr(exc, "getLineNumber") and hasattr(exc, "getMessage"):  # xml.sax.SAXParseException
+        return f"line {exc.getLineNumber()}, column {exc.getColumnNumber()}: {exc.getMessage()}"
     text = one_line(str(exc))
     return text[:200] if text else type(exc).__name__

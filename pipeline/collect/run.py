@@ -123,9 +123,11 @@ class HostQueue:
         return bool(self.futures) or bool(self.queues)
 
 
-def collect(nl, *, progress: Progress | None = None, fetcher: Fetcher | None = None) -> CollectReport:
+def collect(nl, *, progress: Progress | None = None, fetcher: Fetcher | None = None,
+            fetch_pages: bool = True) -> CollectReport:
     """Poll every source once (the config's sources are added first), store new links and
-    quotes, and fetch every page not fetched yet (new ones, and those that failed before)."""
+    quotes, and fetch every page not fetched yet (new ones, and those that failed before).
+    With ``fetch_pages=False`` only the feeds are polled; the pages wait for a later collect."""
     settings = nl.settings
     report = CollectReport()
     sync_config_sources(nl)
@@ -142,7 +144,7 @@ def collect(nl, *, progress: Progress | None = None, fetcher: Fetcher | None = N
             work = HostQueue(pool, workers, settings.per_host_connections)
 
             def queue_page(link_id: int, url: str) -> None:
-                if link_id not in queued_pages:
+                if fetch_pages and link_id not in queued_pages:
                     queued_pages.add(link_id)
                     work.add(host_of(url), ("page", link_id, url), read_page, fetcher, url)
                     if progress:
