@@ -64,7 +64,8 @@ def test_a_quote_shortened_with_an_ellipsis_is_verified_but_not_reordered(nl, nl
             "> wer vorbeigeht, hält das für Stillstand … Im Winter sieht ein Garten nach nichts aus.\n")
     report = _check(nl, nl_dir, body, base)
     assert [q.verdict for q in report.quotes] == ["verified", "not_found"]
-    assert report.quotes[1].missing_part == "im winter sieht ein garten nach nichts aus"
+    assert report.quotes[1].missing_part == "Im Winter sieht ein Garten nach nichts aus"
+    assert report.errors[0].message.endswith("(this part: Im Winter sieht ein Garten nach nichts aus)")
 
 
 def test_dead_link_and_unreachable_source_are_errors(nl, nl_dir, site):
@@ -92,6 +93,13 @@ def test_redirect_is_reported_with_its_final_url(nl, nl_dir, site):
     assert warning.details["redirects"] == [301]
     assert report.links[0].status == 200
     assert report.ok  # a redirect alone does not stop a send
+
+
+def test_a_server_refusing_head_is_asked_with_get(nl, nl_dir, site):
+    base = site.url_for("").rstrip("/")
+    report = _check(nl, nl_dir, "[Nur GET]({base}/nur-get)\n", base)
+    assert (report.links[0].checked, report.links[0].status) == (True, 200)
+    assert report.findings == []
 
 
 def test_tracking_parameters_and_earlier_issues_are_warnings(nl, nl_dir, site):

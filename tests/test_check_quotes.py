@@ -7,7 +7,7 @@ import pytest
 
 from pipeline.check import check_draft
 from pipeline.check.parse import parse_body
-from pipeline.check.quotes import SourceText, closest_passage, normalize, split_parts
+from pipeline.check.quotes import SourceText, closest_passage, normalize, split_parts, split_quote
 from pipeline.models import Link
 from tests.fixtures.check.site import draft_text, write_draft
 
@@ -47,6 +47,7 @@ def test_ellipsis_forms_split_a_quote_into_parts():
     assert split_parts("Eins zwei ... drei [...] vier […] fünf (…) sechs") == ["eins zwei", "drei", "vier", "fünf", "sechs"]
     assert split_parts("„Eins zwei.“") == ["eins zwei"]
     assert split_parts(" … ") == []
+    assert split_quote("„Eins, zwei … drei.“") == [("Eins, zwei", "eins, zwei"), ("drei", "drei")]
 
 
 def test_parts_must_appear_in_order_and_as_whole_words():
@@ -105,6 +106,7 @@ def test_quotes_checked_against_stored_text_without_network(nl, nl_dir):
     assert bad.closest_passage == "»Eine Signatur ist ein Versprechen«, sagt"
     assert [f.code for f in report.errors] == ["quote-not-found"]
     assert report.errors[0].line == 14  # front matter: 6 lines; the body starts on line 7
+    assert report.error_messages() == [f"007-x.md:14: quote not found in the stored text of {url}"]
 
 
 def test_quote_found_through_canonical_url(nl, nl_dir):
@@ -123,3 +125,10 @@ def test_without_fetching_an_uncollected_source_is_a_warning(nl, nl_dir):
     assert [q.verdict for q in report.quotes] == ["no_source", "source_unreachable", "source_unreachable"]
     assert report.ok
     assert {f.code for f in report.warnings} == {"quote-no-source", "quote-source-unreachable"}
+
+
+def test_an_empty_blockquote_is_a_warning_not_a_quote(nl, nl_dir):
+    body = "[Artikel](https://example.org/a)\n\n> — [Quelle](https://example.org/a)\n"
+    report = check_draft(nl, write_draft(nl_dir, "007-x.md", draft_text(body)), fetch=False)
+    assert report.quotes == []
+    assert [(f.code, f.line) for f in report.warnings] == [("quote-empty", 9)]

@@ -13,7 +13,7 @@ from pathlib import Path
 from pipeline.check.hygiene import check_hygiene
 from pipeline.check.links import BLOCKING_STATUSES, is_web_url, probe_links, tracking_params
 from pipeline.check.parse import Blockquote, DraftDocument, parse_body
-from pipeline.check.quotes import SourceText, closest_passage
+from pipeline.check.quotes import SourceText, closest_passage, split_quote
 from pipeline.check.report import CheckReport, Finding, LinkResult, QuoteResult
 from pipeline.check.sources import Source, load_sources, url_variants
 from pipeline.draft.format import Draft, read_draft
@@ -40,6 +40,10 @@ def check_draft(nl, draft_path: str | os.PathLike, *, fetch: bool = True) -> Che
 
     texts: dict[str, SourceText] = {}
     for q in doc.quotes:
+        if not q.text.strip():
+            report.findings.append(Finding("warning", "hygiene", "quote-empty", q.line,
+                                           "blockquote without quoted text"))
+            continue
         result = check_quote(q, sources.get(q.source_url or ""), texts, fetch=fetch)
         report.quotes.append(result)
         report.findings += quote_findings(result)
@@ -77,7 +81,7 @@ def check_quote(q: Blockquote, source: Source | None, texts: dict[str, SourceTex
         return result
     result.verdict = "not_found"
     if parts:
-        result.missing_part = parts[missing]
+        result.missing_part = split_quote(q.text)[missing][0]
         passage = closest_passage(parts[missing], prepared)
         if passage:
             result.closest_passage, result.similarity = passage.text, passage.similarity
@@ -89,7 +93,7 @@ def quote_findings(r: QuoteResult) -> list[Finding]:
         return []
     if r.verdict == "not_found":
         where = "the stored text of" if r.source_origin == "stored" else "the text of"
-        part = "" if r.missing_part is None or _same_words(r.missing_part, r.text) else " (this part: " + r.missing_part + ")"
+        part = "" if r.missing_part is None or len(split_quote(r.text)) < 2 else f" (this part: {r.missing_part})"
         return [Finding("error", "quote", "quote-not-found", r.line,
                         f"quote not found in {where} {r.source_url}{part}",
                         {"quote": r.text, "source_url": r.source_url, "missing_part": r.missing_part,
@@ -104,11 +108,6 @@ def quote_findings(r: QuoteResult) -> list[Finding]:
     return [Finding("warning", "quote", "quote-no-source", r.line, f"quote without a source: {r.reason}",
                     {"quote": r.text})]
 
-
-def _same_words(part: str, text: str) -> bool:
-    from pipeline.check.quotes import split_parts
-
-    return split_parts(text) == [part]
 
 
 # ---------------------------------------------------------------- links

@@ -42,14 +42,20 @@ def normalize(text: str) -> str:
     return _DASH_RUN.sub("-", text).casefold()
 
 
-def split_parts(quote: str) -> list[str]:
-    """The quote's parts between ellipses, normalized and trimmed; empty parts dropped."""
+def split_quote(quote: str) -> list[tuple[str, str]]:
+    """The quote's parts between ellipses as (as written, normalized), trimmed of space,
+    quotation marks and cut punctuation; empty parts dropped."""
     parts = []
     for raw in _ELLIPSIS.split(quote):
         p = normalize(raw).strip(_TRIM)
         if p:
-            parts.append(p)
+            parts.append((" ".join(raw.split()).strip(_TRIM + _DOUBLE + _SINGLE), p))
     return parts
+
+
+def split_parts(quote: str) -> list[str]:
+    """The quote's normalized parts between ellipses."""
+    return [norm for _raw, norm in split_quote(quote)]
 
 
 def _is_word_char(ch: str) -> bool:

@@ -72,6 +72,11 @@ class CheckReport:
         """No errors (warnings allowed): the issue may be sent."""
         return not self.errors
 
+    def error_messages(self) -> list[str]:
+        """One line per error, ``file:line: message``: what a refused send shows."""
+        return [f"{self.draft_path.name}:{f.line}: {f.message}" if f.line else f"{self.draft_path.name}: {f.message}"
+                for f in self.errors]
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "draft": str(self.draft_path),
