@@ -178,27 +178,27 @@ def link_findings(r: LinkResult) -> list[Finding]:
     if not is_web_url(r.url):
         if not r.url.startswith(("mailto:", "tel:")):
             out.append(Finding("warning", "link", "link-not-absolute", r.line,
-                               f"{what} is not a full web address and will not work in an email: {r.url or '(empty)'}",
+                               f"{what} {r.url or '(empty)'} is not a full web address and will not work in an email",
                                details))
         return out
     if r.error:
-        out.append(Finding("error", "link", "link-unreachable", r.line, f"{what} unreachable ({r.error}): {r.url}",
+        out.append(Finding("error", "link", "link-unreachable", r.line, f"{what} {r.url} is unreachable ({r.error})",
                            {**details, "error": r.error}))
     elif r.status is not None and r.status >= 400:
         blocked = r.status in BLOCKING_STATUSES
         out.append(Finding("warning" if blocked else "error", "link", "link-blocked" if blocked else "link-dead",
-                           r.line, f"{what} answers {r.status}{' (it may refuse automated requests)' if blocked else ''}: "
-                                   f"{r.url}", {**details, "status": r.status, "final_url": r.final_url}))
+                           r.line, f"{what} {r.url} answers {r.status}"
+                                   f"{' (it may refuse automated requests)' if blocked else ''}", {**details, "status": r.status, "final_url": r.final_url}))
     if r.checked and r.redirects and r.final_url and r.final_url != r.url:
         out.append(Finding("warning", "link", "link-redirect", r.line,
-                           f"{what} redirects ({', '.join(map(str, r.redirects))}) to {r.final_url}: {r.url}",
+                           f"{what} {r.url} redirects ({', '.join(map(str, r.redirects))}) to {r.final_url}",
                            {**details, "final_url": r.final_url, "redirects": r.redirects}))
     if r.tracking:
         out.append(Finding("warning", "link", "link-tracking", r.line,
-                           f"{what} carries tracking parameters ({', '.join(r.tracking)}): {r.url}",
+                           f"{what} {r.url} carries tracking parameters ({', '.join(r.tracking)})",
                            {**details, "parameters": r.tracking}))
     if r.featured_in:
         issues = ", ".join(str(n) for n in r.featured_in)
         out.append(Finding("warning", "link", "link-featured", r.line,
-                           f"already featured in issue {issues}: {r.url}", {**details, "issues": r.featured_in}))
+                           f"{what} {r.url} was already featured in issue {issues}", {**details, "issues": r.featured_in}))
     return out
