@@ -134,3 +134,20 @@ def test_config_sources_are_added_at_collect_time(nl_dir, site):
         assert len(list_sources(nl)) == 1
     finally:
         nl.close()
+
+
+def test_only_picks_have_their_pages_fetched(cnl, site):
+    """The inbox may hold thousands of entries; a page is fetched once it is picked."""
+    from pipeline.collect import get_link, pick
+
+    add_source(cnl, site.url("/feeds/blog.rss"))
+    report = collect(cnl)
+    assert report.pages_fetched == 0
+    og = _links(cnl)[site.url("/pages/og.html")]
+    assert (og.fetch_status, og.fetch_attempts, og.main_text) == ("pending", 0, None)
+    pick(cnl, [og.id])
+    report = collect(cnl)
+    assert report.pages_fetched == 1 and report.new_links == 0
+    og = get_link(cnl, og.id)
+    assert og.fetch_status == "ok" and og.site_name == "Slow Reading" and "reader answers back" in og.main_text
+    assert _links(cnl)[site.url("/pages/jsonld.html")].fetch_status == "pending"

@@ -25,6 +25,7 @@ QuoteIn = str | tuple[str, str | None]
 class StoredEntries:
     new_links: list[int]
     new_quotes: int
+    to_fetch: list[tuple[int, str]]  # (id, url) of links picked now whose page is not fetched yet
 
 
 def _quote_parts(q: QuoteIn) -> tuple[str, str | None]:
@@ -153,7 +154,7 @@ def link_quotes(nl, link_ids: Sequence[int]) -> dict[int, list[Quote]]:
 
 def store_entries(s: Session, source: Source, entries: Sequence[FeedEntry]) -> StoredEntries:
     """Write a feed's entries: new pages become links (picks for an 'auto' source, else in the
-    inbox), quotes are attached once each. An entry seen before changes nothing, except that an
+    inbox; only picks have their page fetched), quotes are attached once each. An entry seen before changes nothing, except that an
     'auto' source picks a link still waiting in the inbox."""
     auto = source.mode == "auto"
     canon: list[tuple[str, FeedEntry]] = []
@@ -164,6 +165,7 @@ def store_entries(s: Session, source: Source, entries: Sequence[FeedEntry]) -> S
             continue
     existing = store.links_by_canonical(s, (c for c, _ in canon))
     new_links: list[int] = []
+    to_fetch: list[tuple[int, str]] = []
     new_quotes = 0
     now = utcnow()
     for c, e in canon:
@@ -175,9 +177,13 @@ def store_entries(s: Session, source: Source, entries: Sequence[FeedEntry]) -> S
                 author=e.author, published_at=e.published_at, description=e.description))
             existing[c] = link
             new_links.append(link.id)
+            if auto:
+                to_fetch.append((link.id, link.url))
         elif auto and link.state == "inbox":
             _pick(link)
             s.add(link)
+            if link.fetch_status != "ok":
+                to_fetch.append((link.id, link.url))
         for q in e.quotes:
             new_quotes += add_quotes(s, link.id, [(q.text, q.source_url, q.note)], q.origin)
-    return StoredEntries(new_links=new_links, new_quotes=new_quotes)
+    return StoredEntries(new_links=new_links, new_quotes=new_quotes, to_fetch=to_fetch)

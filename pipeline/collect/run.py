@@ -6,7 +6,7 @@ collecting thread keeps a queue per host and hands a request to the pool only wh
 has a free slot, so no worker ever waits on a busy host while others have work. Feeds are
 parsed and pages read in the workers; only the collecting thread writes to the database
 (one short transaction per feed or page), so SQLite never sees competing writers. A new
-link's page is queued as soon as its feed is stored.
+pick's page is queued as soon as its feed is stored.
 """
 
 from __future__ import annotations
@@ -126,7 +126,8 @@ class HostQueue:
 def collect(nl, *, progress: Progress | None = None, fetcher: Fetcher | None = None,
             fetch_pages: bool = True) -> CollectReport:
     """Poll every source once (the config's sources are added first), store new links and
-    quotes, and fetch every page not fetched yet (new ones, and those that failed before).
+    quotes, and fetch the page of every pick not fetched yet (new ones, links picked since the
+    last collect, and those that failed before; inbox links are fetched once picked).
     With ``fetch_pages=False`` only the feeds are polled; the pages wait for a later collect."""
     settings = nl.settings
     report = CollectReport()
@@ -192,11 +193,10 @@ def _store_feed(nl, poll: FeedPoll, report: CollectReport, queue_page) -> str:
         stored = store_entries(s, source, poll.feed.entries if poll.feed else [])
         source_store.record_poll(s, poll.source_id, at=now, error=None, etag=poll.etag,
                                  last_modified=poll.last_modified, new_validators=True)
-        urls = {lid: u for lid, u in ((lk.id, lk.url) for lk in link_store.links_by_ids(s, stored.new_links))}
     report.new_links += len(stored.new_links)
     report.new_quotes += stored.new_quotes
-    for link_id in stored.new_links:
-        queue_page(link_id, urls[link_id])
+    for link_id, url in stored.to_fetch:
+        queue_page(link_id, url)
     return f"feed ok {poll.url}: {len(stored.new_links)} new link(s), {stored.new_quotes} new quote(s)"
 
 

@@ -52,11 +52,12 @@ def insert_link(s: Session, link: Link) -> Link:
 
 
 def links_to_fetch(s: Session, max_attempts: int) -> list[tuple[int, str]]:
-    # Pages not fetched yet or failed before, oldest first; a dismissed link is not worth a
-    # request, and a page that failed max_attempts times is left alone. Only (id, url) is
-    # read: the worker threads never touch ORM objects.
+    # Pages of picks not fetched yet or failed before, oldest first. Only picks: the inbox may
+    # hold thousands of entries whose feed already says what they are, and a page is needed
+    # only once it goes into an issue. A page that failed max_attempts times is left alone.
+    # Only (id, url) is read: the worker threads never touch ORM objects.
     q = (select(Link.id, Link.url)
-         .where(Link.fetch_status != "ok", Link.state != "dismissed", Link.fetch_attempts < max_attempts)
+         .where(Link.fetch_status != "ok", Link.state == "picked", Link.fetch_attempts < max_attempts)
          .order_by(Link.id))
     return [(i, u) for i, u in s.exec(q)]
 
