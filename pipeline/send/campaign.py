@@ -39,6 +39,7 @@ from pipeline.errors import LinkletterError
 from pipeline.models import utcnow
 from pipeline.send.dkim import DkimSigner, signer_from_settings
 from pipeline.send.message import AddressError, MessageTemplate, build_template, dot_stuff, sender_address, smtp_address
+from pipeline.send.recorder import Recorder
 from pipeline.send.pool import (MessageRejected, RecipientRejected, SenderRejected, SmtpSession, TemporaryFailure)
 from pipeline.send.transports import TransportError, parse_smtp_url, write_outbox
 from pipeline.store import deliveries as dstore
@@ -239,6 +240,7 @@ class _Work:
     options: SendOptions
     stop: threading.Event
     limiter: RateLimiter
+    recorder: Recorder | None = None
     sent_now: int = 0
     fatal: str | None = None
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -259,66 +261,58 @@ def _backoff(options: SendOptions, attempts: int) -> float:
 
 
 def _connection_loop(work: _Work, index: int) -> None:
-    """One connection: claim a batch, send each message, record each outcome at once."""
+    """One connection: claim a batch, send each message, record each outcome before the next."""
     claimer = f"{work.owner}/{index}"
-    opt = work.options
+    opt, issue_id, rec = work.options, work.issue_id, work.recorder
     messenger = make_messenger(work.settings, opt)
     connect_failures = 0
+
+    def release(rest: list[tuple[int, int, int]]) -> None:
+        ids = [d for d, _s, _a in rest]
+        rec.write(lambda c: dstore.release_claims(c, ids, claimer))
+
     try:
-        with work.engine.connect() as conn:
+        with work.engine.connect() as conn:  # reads only; every write goes through the recorder
             while not work.stop.is_set():
-                batch = dstore.claim_deliveries(conn, work.issue_id, claimer, opt.batch_size, utcnow())
-                conn.commit()
+                batch = rec.write(lambda c: dstore.claim_deliveries(c, issue_id, claimer, opt.batch_size, utcnow()))
                 if not batch:
-                    counts = dstore.counts_by_state(conn, work.issue_id)
-                    conn.commit()
+                    counts = dstore.counts_by_state(conn, issue_id)
+                    conn.rollback()
                     if not counts.get("queued") and not counts.get("sending"):
                         return
                     work.stop.wait(opt.poll)
                     continue
                 subs = dstore.subscribers_by_id(conn, [sid for _d, sid, _a in batch])
-                conn.commit()
+                conn.rollback()
                 for pos, (did, sid, attempts) in enumerate(batch):
                     if work.stop.is_set():
-                        dstore.release_claims(conn, [d for d, _s, _a in batch[pos:]], claimer)
-                        conn.commit()
+                        release(batch[pos:])
                         return
                     email, name, status = subs.get(sid, ("", "", "gone"))
                     if status != "active":  # unsubscribed or bounced since the send began
-                        dstore.mark_failed(conn, did, f"not sent: the subscriber is {status}", attempted=False)
-                        conn.commit()
+                        rec.write(lambda c: dstore.mark_failed(c, did, f"not sent: the subscriber is {status}",
+                                                               attempted=False))
                         continue
                     try:
                         rcpt = smtp_address(email)
                         data = personalize(work.template, work.signer, sid, email, name, messenger.stuffed)
                     except AddressError as e:
-                        dstore.mark_failed(conn, did, str(e), attempted=False)
-                        conn.commit()
+                        rec.write(lambda c, e=e: dstore.mark_failed(c, did, str(e), attempted=False))
                         continue
                     work.limiter.wait(work.stop)
                     try:
                         messenger.deliver(work.issue_number, sid, rcpt, data)
                     except RecipientRejected as e:
-                        dstore.mark_failed(conn, did, str(e))
-                        dstore.bounce_subscriber(conn, sid)
-                        conn.commit()
+                        rec.write(lambda c, e=e: (dstore.mark_failed(c, did, str(e)), dstore.bounce_subscriber(c, sid)))
                         connect_failures = 0
                         continue
                     except MessageRejected as e:
-                        dstore.mark_failed(conn, did, str(e))
-                        conn.commit()
+                        rec.write(lambda c, e=e: dstore.mark_failed(c, did, str(e)))
                         continue
-                    except SenderRejected as e:
-                        dstore.release_claims(conn, [d for d, _s, _a in batch[pos:]], claimer)
-                        conn.commit()
-                        work.fail(str(e))
-                        return
                     except TemporaryFailure as e:
-                        never_opened = messenger.stuffed and messenger.session.conn is None and "cannot reach" in str(e)
-                        if never_opened:
-                            # the server is away: not this delivery's fault, hand the batch back and wait
-                            dstore.release_claims(conn, [d for d, _s, _a in batch[pos:]], claimer)
-                            conn.commit()
+                        if messenger.stuffed and messenger.session.conn is None and "cannot reach" in str(e):
+                            # the server is away: not this delivery's fault; hand the batch back and wait
+                            release(batch[pos:])
                             connect_failures += 1
                             if connect_failures >= opt.connect_attempts:
                                 work.fail(str(e))
@@ -326,24 +320,21 @@ def _connection_loop(work: _Work, index: int) -> None:
                             work.stop.wait(_backoff(opt, connect_failures - 1))
                             break
                         if attempts + 1 >= opt.max_attempts:
-                            dstore.mark_failed(conn, did, f"gave up after {attempts + 1} attempts: {e}")
+                            msg = f"gave up after {attempts + 1} attempts: {e}"
+                            rec.write(lambda c: dstore.mark_failed(c, did, msg))
                         else:
                             due = utcnow() + timedelta(seconds=_backoff(opt, attempts))
-                            dstore.mark_retry(conn, did, str(e), due)
-                        conn.commit()
+                            rec.write(lambda c, e=e: dstore.mark_retry(c, did, str(e), due))
                         continue
-                    except TransportError as e:  # a refused login and the like: every message would fail
-                        dstore.release_claims(conn, [d for d, _s, _a in batch[pos:]], claimer)
-                        conn.commit()
+                    except TransportError as e:  # refused sender or login: every message would fail
+                        release(batch[pos:])
                         work.fail(str(e))
                         return
                     except OSError as e:  # the outbox folder
-                        dstore.release_claims(conn, [d for d, _s, _a in batch[pos:]], claimer)
-                        conn.commit()
+                        release(batch[pos:])
                         work.fail(f"cannot write to the outbox: {e}")
                         return
-                    dstore.mark_sent(conn, did, utcnow())
-                    conn.commit()
+                    rec.write(lambda c: dstore.mark_sent(c, did, utcnow()))
                     connect_failures = 0
                     work.count_sent()
     except Exception as e:  # a database error: stop everyone, keep the message for the report
@@ -353,6 +344,7 @@ def _connection_loop(work: _Work, index: int) -> None:
 
 
 def _run_connections(work: _Work, connections: int) -> list[threading.Thread]:
+    work.recorder = work.recorder or Recorder(work.engine)
     threads = [threading.Thread(target=_connection_loop, args=(work, i), name=f"send-{i}", daemon=True)
                for i in range(connections)]
     for t in threads:
@@ -387,6 +379,7 @@ def _worker_process(settings, issue_id: int, connections: int, rate: float, opti
             local_stop.set()
         for t in threads:
             t.join(0.1)
+    work.recorder.close()
     results.put((work.sent_now, work.fatal))
     engine.dispose()
 
@@ -515,6 +508,8 @@ def send_issue(nl, draft_path, *, workers: int = 1, include_new: bool = False,
             except KeyboardInterrupt:  # Ctrl-C: stop like SIGTERM, after the messages in flight
                 stop_event.set()
 
+        if work.recorder is not None:
+            work.recorder.close()
         report = _report(nl, issue_id, number)
         report.role = role
         report.stopped = stopped or stop_event.is_set()

@@ -96,6 +96,10 @@ def message_id(secret: str, issue: int, subscriber_id: int, domain: str) -> byte
 def qp_url(url: str) -> bytes:
     """A URL as quoted-printable text starting a line: '=' and non-ASCII escaped, lines kept
     under 76 characters with soft breaks, and no line starting with '.' (SMTP dot-stuffing)."""
+    if url.isascii() and url.isprintable() and "=" not in url and " " not in url:  # the usual case, fast
+        chunks = [url[i:i + 75] for i in range(0, len(url), 75)]
+        if not any(c.startswith(".") for c in chunks):
+            return "=\r\n".join(chunks).encode("ascii")
     out: list[str] = []
     for ch in url:
         if ch == "=" or not (33 <= ord(ch) <= 126):

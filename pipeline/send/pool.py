@@ -76,6 +76,10 @@ class SmtpSession:
         except (OSError, smtplib.SMTPException) as e:
             raise TemporaryFailure(f"cannot reach the mail server {self.target.host}:{self.target.port}: {e}") from None
         self.pipelining = self.conn.has_extn("pipelining")
+        try:  # room for a whole message in the kernel, so sendall rarely waits for the reader
+            self.conn.sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 1 << 20)
+        except OSError:
+            pass
 
     def close(self) -> None:
         conn, self.conn = self.conn, None

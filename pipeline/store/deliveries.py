@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Integer, String, and_, func, literal, or_, select, update
+from sqlalchemy import Integer, String, and_, bindparam, func, literal, or_, select, update
 
 from pipeline.models import Delivery, Subscriber
 from pipeline.store.issues import _insert_for, dialect
@@ -74,11 +74,17 @@ def subscribers_by_id(conn, ids: list[int]) -> dict[int, tuple[str, str, str]]:
     return {r[0]: (r[1], r[2] or "", r[3]) for r in rows}
 
 
+# Built once: constructing an UPDATE costs more than running it (~300 µs against ~40 µs),
+# and this one runs for every message.
+_MARK_SENT = (update(D).where(D.c.id == bindparam("p_id"))
+              .values(state="sent", sent_at=bindparam("p_now", type_=D.c.sent_at.type), attempts=D.c.attempts + 1,
+                      last_error=None))
+
+
 def mark_sent(conn, delivery_id: int, now: datetime) -> None:
     # Written right after the server's 250 for this message, before the next one is sent:
     # a crash can repeat at most the message in flight on each connection.
-    conn.execute(update(D).where(D.c.id == delivery_id)
-                 .values(state="sent", sent_at=now, attempts=D.c.attempts + 1, last_error=None))
+    conn.execute(_MARK_SENT, {"p_id": delivery_id, "p_now": now})
 
 
 def mark_retry(conn, delivery_id: int, error: str, next_attempt_at: datetime) -> None:
