@@ -6,13 +6,17 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import threading
+import time
 from contextlib import closing
 from datetime import datetime, timedelta, timezone
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from sqlmodel import select
 
 from pipeline.check import archive_url, check_draft, snapshot_sources
+from pipeline.check.links import probe_links
 from pipeline.models import Link
 from tests.fixtures.check.site import FIXTURES, draft_text, start_site, write_draft
 from tests.smtp import free_port
@@ -179,3 +183,36 @@ def test_snapshot_keeps_each_cited_sources_text_and_metadata(nl, nl_dir, site):
 def test_archive_url_uses_the_utc_time():
     when = datetime(2026, 12, 1, 7, 0, 5, tzinfo=timezone(timedelta(hours=1)))
     assert archive_url("https://example.org/a?b=1", when) == "https://web.archive.org/web/20261201060005/https://example.org/a?b=1"
+
+
+def test_links_to_one_host_are_requested_at_most_per_host_connections_at_a_time():
+    state = {"now": 0, "most": 0}
+    lock = threading.Lock()
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_HEAD(self):  # noqa: N802
+            with lock:
+                state["now"] += 1
+                state["most"] = max(state["most"], state["now"])
+            time.sleep(0.05)  # hold the request, so that parallel ones would overlap
+            with lock:
+                state["now"] -= 1
+            self.send_response(200)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.request_queue_size = 64
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        base = f"http://127.0.0.1:{server.server_address[1]}"
+        statuses = probe_links([f"{base}/{i}" for i in range(10)], timeout=5, workers=8, per_host=2)
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert [s.status for s in statuses.values()] == [200] * 10
+    assert 1 <= state["most"] <= 2

@@ -34,7 +34,8 @@ def check_draft(nl, draft_path: str | os.PathLike, *, fetch: bool = True) -> Che
     link_urls = [link.url for link in doc.links] + [image.src for image in doc.images]
     with ThreadPoolExecutor(max_workers=2) as pool:  # sources and links are fetched at the same time
         sources_job = pool.submit(load_sources, nl, quote_urls, fetch=fetch)
-        status_job = pool.submit(probe_links, link_urls, timeout=nl.settings.fetch_timeout) if fetch else None
+        status_job = pool.submit(probe_links, link_urls, timeout=nl.settings.fetch_timeout,
+                                 per_host=nl.settings.per_host_connections) if fetch else None
         sources = sources_job.result()
         statuses = status_job.result() if status_job else {}
 

@@ -15,7 +15,7 @@ from urllib.parse import parse_qsl, urlsplit
 import requests
 
 from pipeline.collect.fetch import describe
-from pipeline.collect.urls import TRACKING_PARAMS, TRACKING_PREFIXES
+from pipeline.collect.urls import TRACKING_PARAMS, TRACKING_PREFIXES, host_of
 
 USER_AGENT = "Linkletter/0.1 (link check before sending a newsletter)"
 # Statuses that mostly mean "no robots here" rather than "gone": a warning, not an error.
@@ -108,14 +108,23 @@ class Prober:
         return result
 
 
-def probe_links(urls, *, timeout: float, workers: int = 8) -> dict[str, LinkStatus]:
-    """Check each distinct web URL in parallel (fragments are not sent; the answer is the page's)."""
+def probe_links(urls, *, timeout: float, workers: int = 8, per_host: int = 2) -> dict[str, LinkStatus]:
+    """Check each distinct web URL in parallel, at most ``per_host`` requests to one host at a
+    time (fragments are not sent; the answer is the page's)."""
     urls = list(dict.fromkeys(u for u in urls if is_web_url(u)))
     if not urls:
         return {}
     prober = Prober(timeout)
+    limits: dict[str, threading.BoundedSemaphore] = {}
+    for u in urls:
+        limits.setdefault(host_of(u), threading.BoundedSemaphore(max(1, per_host)))
+
+    def probe(url: str) -> LinkStatus:
+        with limits[host_of(url)]:
+            return prober.probe(url)
+
     try:
         with ThreadPoolExecutor(max_workers=min(workers, len(urls))) as pool:
-            return dict(zip(urls, pool.map(prober.probe, urls)))
+            return dict(zip(urls, pool.map(probe, urls)))
     finally:
         prober.close()
