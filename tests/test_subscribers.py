@@ -179,11 +179,11 @@ def test_a_broken_csv_is_an_error_and_nothing_is_written(nl_dir, nl, tmp_path, c
 
 
 def test_a_non_utf8_csv_is_an_error_naming_the_line_and_nothing_is_written(nl_dir, nl, tmp_path):
-    rows = "".join(f"r{i}@example.org,Reader {i}\n" for i in range(3000))
+    rows = "".join(f"r{i}@example.org,Reader {i}\n" for i in range(12000))  # more than two batches
     f = _write(tmp_path / "latin1.csv", "email,name\n" + rows + "joerg@example.org,Jörg Müller\n", "latin-1")
     proc = run_cli("--dir", str(nl_dir), "subscribers", "import", str(f), check=False)
     assert proc.returncode == 1 and "Traceback" not in proc.stderr
-    assert f"{f}:3002: the file is not UTF-8" in proc.stderr and "Nothing was imported" in proc.stderr
+    assert f"{f}:12002: the file is not UTF-8" in proc.stderr and "Nothing was imported" in proc.stderr
     assert _emails(nl) == []
 
 
