@@ -45,7 +45,7 @@ def check_draft(nl, draft_path: str | os.PathLike, *, fetch: bool = True) -> Che
             report.findings.append(Finding("warning", "hygiene", "quote-empty", q.line,
                                            "blockquote without quoted text"))
             continue
-        result = check_quote(q, sources.get(q.source_url or ""), texts, fetch=fetch)
+        result = check_quote(q, sources.get(q.source_url or ""), texts)
         report.quotes.append(result)
         report.findings += quote_findings(result)
 
@@ -59,7 +59,7 @@ def check_draft(nl, draft_path: str | os.PathLike, *, fetch: bool = True) -> Che
 
 # ---------------------------------------------------------------- quotes
 
-def check_quote(q: Blockquote, source: Source | None, texts: dict[str, SourceText], *, fetch: bool) -> QuoteResult:
+def check_quote(q: Blockquote, source: Source | None, texts: dict[str, SourceText]) -> QuoteResult:
     """The verdict on one blockquote; ``texts`` caches prepared source texts by URL."""
     result = QuoteResult(line=q.line, text=q.text, source_url=q.source_url, verdict="no_source")
     if not q.source_url:
