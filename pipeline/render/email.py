@@ -140,7 +140,7 @@ def email_from(nl, prepared: PreparedIssue) -> RenderedEmail:
     body = _inliner().inline_fragment(prepared.html, CONTENT_CSS).replace("&nbsp;", "\u00a0")
     html = html.replace(CONTENT_MARKER, body, 1).rstrip("\n") + "\n"  # MIME parts end with a newline
     text = templates.render(settings, "email/issue.txt", body=prepared.text, links=prepared.links, **ctx)
-    return RenderedEmail(subject=prepared.draft.subject_line, preheader=prepared.preheader, html=html,
+    return RenderedEmail(subject=prepared.subject(settings), preheader=prepared.preheader, html=html,
                          text=text, issue=prepared.number, web_url=prepared.web_url)
 
 

@@ -47,6 +47,10 @@ class PreparedIssue:
         """The publication date (``date``), else the planned one (``send_at``)."""
         return self.draft.date or self.draft.send_at
 
+    def subject(self, settings) -> str:
+        """The Subject: front matter ``subject``, else ``title``, else 'Newsletter · Issue N'."""
+        return self.draft.subject_line or f"{settings.title} · {t(settings.language, 'issue.number', number=self.number)}"
+
     def context(self, settings) -> dict:
         """What every template of an issue gets."""
         lang = settings.language
@@ -59,7 +63,7 @@ class PreparedIssue:
             "base_url": settings.base_url,
             "issue": self.number,
             "title": self.draft.title,
-            "subject": self.draft.subject_line,
+            "subject": self.subject(settings),
             "preheader": self.preheader,
             "date": format_date(lang, when) if when else "",
             "date_iso": when.isoformat() if when else "",

@@ -178,13 +178,12 @@ class _Html:
     def leaf(self, fragment: str) -> str:
         return sanitize(fragment) + "\n"
 
-    def block(self, n: Node, tight: bool = False) -> str:
+    def block(self, n: Node) -> str:
         name, meta = n.name, n.meta
         if name not in BLOCKS:  # inline content directly in a tight list item
             return ""
         if name == "paragraph":
-            inner = self.inline(n.children)
-            return self.leaf(inner if tight else f"<p>{inner}</p>")
+            return self.leaf(f"<p>{self.inline(n.children)}</p>")
         if name == "heading":
             level = int(meta.get("level", 2))
             return self.leaf(f"<h{level}>{self.inline(n.children)}</h{level}>")

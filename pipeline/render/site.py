@@ -17,6 +17,8 @@ from datetime import datetime, timezone
 from email.utils import format_datetime
 from pathlib import Path
 
+from markupsafe import Markup
+
 from pipeline.draft.format import Draft, list_drafts
 from pipeline.i18n import format_date, t
 from pipeline.render import templates
@@ -68,9 +70,7 @@ def render_issue_page(nl, draft: Draft | str | os.PathLike) -> str:
     return page_from(nl, prepare(nl, draft))
 
 
-def _markup(html: str):
-    from markupsafe import Markup
-
+def _markup(html: str) -> Markup:
     return Markup(html)  # already sanitized by pipeline.render.markdown
 
 
