@@ -116,9 +116,15 @@ class CountingSink:
     """A minimal SMTP receiver in its own thread: EHLO with PIPELINING, MAIL, RCPT, DATA,
     RSET, QUIT. Records ``(recipient, message_id)`` of every accepted message in ``received``."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, reject: set[str] = frozenset(), tempfail_first: bool = False, drop_at: int | None = None):
         self.port = free_port()
         self.received: list[tuple[str, str]] = []
+        self.reject = {a.lower() for a in reject}      # answered 550 at RCPT
+        self.tempfail_first = tempfail_first           # the first message to each recipient gets 451
+        self.drop_at = drop_at                         # the n-th message's connection is closed unanswered
+        self.tried: Counter = Counter()
+        self.data_count = 0
+        self.dropped = 0
         self.lock = threading.Lock()
         self.loop = asyncio.new_event_loop()
         self.thread = threading.Thread(target=self._run, daemon=True)
@@ -153,16 +159,38 @@ class CountingSink:
                     rcpts = []
                     writer.write(b"250 ok\r\n")
                 elif cmd == b"RCPT":
-                    rcpts.append(line.split(b"<", 1)[1].split(b">", 1)[0].decode())
-                    writer.write(b"250 ok\r\n")
+                    addr = line.split(b"<", 1)[1].split(b">", 1)[0].decode()
+                    if addr.lower() in self.reject:
+                        writer.write(b"550 5.1.1 no such user\r\n")
+                    else:
+                        rcpts.append(addr)
+                        writer.write(b"250 ok\r\n")
                 elif cmd == b"DATA":
+                    if not rcpts:
+                        writer.write(b"554 5.5.1 no valid recipients\r\n")
+                        await writer.drain()
+                        continue
                     writer.write(b"354 go on\r\n")
+                    await writer.drain()
                     data = await reader.readuntil(b"\r\n.\r\n")
-                    m = _MSGID.search(data)
                     with self.lock:
-                        for r in rcpts:
-                            self.received.append((r, m.group(1).decode() if m else ""))
-                    writer.write(b"250 queued\r\n")
+                        self.data_count += 1
+                        drop = self.data_count == self.drop_at
+                        key = tuple(rcpts)
+                        self.tried[key] += 1
+                        fail = self.tempfail_first and self.tried[key] == 1
+                    if drop:
+                        self.dropped += 1
+                        return
+                    if fail:
+                        writer.write(b"451 4.3.0 try again later\r\n")
+                    else:
+                        m = _MSGID.search(data)
+                        with self.lock:
+                            for r in rcpts:
+                                self.received.append((r, m.group(1).decode() if m else ""))
+                        writer.write(b"250 queued\r\n")
+                    rcpts = []
                 elif cmd == b"RSET":
                     rcpts = []
                     writer.write(b"250 ok\r\n")

@@ -284,3 +284,39 @@ def test_dry_run_count_leaves_out_who_is_not_active(nl):
     add_subscribers(nl.engine, 2, start=10, status="pending")
     assert count_would_send(nl, draft) == 3
     assert _deliveries(nl) == {}
+
+
+def test_pipelined_sessions_retry_451_bounce_550_and_survive_a_drop(nl_dir):
+    """The counting sink offers PIPELINING, so envelopes go out ahead of time; every failure
+    path must still end with each good address mailed once."""
+    draft = write_draft(nl_dir)
+    rejected = {"reader1@example.net", "reader3@example.net"}
+    with CountingSink(reject=rejected, tempfail_first=True, drop_at=5) as sink:
+        nl = _open(nl_dir, smtp_url=sink.url, smtp_connections=2)
+        ids = add_subscribers(nl.engine, 12)
+        report = send_issue(nl, draft, options=FAST)
+        got = Counter(r for r, _m in sink.received)
+    assert sink.dropped == 1
+    assert got == Counter({f"reader{i}@example.net": 1 for i in range(12) if f"reader{i}@example.net" not in rejected})
+    assert (report.sent, report.failed, report.bounced, report.finished) == (10, 2, 2, True)
+    assert _status_of(nl, ids[1]) == "bounced" and _status_of(nl, ids[0]) == "active"
+
+
+def test_stopping_with_an_envelope_sent_ahead_delivers_nothing_extra(nl_dir):
+    draft = write_draft(nl_dir)
+    stop = threading.Event()
+
+    def progress(counts, total):
+        if counts.get("sent", 0) >= 20:
+            stop.set()
+
+    with CountingSink() as sink:
+        nl = _open(nl_dir, smtp_url=sink.url, smtp_connections=2)
+        add_subscribers(nl.engine, 3000)
+        first = send_issue(nl, draft, progress=progress, stop_event=stop, options=FAST)
+        at_stop = list(sink.received)
+        assert first.stopped and first.sent < 3000
+        assert len(at_stop) == first.sent and all(mid for _r, mid in at_stop)  # no empty or extra message
+        second = send_issue(nl, draft, options=FAST)
+        got = Counter(r for r, _m in sink.received)
+    assert second.finished and len(got) == 3000 and set(got.values()) == {1}

@@ -184,8 +184,11 @@ class SmtpMessenger:
     def open(self) -> None:
         self.session.open()
 
-    def deliver(self, issue: int, subscriber_id: int, rcpt: str, data: bytes) -> None:
-        self.session.deliver(rcpt, data)
+    def deliver(self, issue: int, subscriber_id: int, rcpt: str, data: bytes, next_rcpt: str | None = None) -> None:
+        self.session.deliver(rcpt, data, next_rcpt)
+
+    def discard(self) -> None:
+        self.session.discard()
 
     def close(self) -> None:
         self.session.close()
@@ -201,8 +204,11 @@ class OutboxMessenger:
     def open(self) -> None:
         self.dir.mkdir(parents=True, exist_ok=True)
 
-    def deliver(self, issue: int, subscriber_id: int, rcpt: str, data: bytes) -> None:
+    def deliver(self, issue: int, subscriber_id: int, rcpt: str, data: bytes, next_rcpt: str | None = None) -> None:
         write_outbox(self.dir, data, outbox_name(issue, subscriber_id))
+
+    def discard(self) -> None:
+        pass
 
     def close(self) -> None:
         pass
@@ -265,10 +271,10 @@ def _connection_loop(work: _Work, index: int) -> None:
     claimer = f"{work.owner}/{index}"
     opt, issue_id, rec = work.options, work.issue_id, work.recorder
     messenger = make_messenger(work.settings, opt)
+    look_ahead = not work.limiter.interval  # with a rate limit, don't hold a DATA open while waiting
     connect_failures = 0
 
-    def release(rest: list[tuple[int, int, int]]) -> None:
-        ids = [d for d, _s, _a in rest]
+    def release(ids: list[int]) -> None:
         rec.write(lambda c: dstore.release_claims(c, ids, claimer))
 
     try:
@@ -284,24 +290,27 @@ def _connection_loop(work: _Work, index: int) -> None:
                     continue
                 subs = dstore.subscribers_by_id(conn, [sid for _d, sid, _a in batch])
                 conn.rollback()
-                for pos, (did, sid, attempts) in enumerate(batch):
-                    if work.stop.is_set():
-                        release(batch[pos:])
-                        return
+                items = []  # (delivery, subscriber, attempts, rcpt, email, name) of those to mail
+                for did, sid, attempts in batch:
                     email, name, status = subs.get(sid, ("", "", "gone"))
                     if status != "active":  # unsubscribed or bounced since the send began
-                        rec.write(lambda c: dstore.mark_failed(c, did, f"not sent: the subscriber is {status}",
-                                                               attempted=False))
+                        rec.write(lambda c, did=did, status=status: dstore.mark_failed(
+                            c, did, f"not sent: the subscriber is {status}", attempted=False))
                         continue
                     try:
-                        rcpt = smtp_address(email)
-                        data = personalize(work.template, work.signer, sid, email, name, messenger.stuffed)
+                        items.append((did, sid, attempts, smtp_address(email), email, name))
                     except AddressError as e:
-                        rec.write(lambda c, e=e: dstore.mark_failed(c, did, str(e), attempted=False))
-                        continue
+                        rec.write(lambda c, did=did, e=e: dstore.mark_failed(c, did, str(e), attempted=False))
+                for pos, (did, sid, attempts, rcpt, email, name) in enumerate(items):
+                    if work.stop.is_set():
+                        messenger.discard()
+                        release([it[0] for it in items[pos:]])
+                        return
+                    data = personalize(work.template, work.signer, sid, email, name, messenger.stuffed)
+                    next_rcpt = items[pos + 1][3] if look_ahead and pos + 1 < len(items) else None
                     work.limiter.wait(work.stop)
                     try:
-                        messenger.deliver(work.issue_number, sid, rcpt, data)
+                        messenger.deliver(work.issue_number, sid, rcpt, data, next_rcpt)
                     except RecipientRejected as e:
                         rec.write(lambda c, e=e: (dstore.mark_failed(c, did, str(e)), dstore.bounce_subscriber(c, sid)))
                         connect_failures = 0
@@ -312,7 +321,7 @@ def _connection_loop(work: _Work, index: int) -> None:
                     except TemporaryFailure as e:
                         if messenger.stuffed and messenger.session.conn is None and "cannot reach" in str(e):
                             # the server is away: not this delivery's fault; hand the batch back and wait
-                            release(batch[pos:])
+                            release([it[0] for it in items[pos:]])
                             connect_failures += 1
                             if connect_failures >= opt.connect_attempts:
                                 work.fail(str(e))
@@ -327,16 +336,18 @@ def _connection_loop(work: _Work, index: int) -> None:
                             rec.write(lambda c, e=e: dstore.mark_retry(c, did, str(e), due))
                         continue
                     except TransportError as e:  # refused sender or login: every message would fail
-                        release(batch[pos:])
+                        messenger.discard()
+                        release([it[0] for it in items[pos:]])
                         work.fail(str(e))
                         return
                     except OSError as e:  # the outbox folder
-                        release(batch[pos:])
+                        release([it[0] for it in items[pos:]])
                         work.fail(f"cannot write to the outbox: {e}")
                         return
-                    rec.write(lambda c: dstore.mark_sent(c, did, utcnow()))
+                    rec.write_many(dstore.mark_sent_many, (did, utcnow()))
                     connect_failures = 0
                     work.count_sent()
+                messenger.discard()  # nothing may stay open ahead past the batch
     except Exception as e:  # a database error: stop everyone, keep the message for the report
         work.fail(f"{type(e).__name__}: {e}")
     finally:

@@ -19,10 +19,11 @@ _STOP = object()
 
 
 class _Job:
-    __slots__ = ("fn", "done", "result", "error")
+    __slots__ = ("fn", "done", "result", "error", "many")
 
     def __init__(self, fn: Callable[[Any], Any]):
         self.fn = fn
+        self.many = False
         self.done = threading.Event()
         self.result: Any = None
         self.error: BaseException | None = None
@@ -40,6 +41,17 @@ class Recorder:
 
     def write(self, fn: Callable[[Any], Any]) -> Any:
         job = _Job(fn)
+        return self._wait(job)
+
+    def write_many(self, key: Callable[[Any, list], Any], item: Any) -> None:
+        """Like ``write``, but the items of all waiting jobs with the same ``key`` function are
+        handed to it together as one list (one executemany for a group of 'sent' marks)."""
+        job = _Job(key)
+        job.result = item
+        job.many = True
+        self._wait(job)
+
+    def _wait(self, job: "_Job") -> Any:
         self.jobs.put(job)
         job.done.wait()
         if job.error is not None:
@@ -72,14 +84,20 @@ class Recorder:
 
     def _commit(self, conn, group: list[_Job]) -> None:
         try:
+            many: dict[Callable, list] = {}
             for job in group:
-                job.result = job.fn(conn)
+                if job.many:
+                    many.setdefault(job.fn, []).append(job.result)
+                else:
+                    job.result = job.fn(conn)
+            for fn, items in many.items():
+                fn(conn, items)
             conn.commit()
         except BaseException:  # one bad write must not take the others down: redo them one by one
             conn.rollback()
             for job in group:
                 try:
-                    job.result = job.fn(conn)
+                    job.result = job.fn(conn, [job.result]) if job.many else job.fn(conn)
                     conn.commit()
                 except BaseException as e:  # handed to the waiting connection thread
                     conn.rollback()

@@ -87,6 +87,12 @@ def mark_sent(conn, delivery_id: int, now: datetime) -> None:
     conn.execute(_MARK_SENT, {"p_id": delivery_id, "p_now": now})
 
 
+def mark_sent_many(conn, sent: list[tuple[int, datetime]]) -> None:
+    # The same, for the messages several connections got accepted while the previous commit
+    # ran: one executemany in one transaction (group commit).
+    conn.execute(_MARK_SENT, [{"p_id": did, "p_now": when} for did, when in sent])
+
+
 def mark_retry(conn, delivery_id: int, error: str, next_attempt_at: datetime) -> None:
     # Back to the queue with a time before which no claim picks it (the backoff).
     conn.execute(update(D).where(D.c.id == delivery_id)
