@@ -392,7 +392,7 @@ def _import_rows(nl, path: Path, reader, cols: list[str], status: str, batch_siz
         columns, constants = ("email", "name", "status", *_TIME_FIELDS, "consent_source", "consent_ip",
                               "consent_user_agent", "consent_text"), {}
 
-    with nl.engine.begin() as conn:  # an exception anywhere rolls every row back
+    with nl.engine.begin() as conn, store.bulk_cache(conn):  # an exception anywhere rolls every row back
         suppressed = store.suppression_hashes(conn)
         inserter = store.BulkInsert(conn, columns, constants)
         batch: list[tuple] = []

@@ -5,6 +5,7 @@ one on its own.
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from datetime import datetime
 from typing import Iterable, Iterator, Sequence
 
@@ -117,6 +118,24 @@ def _total_changes(conn: Connection) -> int | None:
     if conn.dialect.name != "sqlite":
         return None
     return conn.connection.dbapi_connection.total_changes  # type: ignore[union-attr]
+
+
+@contextmanager
+def bulk_cache(conn: Connection, megabytes: int = 32) -> Iterator[None]:
+    """A bigger SQLite page cache on this connection while a bulk insert runs (no-op elsewhere)."""
+    # A million random addresses go into the unique email index all over its pages; with
+    # SQLite's default 2 MB cache the same pages are read again and again (~10% slower).
+    # The memory stays bounded (32 MB at most) and the default comes back afterwards,
+    # because the pooled connection serves other work later.
+    if conn.dialect.name != "sqlite":
+        yield
+        return
+    (old,) = conn.exec_driver_sql("PRAGMA cache_size").one()
+    conn.exec_driver_sql(f"PRAGMA cache_size=-{int(megabytes) * 1024}")
+    try:
+        yield
+    finally:
+        conn.exec_driver_sql(f"PRAGMA cache_size={int(old)}")
 
 
 def blocked_among(conn: Connection, emails: Iterable[str]) -> list[tuple[str, str]]:
