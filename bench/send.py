@@ -105,7 +105,10 @@ def main() -> None:
     ap.add_argument("--workers", type=int, default=1)
     ap.add_argument("--size", type=int, default=61_440, help="target MIME size in bytes (default ~60 KB)")
     ap.add_argument("--profile", type=int, metavar="N", help="profile N messages over one connection instead")
+    ap.add_argument("--build", action="store_true", help="only compare ways to build one personalized message")
     args = ap.parse_args()
+    if args.build:
+        return build_costs(args.size)
 
     from pipeline.send import campaign
 
@@ -158,6 +161,52 @@ def main() -> None:
 
         os.killpg(sink.pid, signal.SIGTERM)
         sink.wait()
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def build_costs(size: int) -> None:
+    """Per-message cost of three ways to personalize the issue (no network, no database)."""
+    import base64
+    import timeit
+
+    from pipeline.render import UNSUBSCRIBE_PLACEHOLDER
+    from pipeline.render.email import build_message, render_issue
+    from pipeline.send.campaign import template_bytes
+    from pipeline.send.message import MessageTemplate
+    from pipeline.tokens import unsubscribe_url
+
+    tmp = Path(tempfile.mkdtemp(prefix="linkletter-bench-build-"))
+    try:
+        nl, draft = make_newsletter(tmp, 1, free_port(), 1, size)
+        rendered = render_issue(nl, draft)
+        template = MessageTemplate.from_settings(nl.settings, template_bytes(nl.settings, rendered), rendered.issue)
+        url = unsubscribe_url(nl.settings, 12345)
+
+        def email_message():
+            from dataclasses import replace
+
+            r = replace(rendered, html=rendered.html.replace(UNSUBSCRIBE_PLACEHOLDER, url),
+                        text=rendered.text.replace(UNSUBSCRIBE_PLACEHOLDER, url))
+            return build_message(nl, r, to="Leserin Nr. 12345 <leser12345@example.net>").as_bytes()
+
+        def base64_parts():
+            html = base64.encodebytes(rendered.html.replace(UNSUBSCRIBE_PLACEHOLDER, url).encode())
+            text = base64.encodebytes(rendered.text.replace(UNSUBSCRIBE_PLACEHOLDER, url).encode())
+            return html.replace(b"\n", b"\r\n") + text.replace(b"\n", b"\r\n")
+
+        def template_fill():
+            return template.fill_stuffed(12345, "leser12345@example.net", "Leserin Nr. 12345")
+
+        size_now = len(template_fill())
+        for name, fn, n in (("EmailMessage built and serialized per subscriber (render's build_message)",
+                             email_message, 100),
+                            ("both parts base64-encoded per subscriber (encoding only)", base64_parts, 2000),
+                            ("frozen QP template filled per subscriber, dot-stuffed (what send uses)", template_fill,
+                             20000)):
+            per = min(timeit.repeat(fn, number=n, repeat=3)) / n
+            print(f"{name}: {per * 1e6:,.0f} µs per message")
+        print(f"(message size {size_now} bytes)")
+    finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
 

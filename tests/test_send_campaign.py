@@ -320,3 +320,32 @@ def test_stopping_with_an_envelope_sent_ahead_delivers_nothing_extra(nl_dir):
         second = send_issue(nl, draft, options=FAST)
         got = Counter(r for r, _m in sink.received)
     assert second.finished and len(got) == 3000 and set(got.values()) == {1}
+
+
+def test_the_rate_limit_spaces_messages_one_interval_apart():
+    from pipeline.send.campaign import RateLimiter
+
+    class Clock:
+        """A fake clock that advances only when someone sleeps: no wall-clock in the test."""
+
+        def __init__(self):
+            self.now, self.sent_at = 100.0, []
+
+        def __call__(self):
+            return self.now
+
+        def wait(self, seconds):
+            self.now += seconds
+
+        def is_set(self):
+            return False
+
+    clock = Clock()
+    limiter = RateLimiter(4.0, clock=clock)
+    for _ in range(5):
+        limiter.wait(clock)
+        clock.sent_at.append(clock.now)
+    assert clock.sent_at == [100.0, 100.25, 100.5, 100.75, 101.0]
+    unlimited = RateLimiter(0, clock=clock)
+    unlimited.wait(clock)
+    assert clock.now == 101.0

@@ -159,16 +159,18 @@ def template_bytes(settings, rendered, *, test: bool = False) -> bytes:
 class RateLimiter:
     """At most ``rate`` messages per second over all threads of this process (0: no limit)."""
 
-    def __init__(self, rate: float):
+    def __init__(self, rate: float, clock: Callable[[], float] = time.monotonic):
         self.interval = 1.0 / rate if rate > 0 else 0.0
-        self.next = time.monotonic()
+        self.clock = clock
+        self.next = clock()
         self.lock = threading.Lock()
 
     def wait(self, stop: threading.Event) -> None:
+        """Sleep (interruptibly, on ``stop``) until this caller's slot comes."""
         if not self.interval:
             return
         with self.lock:
-            now = time.monotonic()
+            now = self.clock()
             slot = max(self.next, now)
             self.next = slot + self.interval
         if slot > now:
