@@ -31,12 +31,34 @@ FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-
          "--disable-background-networking", "--disable-component-update", "--disable-sync",
          "--hide-scrollbars", "--virtual-time-budget=3000"]
 
-PROBE = """<!doctype html><html><head><meta charset="utf-8"></head><body style="margin:0">
+PROBE = r"""<!doctype html><html><head><meta charset="utf-8"></head><body style="margin:0">
 <iframe id="f" style="width:{width}px;height:1200px;border:0" srcdoc="{doc}"></iframe>
 <script>
+function rgb(s) {{ return s.match(/[\d.]+/g).map(Number); }}
+function lum(c) {{
+  var a = c.slice(0, 3).map(function (v) {{ v /= 255; return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4); }});
+  return 0.2126 * a[0] + 0.7152 * a[1] + 0.0722 * a[2];
+}}
 window.addEventListener('load', function () {{
-  var d = document.getElementById('f').contentDocument.documentElement;
-  document.body.setAttribute('data-probe', JSON.stringify({{scrollWidth: d.scrollWidth, clientWidth: d.clientWidth}}));
+  var w = document.getElementById('f').contentWindow, d = w.document.documentElement;
+  function background(el) {{
+    for (; el; el = el.parentElement) {{
+      var c = rgb(w.getComputedStyle(el).backgroundColor);
+      if (c.length < 4 || c[3] > 0) return c;
+    }}
+    return [255, 255, 255];
+  }}
+  function contrast(el) {{
+    if (!el) return null;
+    var f = lum(rgb(w.getComputedStyle(el).color)), b = lum(background(el));
+    return (Math.max(f, b) + 0.05) / (Math.min(f, b) + 0.05);
+  }}
+  document.body.setAttribute('data-probe', JSON.stringify({{
+    scrollWidth: d.scrollWidth, clientWidth: d.clientWidth,
+    quote: contrast(w.document.querySelector('blockquote p')),
+    text: contrast(w.document.querySelector('blockquote ~ p')),
+    rule: w.document.querySelector('blockquote') ? w.getComputedStyle(w.document.querySelector('blockquote')).borderLeftWidth : null
+  }}));
 }});
 </script></body></html>"""
 
@@ -80,24 +102,47 @@ def documents(tmp_path_factory):
     return tmp, paths
 
 
-def test_nothing_scrolls_sideways_at_375px(documents):
-    tmp, paths = documents
+def measure(tmp: Path, paths: dict[str, Path], dark: bool = False) -> dict[str, dict]:
+    """Each document's probe results in a 375 px frame (light or dark colour scheme)."""
     procs = {}
+    scheme = ["--blink-settings=preferredColorScheme=0"] if dark else []
     for name, path in paths.items():
-        probe = tmp / f"probe-{name}.html"
+        probe = tmp / f"probe-{name}-{dark}.html"
         probe.write_text(PROBE.format(width=375, doc=html.escape(path.read_text("utf-8"), quote=True)), "utf-8")
-        procs[name] = chromium(["--window-size=800,1300", "--dump-dom", probe.as_uri()], tmp, f"probe-{name}")
+        procs[name] = chromium([*scheme, "--window-size=800,1300", "--dump-dom", probe.as_uri()], tmp,
+                               f"probe-{name}-{dark}")
     results = {}
     for name, proc in procs.items():
         out, _ = proc.communicate(timeout=90)
         m = re.search(r'data-probe="([^"]+)"', out)
         assert m, f"no measurement for {name}: {out[:300]}"
         results[name] = json.loads(html.unescape(m.group(1)))
+    return results
+
+
+def test_nothing_scrolls_sideways_at_375px(documents):
+    tmp, paths = documents
+    results = measure(tmp, paths)
     # the check can fail: a 600 px table does scroll
     assert results.pop("too-wide")["scrollWidth"] > 375
     for name, r in results.items():
         assert r["clientWidth"] == 375, (name, r)
         assert r["scrollWidth"] <= r["clientWidth"], f"{name} scrolls sideways at 375 px: {r}"
+
+
+def test_quotes_and_text_readable_in_light_and_dark_mode(documents):
+    """WCAG AA contrast (4.5:1) for the quote text and the text after it, and a visible rule."""
+    tmp, paths = documents
+    docs = {name: paths[name] for name in ("email-long", "page-long")}
+    for dark in (False, True):
+        for name, r in measure(tmp, docs, dark=dark).items():
+            assert r["quote"] >= 4.5 and r["text"] >= 4.5, (name, "dark" if dark else "light", r)
+            assert r["rule"] == "4px", (name, r)
+    # the check can fail: grey on grey is reported
+    grey = tmp / "grey.html"
+    grey.write_text('<body style="background:#777"><blockquote style="color:#888"><p>low</p></blockquote><p>x</p>',
+                    "utf-8")
+    assert measure(tmp, {"grey": grey})["grey"]["quote"] < 4.5
 
 
 def test_screenshots_at_375_and_1200px(documents):
