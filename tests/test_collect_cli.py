@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from tests.conftest import clean_env
-from tests.fixtures.collect.site import site  # noqa: F401  (fixture)
+from tests.fixtures.collect.site import site, site_server  # noqa: F401  (fixtures)
 
 
 def test_sources_collect_links_pick_add(nl_dir, site, cli):
@@ -68,3 +68,56 @@ def test_add_with_an_unreachable_page_keeps_the_pick(nl_dir, cli):
     assert "Picked link #1" in proc.stdout
     assert "could not be fetched" in proc.stderr and "next collect" in proc.stderr
     assert "(page failed: connection refused)" in cli(*d, "links", "--picked").stdout
+
+
+def test_collect_on_a_terminal_shows_a_progress_bar(nl_dir, site):
+    """stderr on a real pseudo-terminal: a tqdm bar instead of log lines."""
+    import os
+    import pty
+    import subprocess
+    import sys
+
+    from pipeline.collect import add_source
+    from pipeline.newsletter import open_newsletter
+
+    nl = open_newsletter(nl_dir, env={})
+    add_source(nl, site.url("/feeds/highlights.atom"), mode="auto")
+    nl.close()
+    import fcntl
+    import struct
+    import termios
+
+    master, slave = pty.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 100, 0, 0))  # 24 rows, 100 columns
+    try:
+        proc = subprocess.run([sys.executable, "-m", "pipeline", "--dir", str(nl_dir), "collect"], stdin=subprocess.DEVNULL,
+                              stdout=subprocess.PIPE, stderr=slave, env=clean_env(), text=True, timeout=120)
+        os.close(slave)
+        shown = b""
+        while True:
+            try:
+                chunk = os.read(master, 65536)
+            except OSError:  # the terminal closed
+                break
+            if not chunk:
+                break
+            shown += chunk
+    finally:
+        os.close(master)
+    assert proc.returncode == 0 and "Polled 1 source(s)" in proc.stdout
+    text = shown.decode("utf-8", "replace")
+    assert re.search(r"\| \d/3 \[", text) and "req/s" in text  # the bar; its total grew to 1 feed + 2 pages
+    assert "[1/" not in text  # no log lines on a terminal
+
+
+def test_passwords_in_feed_urls_are_not_shown(nl_dir, cli):
+    from tests.smtp import free_port
+
+    d = ["--dir", str(nl_dir)]
+    url = f"http://reader:s3cret-token@127.0.0.1:{free_port()}/private.atom"
+    out = cli(*d, "sources", "add", url).stdout
+    done = cli(*d, "collect", env=clean_env(LINKLETTER_FETCH_TIMEOUT="0.5"))
+    listing = cli(*d, "sources", "list").stdout
+    for text in (out, done.stdout, done.stderr, listing):
+        assert "s3cret-token" not in text
+    assert "reader:***@127.0.0.1" in listing and "connection refused" in listing

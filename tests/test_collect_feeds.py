@@ -9,7 +9,7 @@ from sqlmodel import select
 from pipeline.collect import add_source, collect, list_links, quote_hash
 from pipeline.models import Link, Quote
 from pipeline.newsletter import open_newsletter
-from tests.fixtures.collect.site import site  # noqa: F401  (fixture)
+from tests.fixtures.collect.site import site, site_server  # noqa: F401  (fixtures)
 
 
 @pytest.fixture
@@ -151,3 +151,37 @@ def test_only_picks_have_their_pages_fetched(cnl, site):
     og = get_link(cnl, og.id)
     assert og.fetch_status == "ok" and og.site_name == "Slow Reading" and "reader answers back" in og.main_text
     assert _links(cnl)[site.url("/pages/jsonld.html")].fetch_status == "pending"
+
+
+def test_two_collects_at_once_store_each_link_once(nl_dir, site):
+    """The scheduler's collect and one typed by hand may overlap: no crash, no duplicates."""
+    import threading
+
+    nls = [open_newsletter(nl_dir, env={}) for _ in range(2)]
+    add_source(nls[0], site.url("/feeds/blog.rss"))
+    add_source(nls[0], site.url("/feeds/highlights.atom"), mode="auto")
+    add_source(nls[0], site.url("/feeds/essays.atom"))
+    reports, errors = [], []
+
+    def run(nl):
+        try:
+            reports.append(collect(nl))
+        except Exception as e:  # noqa: BLE001 - the assertion below shows it
+            errors.append(e)
+
+    threads = [threading.Thread(target=run, args=(nl,)) for nl in nls]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    try:
+        assert errors == []
+        with nls[0].session() as s:
+            links = s.exec(select(Link)).all()
+            quotes = s.exec(select(Quote)).all()
+        assert len(links) == len({lk.canonical_url for lk in links}) == 4
+        assert len(quotes) == 4
+        assert sum(r.new_links for r in reports) == 4
+    finally:
+        for nl in nls:
+            nl.close()

@@ -8,7 +8,7 @@ import pytest
 from pipeline.collect import add_link, collect, get_link, link_quotes
 from pipeline.collect.fetch import decode
 from pipeline.newsletter import open_newsletter
-from tests.fixtures.collect.site import site  # noqa: F401  (fixture)
+from tests.fixtures.collect.site import site, site_server  # noqa: F401  (fixtures)
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ from pipeline.collect import add_source, collect, list_links, list_sources, remo
 from pipeline.errors import LinkletterError
 from pipeline.models import Link, Quote, Source
 from pipeline.newsletter import open_newsletter
-from tests.fixtures.collect.site import ETAG, LAST_MODIFIED, site  # noqa: F401  (fixture)
+from tests.fixtures.collect.site import ETAG, LAST_MODIFIED, site, site_server  # noqa: F401  (fixtures)
 
 
 @pytest.fixture

@@ -10,6 +10,7 @@ import click
 from pipeline import collect as lib
 from pipeline.cli.base import main, pass_nl
 from pipeline.collect.progress import for_stream
+from pipeline.collect.urls import shown
 
 
 def _when(dt) -> str:
@@ -30,7 +31,7 @@ def sources_group() -> None:
 def sources_add(nl, url: str, name: str, mode: str) -> None:
     """Follow the feed at URL."""
     src = lib.add_source(nl, url, name=name, mode=mode)
-    click.echo(f"Added source #{src.id} ({src.mode}): {src.url}")
+    click.echo(f"Added source #{src.id} ({src.mode}): {shown(src.url)}")
 
 
 @sources_group.command("list")
@@ -41,7 +42,7 @@ def sources_list(nl) -> None:
     if not sources:
         click.echo("No sources yet. Add one with 'linkletter sources add URL'.")
     for src in sources:
-        click.echo(f"#{src.id}  {src.mode:<5}  {src.name or '-'}  {src.url}")
+        click.echo(f"#{src.id}  {src.mode:<5}  {src.name or '-'}  {shown(src.url)}")
         error = f"{_when(src.last_error_at)}: {src.last_error}" if src.last_error else "none"
         click.echo(f"      last success: {_when(src.last_success_at)}   last error: {error}")
 

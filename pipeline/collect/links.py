@@ -87,6 +87,10 @@ def add_link(nl, url: str, *, quotes: Sequence[QuoteIn] = (), note: str | None =
     canonical = canonicalize(url)
     page = None
     if fetch:
+        with nl.session() as s:
+            known = store.link_by_canonical(s, canonical)
+            fetch = known is None or known.fetch_status != "ok"  # a page read before is not fetched again
+    if fetch:
         own = fetcher is None
         fetcher = fetcher or Fetcher(timeout=nl.settings.fetch_timeout, max_bytes=nl.settings.fetch_max_bytes)
         try:

@@ -17,13 +17,15 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
+from sqlalchemy.exc import IntegrityError, OperationalError
+
 from pipeline.collect.feeds import FEED_ACCEPT, Feed, parse_feed
 from pipeline.collect.fetch import Fetcher, FetchError, describe
-from pipeline.collect.links import store_entries, store_page
+from pipeline.collect.links import StoredEntries, store_entries, store_page
 from pipeline.collect.pages import MAX_ATTEMPTS, PageResult, read_page
 from pipeline.collect.progress import Progress
 from pipeline.collect.sources import sync_config_sources
-from pipeline.collect.urls import host_of
+from pipeline.collect.urls import host_of, shown
 from pipeline.errors import LinkletterError
 from pipeline.models import utcnow
 from pipeline.store import links as link_store
@@ -78,7 +80,7 @@ def poll_feed(fetcher: Fetcher, source_id: int, url: str, etag: str | None, last
     except LinkletterError as e:
         return FeedPoll(source_id, url, error=str(e))
     except Exception as e:  # noqa: BLE001 - a hostile feed must not stop the others
-        log.exception("unexpected error polling %s", url)
+        log.exception("unexpected error polling %s", shown(url))
         return FeedPoll(source_id, url, error=f"could not read the feed: {describe(e)}")
 
 
@@ -174,44 +176,72 @@ def collect(nl, *, progress: Progress | None = None, fetcher: Fetcher | None = N
     return report
 
 
+def _retrying(write: Callable[[], Any]) -> Any:
+    """Run a write transaction, again if it collided with another collect (the scheduler's,
+    say) that stored the same links meanwhile: a unique canonical_url fired, or SQLite refused
+    a write from an outdated snapshot. The failed transaction was rolled back; the next try
+    sees the other's rows and adds only the rest."""
+    for attempt in range(3):
+        try:
+            return write()
+        except (IntegrityError, OperationalError):
+            if attempt == 2:
+                raise
+    raise AssertionError("unreachable")
+
+
 def _store_feed(nl, poll: FeedPoll, report: CollectReport, queue_page) -> str:
-    now = utcnow()
     report.sources_polled += 1
-    with nl.session() as s:
+    url = shown(poll.url)
+    if poll.error or poll.not_modified:
+        def write_poll() -> None:
+            with nl.session() as s:
+                source_store.record_poll(s, poll.source_id, at=utcnow(), error=poll.error)
+        _retrying(write_poll)
         if poll.error:
             report.sources_failed += 1
-            report.errors.append(f"source #{poll.source_id} {poll.url}: {poll.error}")
-            source_store.record_poll(s, poll.source_id, at=now, error=poll.error)
-            return f"feed failed {poll.url}: {poll.error}"
-        if poll.not_modified:
-            report.sources_unchanged += 1
-            source_store.record_poll(s, poll.source_id, at=now, error=None)
-            return f"feed unchanged {poll.url}"
-        source = source_store.get_source(s, poll.source_id)
-        if source is None:  # removed while we were polling
-            return f"feed skipped {poll.url} (source removed)"
-        stored = store_entries(s, source, poll.feed.entries if poll.feed else [])
-        source_store.record_poll(s, poll.source_id, at=now, error=None, etag=poll.etag,
-                                 last_modified=poll.last_modified, new_validators=True)
+            report.errors.append(f"source #{poll.source_id} {url}: {poll.error}")
+            return f"feed failed {url}: {poll.error}"
+        report.sources_unchanged += 1
+        return f"feed unchanged {url}"
+
+    def write_entries() -> StoredEntries | None:
+        with nl.session() as s:
+            source = source_store.get_source(s, poll.source_id)
+            if source is None:  # removed while we were polling
+                return None
+            stored = store_entries(s, source, poll.feed.entries if poll.feed else [])
+            source_store.record_poll(s, poll.source_id, at=utcnow(), error=None, etag=poll.etag,
+                                     last_modified=poll.last_modified, new_validators=True)
+            return stored
+
+    stored = _retrying(write_entries)
+    if stored is None:
+        return f"feed skipped {url} (source removed)"
     report.new_links += len(stored.new_links)
     report.new_quotes += stored.new_quotes
-    for link_id, url in stored.to_fetch:
-        queue_page(link_id, url)
-    return f"feed ok {poll.url}: {len(stored.new_links)} new link(s), {stored.new_quotes} new quote(s)"
+    for link_id, link_url in stored.to_fetch:
+        queue_page(link_id, link_url)
+    return f"feed ok {url}: {len(stored.new_links)} new link(s), {stored.new_quotes} new quote(s)"
 
 
 def _store_page(nl, link_id: int, url: str, page: PageResult, report: CollectReport) -> str:
-    with nl.session() as s:
-        link = link_store.get_link(s, link_id)
-        if link is None:
-            return f"page skipped {url} (link removed)"
-        store_page(s, link, page)
+    def write() -> bool:
+        with nl.session() as s:
+            link = link_store.get_link(s, link_id)
+            if link is None:
+                return False
+            store_page(s, link, page)
+            return True
+
+    if not _retrying(write):
+        return f"page skipped {shown(url)} (link removed)"
     if page.ok:
         report.pages_fetched += 1
-        return f"page ok {url}"
+        return f"page ok {shown(url)}"
     report.pages_failed += 1
-    report.errors.append(f"link #{link_id} {url}: {page.error}")
-    return f"page failed {url}: {page.error}"
+    report.errors.append(f"link #{link_id} {shown(url)}: {page.error}")
+    return f"page failed {shown(url)}: {page.error}"
 
 
 __all__ = ["CollectReport", "collect", "poll_feed", "FetchError"]

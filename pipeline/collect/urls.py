@@ -106,3 +106,15 @@ def host_of(url: str) -> str:
     """The host and port a request goes to: the key of the per-host connection limit."""
     parts = urlsplit(url)
     return (parts.netloc or "").lower()
+
+
+def shown(url: str) -> str:
+    """The URL for messages and logs: a password in it (https://user:secret@host/) is masked."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return url
+    if parts.password is None:
+        return url
+    host = parts.netloc.rsplit("@", 1)[1]
+    return urlunsplit(parts._replace(netloc=f"{parts.username}:***@{host}"))
