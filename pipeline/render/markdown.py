@@ -104,8 +104,6 @@ def _plain(node: Node) -> str:
         return node.meta.get("content", "")
     if node.name in ("softbreak", "hardbreak"):
         return " "
-    if node.name == "code_inline":
-        return "".join(_plain(c) for c in node.children)
     return "".join(_plain(c) for c in node.children)
 
 
@@ -363,7 +361,8 @@ class _Text:
             k = next((i for i, c in enumerate(kids) if c.name in BLOCKS), len(kids))
             parts = ([_wrap(self.inline(kids[:k]), width - len(marker))] if k else []) \
                 + self.blocks(kids[k:], width - len(marker))
-            lines = "\n\n".join(p for p in parts if p.strip()).split("\n")
+            gap = "\n" if k else "\n\n"  # a tight item keeps its nested list close
+            lines = gap.join(p for p in parts if p.strip()).split("\n")
             items.append("\n".join([marker + lines[0]] + [(" " * len(marker) + ln) if ln else "" for ln in lines[1:]]))
             number += 1
         return "\n".join(items)
