@@ -239,13 +239,16 @@ def profile(nl, draft, count: int) -> None:
         from pipeline.store import issues
 
         row = issues.issue_by_number(conn, 12)
-    template, number = campaign._load_template(nl.settings, nl.engine, row["id"])
-    work = campaign._Work(settings=nl.settings, engine=nl.engine, issue_id=row["id"], issue_number=number,
-                          owner=campaign.new_owner(), template=template, signer=None, options=campaign.SendOptions(),
-                          stop=threading.Event(), limiter=campaign.RateLimiter(0), recorder=DirectRecorder(nl.engine))
+    from pipeline.send import workers
+    from pipeline.send.identity import new_owner
+
+    template, number = workers.load_template(nl.settings, nl.engine, row["id"])
+    work = workers.Work(settings=nl.settings, engine=nl.engine, issue_id=row["id"], issue_number=number,
+                        owner=new_owner(), template=template, signer=None, options=workers.SendOptions(),
+                        stop=threading.Event(), limiter=workers.RateLimiter(0), recorder=DirectRecorder(nl.engine))
     prof = cProfile.Profile()
     t0 = time.perf_counter()
-    prof.runcall(campaign._connection_loop, work, 0)
+    prof.runcall(workers.connection_loop, work, 0)
     elapsed = time.perf_counter() - t0
     out = io.StringIO()
     pstats.Stats(prof, stream=out).sort_stats("tottime").print_stats(18)

@@ -1,0 +1,278 @@
+"""The workers of a send: each SMTP connection (or the outbox) in its own thread claims a batch
+of deliveries, sends each message and records each outcome before the next; ``--workers N``
+runs the same threads in N processes. See :mod:`pipeline.send.campaign` for the whole flow.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Callable
+
+from pipeline.errors import LinkletterError
+from pipeline.models import utcnow
+from pipeline.send.dkim import DkimSigner, signer_from_settings
+from pipeline.send.identity import new_owner
+from pipeline.send.message import AddressError, MessageTemplate, dot_stuff, sender_address, smtp_address
+from pipeline.send.pool import MessageRejected, RecipientRejected, SmtpSession, TemporaryFailure
+from pipeline.send.recorder import Recorder
+from pipeline.send.transports import TransportError, parse_smtp_url, write_outbox
+from pipeline.store import deliveries as dstore
+from pipeline.store import issues as istore
+
+
+@dataclass(frozen=True)
+class SendOptions:
+    """Tuning of the engine; the defaults suit a real relay. Tests shorten the waits."""
+
+    batch_size: int = 50            # deliveries claimed at once by one connection
+    max_attempts: int = 8           # a delivery with this many temporary failures fails for good
+    retry_base: float = 2.0         # seconds before the first retry; doubles per attempt
+    retry_max: float = 600.0        # longest wait between two attempts
+    connect_attempts: int = 6       # a connection that can't be opened this often in a row gives up
+    poll: float = 0.25              # how often idle workers and the progress look again
+    timeout: float = 60.0           # SMTP socket timeout
+
+
+class RateLimiter:
+    """At most ``rate`` messages per second over all threads of this process (0: no limit)."""
+
+    def __init__(self, rate: float, clock: Callable[[], float] = time.monotonic):
+        self.interval = 1.0 / rate if rate > 0 else 0.0
+        self.clock = clock
+        self.next = clock()
+        self.lock = threading.Lock()
+
+    def wait(self, stop: threading.Event) -> None:
+        """Sleep (interruptibly, on ``stop``) until this caller's slot comes."""
+        if not self.interval:
+            return
+        with self.lock:
+            now = self.clock()
+            slot = max(self.next, now)
+            self.next = slot + self.interval
+        if slot > now:
+            stop.wait(slot - now)
+
+
+class SmtpMessenger:
+    def __init__(self, settings, options: SendOptions):
+        self.session = SmtpSession(parse_smtp_url(settings.smtp_url), sender_address(settings.sender),
+                                   timeout=options.timeout)
+        self.stuffed = True
+
+    def open(self) -> None:
+        self.session.open()
+
+    def deliver(self, issue: int, subscriber_id: int, rcpt: str, data: bytes, next_rcpt: str | None = None) -> None:
+        self.session.deliver(rcpt, data, next_rcpt)
+
+    def discard(self) -> None:
+        self.session.discard()
+
+    def close(self) -> None:
+        self.session.close()
+
+
+class OutboxMessenger:
+    """One .eml per delivery, named by (issue, subscriber): a resumed send rewrites, never adds."""
+
+    def __init__(self, settings, options: SendOptions):
+        self.dir = settings.outbox_dir
+        self.stuffed = False
+
+    def open(self) -> None:
+        self.dir.mkdir(parents=True, exist_ok=True)
+
+    def deliver(self, issue: int, subscriber_id: int, rcpt: str, data: bytes, next_rcpt: str | None = None) -> None:
+        write_outbox(self.dir, data, outbox_name(issue, subscriber_id))
+
+    def discard(self) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+
+def outbox_name(issue: int, subscriber_id: int) -> str:
+    return f"issue-{issue:04d}-sub-{subscriber_id:08d}.eml"
+
+
+def make_messenger(settings, options: SendOptions):
+    return SmtpMessenger(settings, options) if settings.smtp_url else OutboxMessenger(settings, options)
+
+
+def personalize(template: MessageTemplate, signer: DkimSigner | None, subscriber_id: int, email: str, name: str,
+                stuffed: bool) -> bytes:
+    if signer is None:
+        return template.fill_stuffed(subscriber_id, email, name) if stuffed else template.fill(subscriber_id, email, name)
+    signed = signer.sign(template.fill(subscriber_id, email, name))
+    return dot_stuff(signed) if stuffed else signed
+
+
+@dataclass
+class Work:
+    """What the connection threads of one process share."""
+
+    settings: object
+    engine: object
+    issue_id: int
+    issue_number: int
+    owner: str
+    template: MessageTemplate
+    signer: DkimSigner | None
+    options: SendOptions
+    stop: threading.Event
+    limiter: RateLimiter
+    recorder: Recorder | None = None
+    sent_now: int = 0
+    fatal: str | None = None
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def fail(self, message: str) -> None:
+        with self.lock:
+            if self.fatal is None:
+                self.fatal = message
+        self.stop.set()
+
+    def count_sent(self) -> None:
+        with self.lock:
+            self.sent_now += 1
+
+
+def backoff(options: SendOptions, attempts: int) -> float:
+    return min(options.retry_max, options.retry_base * (2 ** max(attempts, 0)))
+
+
+def connection_loop(work: Work, index: int) -> None:
+    """One connection: claim a batch, send each message, record each outcome before the next."""
+    claimer = f"{work.owner}/{index}"
+    opt, issue_id, rec = work.options, work.issue_id, work.recorder
+    messenger = make_messenger(work.settings, opt)
+    look_ahead = not work.limiter.interval  # with a rate limit, don't hold a DATA open while waiting
+    connect_failures = 0
+
+    def release(ids: list[int]) -> None:
+        rec.write(lambda c: dstore.release_claims(c, ids, claimer))
+
+    try:
+        with work.engine.connect() as conn:  # reads only; every write goes through the recorder
+            while not work.stop.is_set():
+                batch = rec.write(lambda c: dstore.claim_deliveries(c, issue_id, claimer, opt.batch_size, utcnow()))
+                if not batch:
+                    counts = dstore.counts_by_state(conn, issue_id)
+                    conn.rollback()
+                    if not counts.get("queued") and not counts.get("sending"):
+                        return
+                    work.stop.wait(opt.poll)
+                    continue
+                subs = dstore.subscribers_by_id(conn, [sid for _d, sid, _a in batch])
+                conn.rollback()
+                items = []  # (delivery, subscriber, attempts, rcpt, email, name) of those to mail
+                for did, sid, attempts in batch:
+                    email, name, status = subs.get(sid, ("", "", "gone"))
+                    if status != "active":  # unsubscribed or bounced since the send began
+                        rec.write(lambda c, did=did, status=status: dstore.mark_failed(
+                            c, did, f"not sent: the subscriber is {status}", attempted=False))
+                        continue
+                    try:
+                        items.append((did, sid, attempts, smtp_address(email), email, name))
+                    except AddressError as e:
+                        rec.write(lambda c, did=did, e=e: dstore.mark_failed(c, did, str(e), attempted=False))
+                for pos, (did, sid, attempts, rcpt, email, name) in enumerate(items):
+                    if work.stop.is_set():
+                        messenger.discard()
+                        release([it[0] for it in items[pos:]])
+                        return
+                    data = personalize(work.template, work.signer, sid, email, name, messenger.stuffed)
+                    next_rcpt = items[pos + 1][3] if look_ahead and pos + 1 < len(items) else None
+                    work.limiter.wait(work.stop)
+                    try:
+                        messenger.deliver(work.issue_number, sid, rcpt, data, next_rcpt)
+                    except RecipientRejected as e:
+                        rec.write(lambda c, e=e: (dstore.mark_failed(c, did, str(e)), dstore.bounce_subscriber(c, sid)))
+                        connect_failures = 0
+                        continue
+                    except MessageRejected as e:
+                        rec.write(lambda c, e=e: dstore.mark_failed(c, did, str(e)))
+                        continue
+                    except TemporaryFailure as e:
+                        if messenger.stuffed and messenger.session.conn is None and "cannot reach" in str(e):
+                            # the server is away: not this delivery's fault; hand the batch back and wait
+                            release([it[0] for it in items[pos:]])
+                            connect_failures += 1
+                            if connect_failures >= opt.connect_attempts:
+                                work.fail(str(e))
+                                return
+                            work.stop.wait(backoff(opt, connect_failures - 1))
+                            break
+                        if attempts + 1 >= opt.max_attempts:
+                            msg = f"gave up after {attempts + 1} attempts: {e}"
+                            rec.write(lambda c: dstore.mark_failed(c, did, msg))
+                        else:
+                            due = utcnow() + timedelta(seconds=backoff(opt, attempts))
+                            rec.write(lambda c, e=e: dstore.mark_retry(c, did, str(e), due))
+                        continue
+                    except TransportError as e:  # refused sender or login: every message would fail
+                        messenger.discard()
+                        release([it[0] for it in items[pos:]])
+                        work.fail(str(e))
+                        return
+                    except OSError as e:  # the outbox folder
+                        release([it[0] for it in items[pos:]])
+                        work.fail(f"cannot write to the outbox: {e}")
+                        return
+                    rec.write_many(dstore.mark_sent_many, (did, utcnow()))
+                    connect_failures = 0
+                    work.count_sent()
+                messenger.discard()  # nothing may stay open ahead past the batch
+    except Exception as e:  # a database error: stop everyone, keep the message for the report
+        work.fail(f"{type(e).__name__}: {e}")
+    finally:
+        messenger.close()
+
+
+def run_connections(work: Work, connections: int) -> list[threading.Thread]:
+    work.recorder = work.recorder or Recorder(work.engine)
+    threads = [threading.Thread(target=connection_loop, args=(work, i), name=f"send-{i}", daemon=True)
+               for i in range(connections)]
+    for t in threads:
+        t.start()
+    return threads
+
+
+def load_template(settings, engine, issue_id: int) -> tuple[MessageTemplate, int]:
+    with engine.connect() as conn:
+        row = istore.issue_by_id(conn, issue_id)
+    if row is None or row["frozen_mime"] is None:
+        raise LinkletterError(f"issue {issue_id} has no frozen message to send")
+    return MessageTemplate.from_settings(settings, bytes(row["frozen_mime"]), row["number"]), row["number"]
+
+
+def worker_process(settings, issue_id: int, connections: int, rate: float, options: SendOptions, stop, results,
+                    parent: int) -> None:
+    """A worker process of ``--workers N``: its own engine and connections, same claims."""
+    from pipeline.db import make_engine
+
+    engine = make_engine(settings.database_url)
+    template, number = load_template(settings, engine, issue_id)
+    local_stop = threading.Event()
+    work = Work(settings=settings, engine=engine, issue_id=issue_id, issue_number=number, owner=new_owner(),
+                 template=template, signer=signer_from_settings(settings), options=options, stop=local_stop,
+                 limiter=RateLimiter(rate))
+    if stop.is_set():
+        local_stop.set()
+    threads = run_connections(work, connections)
+    while any(t.is_alive() for t in threads):
+        if stop.is_set() or os.getppid() != parent:  # asked to stop, or the coordinator died
+            local_stop.set()
+        for t in threads:
+            t.join(0.1)
+    work.recorder.close()
+    results.put((work.sent_now, work.fatal))
+    engine.dispose()
+
+
