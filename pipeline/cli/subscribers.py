@@ -7,7 +7,7 @@ import sys
 import click
 
 from pipeline import subscribers as subs
-from pipeline.cli.base import main, pass_nl
+from pipeline.cli.base import interactive, main, pass_nl
 
 
 @main.group("subscribers")
@@ -54,7 +54,13 @@ def count(nl) -> None:
 @pass_nl
 def import_(nl, file: str, status: str) -> None:
     """Import a CSV file with a header row (email,name[,...]). Invalid rows are reported and skipped."""
-    r = subs.import_csv(nl, file, status=status)
+    if interactive():
+        from tqdm import tqdm
+
+        with tqdm(unit=" rows", unit_scale=True, file=sys.stderr) as bar:
+            r = subs.import_csv(nl, file, status=status, progress=lambda n: bar.update(n - bar.n))
+    else:
+        r = subs.import_csv(nl, file, status=status)
     for line, reason in r.problems:
         click.echo(f"{file}:{line}: skipped: {reason}", err=True)
     if r.invalid > len(r.problems):

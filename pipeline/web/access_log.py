@@ -34,16 +34,24 @@ class AccessLog:
             return await self.app(scope, receive, send)
         start = time.perf_counter()
         status = 500
+        logged = False
+
+        def write() -> None:
+            nonlocal logged
+            logged = True
+            path = mask(scope.get("path", ""), scope.get("query_string", b"").decode("latin-1"))
+            self.log.info("%s %s %d %.1fms", scope["method"], path, status, (time.perf_counter() - start) * 1000)
 
         async def send_wrapper(message):
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
+            elif message["type"] == "http.response.body" and not message.get("more_body", False):
+                write()  # before the last bytes go out, so the line exists when the client has its answer
             await send(message)
 
         try:
             await self.app(scope, receive, send_wrapper)
         finally:
-            path = mask(scope.get("path", ""), scope.get("query_string", b"").decode("latin-1"))
-            self.log.info("%s %s %d %.1fms", scope["method"], path, status,
-                          (time.perf_counter() - start) * 1000)
+            if not logged:
+                write()
