@@ -19,7 +19,7 @@ from pipeline.send.campaign import (SendError, SendOptions, count_would_send, ou
                                     send_test)
 from pipeline.tokens import unsubscribe_url, verify_unsubscribe
 from tests.smtp import SmtpServer, free_port
-from tests.smtp_behaviours import (CountingSink, DropOnce, RejectSender, RejectSome, Slow, TempFailFirst,
+from tests.smtp_behaviours import (DRAFT, CountingSink, DropOnce, RejectSender, RejectSome, Slow, TempFailFirst,
                                    add_subscribers, server_with, write_draft)
 
 FAST = SendOptions(retry_base=0.05, poll=0.05, connect_attempts=2, timeout=10)
@@ -349,3 +349,11 @@ def test_the_rate_limit_spaces_messages_one_interval_apart():
     unlimited = RateLimiter(0, clock=clock)
     unlimited.wait(clock)
     assert clock.now == 101.0
+
+
+def test_a_draft_marked_sent_that_this_newsletter_never_sent_is_refused(nl):
+    draft = write_draft(nl.settings.root, DRAFT.replace("status: ready", "status: sent"))
+    add_subscribers(nl.engine, 2)
+    with pytest.raises(LinkletterError, match="says 'status: sent' but this newsletter never sent issue 7"):
+        send_issue(nl, draft, options=FAST)
+    assert _deliveries(nl) == {} and not list(nl.settings.outbox_dir.glob("*.eml"))

@@ -166,6 +166,9 @@ def send_issue(nl, draft_path, *, workers: int = 1, include_new: bool = False,
         issue_id = istore.ensure_issue(conn, number=draft.issue, slug=draft.slug, title=draft.title,
                                        subject=draft.subject_line, draft_path=str(draft_path))
         row = istore.issue_by_id(conn, issue_id)
+    if draft.status == "sent" and row["send_started_at"] is None:
+        raise LinkletterError(f"{draft_path.name} says 'status: sent' but this newsletter never sent issue "
+                              f"{draft.issue}; to send it, set 'status: ready' in its front matter")
     if row["status"] == "sent" and not include_new:
         mark_draft_sent(draft_path, _aware(row["send_started_at"]) or _aware(row["sent_at"]) or utcnow())
         report = _report(nl, issue_id, draft.issue)
@@ -252,7 +255,7 @@ def send_issue(nl, draft_path, *, workers: int = 1, include_new: bool = False,
         if work.fatal:
             report.errors.append(work.fatal)
         if report.pending == 0 and not work.fatal:
-            if role == "coordinator" or _take_lease(nl, issue_id, owner, None, wait=False) == "coordinator":
+            if role == "coordinator" or _take_lease(nl, issue_id, owner, None) == "coordinator":
                 _finalize(nl, issue_id, draft_path, started)
                 report.finished = True
         if progress:
@@ -286,7 +289,9 @@ def _probe(settings, opt: SendOptions) -> None:
         session.close()
 
 
-def _take_lease(nl, issue_id: int, owner: str, current: str | None, wait: bool = True) -> str:
+def _take_lease(nl, issue_id: int, owner: str, current: str | None) -> str:
+    """'coordinator' when we got the issue's lease (free, expired, or its holder died on this
+    machine), else 'helper'."""
     now = utcnow()
     lease = timedelta(seconds=max(nl.settings.send_lease_seconds, 1))
     take_from = current if owner_is_dead(current) else None
