@@ -362,7 +362,11 @@ def import_csv(nl, path: str | os.PathLike, *, status: str = "active", batch_siz
     path = Path(path)
     if not path.is_file():
         raise SubscriberError(f"{path}: no such file")
-    with _open_csv(path) as f:
+    try:
+        f = _open_csv(path)
+    except OSError as e:
+        raise SubscriberError(f"{path}: cannot read the file: {e.strerror}") from None
+    with f:
         reader = csv.reader(f)
         try:
             cols = _check_header(path, next(reader, None))

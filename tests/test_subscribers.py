@@ -258,3 +258,11 @@ def test_the_form_rules_for_each_status(nl):
         sub = s.get(Subscriber, new.subscriber_id)
         assert (sub.consent_source, sub.consent_ip, sub.consent_user_agent, sub.consent_text) == \
             ("form", "198.51.100.7", "Mozilla/5.0", "I want the newsletter.")
+
+
+def test_files_that_cannot_be_read_or_written_are_clear_errors(nl_dir, tmp_path):
+    d = ["--dir", str(nl_dir), "subscribers"]
+    for args, message in [(["export", str(tmp_path / "missing" / "out.csv")], "cannot write"),
+                          (["import", str(tmp_path / "nope.csv")], "no such file")]:
+        proc = run_cli(*d, *args, check=False)
+        assert proc.returncode == 1 and message in proc.stderr and "Traceback" not in proc.stderr

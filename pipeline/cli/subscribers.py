@@ -80,8 +80,11 @@ def export(nl, file: str | None, status: str | None) -> None:
     if file is None:
         subs.export_csv(nl, sys.stdout, status)
         return
-    with open(file, "w", encoding="utf-8", newline="") as out:
-        n = subs.export_csv(nl, out, status)
+    try:
+        with open(file, "w", encoding="utf-8", newline="") as out:
+            n = subs.export_csv(nl, out, status)
+    except OSError as e:
+        raise click.ClickException(f"cannot write {file}: {e.strerror}") from None
     click.echo(f"Exported {n} subscribers to {file}", err=True)
 
 
