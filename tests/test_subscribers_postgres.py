@@ -1,0 +1,80 @@
+"""Subscribers on PostgreSQL: the bulk import (Core insert ... ON CONFLICT DO NOTHING with
+psycopg's named parameters), the export round trip and the state changes.
+
+Runs when LINKLETTER_TEST_POSTGRES_URL points to a database on a server where this user may
+create databases (`.ci/run` starts a throwaway cluster); skipped with that reason otherwise.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import secrets
+from urllib.parse import urlsplit, urlunsplit
+
+import pytest
+
+from pipeline import subscribers as subs
+from pipeline.newsletter import open_newsletter
+
+PG_URL = os.environ.get("LINKLETTER_TEST_POSTGRES_URL", "")
+pytestmark = pytest.mark.skipif(not PG_URL, reason="LINKLETTER_TEST_POSTGRES_URL is not set (.ci/run sets it)")
+
+
+@pytest.fixture
+def pg_nl(nl_dir):
+    import psycopg
+
+    name = f"ll_subs_{secrets.token_hex(4)}"
+    admin = PG_URL.replace("postgresql+psycopg://", "postgresql://")
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    url = urlunsplit(urlsplit(PG_URL)._replace(path=f"/{name}"))
+    nl = open_newsletter(nl_dir, env={"LINKLETTER_DATABASE_URL": url})
+    yield nl
+    nl.close()
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def test_import_merges_reports_and_round_trips_on_postgresql(pg_nl, tmp_path):
+    nl = pg_nl
+    subs.add_subscriber(nl, "left@example.org")
+    subs.unsubscribe(nl, subs.find_subscriber(nl, "left@example.org").id)
+    subs.add_subscriber(nl, "gone@example.org")
+    subs.remove_subscriber(nl, "gone@example.org")
+    lines = ["email,name"] + [f"p{i}@example.org,Person {i} Größe" for i in range(12_000)]
+    lines += ["P5@example.org,dupe", "left@example.org,Left", "gone@example.org,Gone", "broken,x"]
+    f = tmp_path / "pg.csv"
+    f.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    report = subs.import_csv(nl, f)
+    assert (report.rows, report.added, report.skipped, report.blocked, report.suppressed, report.invalid) == \
+        (12_004, 12_000, 1, 1, 1, 1)
+    assert report.problems[0][0] == 12_005
+    assert subs.count_subscribers(nl) == {"pending": 0, "active": 12_000, "unsubscribed": 1, "bounced": 0,
+                                          "complained": 0}
+    first = next(subs.list_subscribers(nl, "active"))
+    assert (first["email"], first["name"], first["consent_source"]) == ("p0@example.org", "Person 0 Größe", "import")
+    assert first["created_at"].tzinfo is not None
+
+    buf = io.StringIO()
+    assert subs.export_csv(nl, buf) == 12_001
+    out = tmp_path / "export.csv"
+    out.write_text(buf.getvalue(), encoding="utf-8")
+    with nl.engine.begin() as conn:
+        conn.exec_driver_sql("DELETE FROM subscribers")
+    again = subs.import_csv(nl, out)  # every column, the full-row path
+    assert again.added == 12_001
+    buf2 = io.StringIO()
+    subs.export_csv(nl, buf2)
+    assert buf2.getvalue() == buf.getvalue()
+
+
+def test_the_form_state_changes_on_postgresql(pg_nl):
+    nl = pg_nl
+    r = subs.subscribe(nl, "Form@Example.org", "Form", ip="192.0.2.1", user_agent="UA", consent_text="yes")
+    assert r.send_confirmation and subs.confirm(nl, r.subscriber_id) == "confirmed"
+    assert subs.unsubscribe(nl, r.subscriber_id) == "unsubscribed"
+    assert subs.unsubscribe(nl, r.subscriber_id) == "already"
+    assert subs.subscribe(nl, "form@example.org", ip="192.0.2.1", user_agent="UA", consent_text="y").outcome == \
+        "resubscribed"
