@@ -75,22 +75,21 @@ class BulkInsert:
         stmt = dialect_insert(SUBSCRIBERS).values(values).on_conflict_do_nothing(index_elements=["email"])
         compiled = stmt.compile(dialect=dialect)
         self.sql = str(compiled)
-        procs = {c: SUBSCRIBERS.c[c].type._cached_bind_processor(dialect) for c in values}
+        procs = {c: SUBSCRIBERS.c[c].type.dialect_impl(dialect).bind_processor(dialect) for c in values}
         self.constants = {c: (procs[c](v) if procs[c] and v is not None else v) for c, v in constants.items()}
         self.row_procs = [(i, procs[c]) for i, c in enumerate(self.columns) if procs[c] is not None]
         positions = compiled.positiontup
-        if positions is not None:  # qmark/format paramstyle: tuples in the compiled order
-            order = [(self.columns.index(n), None) if n in self.columns else (None, self.constants[n])
-                     for n in positions]
-            if all(i is not None for i, _ in order[:len(self.columns)]) and \
-                    [i for i, _ in order[:len(self.columns)]] == list(range(len(self.columns))):
-                tail = tuple(v for _, v in order[len(self.columns):])
-                self._params = lambda rows: [r + tail for r in rows]
-            else:
-                self._params = lambda rows: [tuple(r[i] if i is not None else v for i, v in order) for r in rows]
-        else:  # named/pyformat paramstyle (psycopg): dicts
+        n = len(self.columns)
+        if positions is None:  # named/pyformat paramstyle (psycopg): dicts
             cols, const = self.columns, self.constants
             self._params = lambda rows: [{**const, **dict(zip(cols, r))} for r in rows]
+        elif tuple(positions[:n]) == self.columns:  # qmark (sqlite3), per-row columns first: append the rest
+            tail = tuple(self.constants[k] for k in positions[n:])
+            self._params = lambda rows: [r + tail for r in rows]
+        else:  # qmark in another order
+            index = {c: i for i, c in enumerate(self.columns)}
+            picks = [(index.get(k), self.constants.get(k)) for k in positions]
+            self._params = lambda rows: [tuple(r[i] if i is not None else v for i, v in picks) for r in rows]
 
     def run(self, rows: Sequence[tuple]) -> int:
         """Insert the rows; returns how many were new."""
