@@ -120,3 +120,13 @@ def test_charset_detection_without_header_or_meta():
     assert decode(text.encode("cp1252")) == text
     assert decode(text.encode("utf-8")) == text
     assert decode(text.encode("iso-8859-1"), "ISO-8859-1") == text
+
+
+def test_xhtml_with_an_encoding_declaration(cnl, site):
+    page = ('<?xml version="1.0" encoding="iso-8859-1"?>\n<html xmlns="http://www.w3.org/1999/xhtml" xml:lang="de">'
+            "<head><title>Grüße aus dem Süden</title></head><body><p>Köln ist schön, und im Süden "
+            "scheint öfter die Sonne über den Dächern der Häuser.</p></body></html>").encode("iso-8859-1")
+    site.server.expect_request("/pages/xhtml.html").respond_with_data(page, content_type="application/xhtml+xml")
+    link = get_link(cnl, add_link(cnl, site.url("/pages/xhtml.html")))
+    assert (link.title, link.language, link.content_type) == ("Grüße aus dem Süden", "de", "application/xhtml+xml")
+    assert "Köln ist schön" in link.main_text

@@ -135,7 +135,7 @@ def extract_metadata(doc, url: str) -> PageMeta:
     title_el = doc.find(".//title")
     canonical_el = doc.xpath('//link[@href][contains(concat(" ", translate(@rel, "CANONICAL", "canonical"), " "), " canonical ")]')
     html_el = doc.getroottree().getroot()
-    lang = (html_el.get("lang") or html_el.get("{http://www.w3.org/XML/1998/namespace}lang")
+    lang = (html_el.get("lang") or html_el.get("xml:lang") or html_el.get("{http://www.w3.org/XML/1998/namespace}lang")
             or meta.get("content-language") or meta.get("og:locale") or ld.get("inLanguage"))
     lang = _clean(lang, 35) if isinstance(lang, str) else None
     if lang:
@@ -176,8 +176,12 @@ def main_text(html: str, url: str | None = None) -> str | None:
     return normalize_text("\n\n".join(line for line in text.splitlines() if line.strip())) or None
 
 
+_XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>")
+
+
 def parse_html(html: str):
     """An lxml document for any HTML, however broken; None if there is nothing to parse."""
+    html = _XML_DECLARATION.sub("", html, count=1)  # already decoded: its encoding= no longer applies
     try:
         return lxml.html.document_fromstring(html)
     except (etree.ParserError, ValueError):

@@ -27,7 +27,7 @@ from pipeline.errors import SourceError
 FEED_ACCEPT = ("application/rss+xml, application/atom+xml, application/feed+json, application/rdf+xml, "
                "application/xml;q=0.9, text/xml;q=0.9, application/json;q=0.8, */*;q=0.1")
 NOT_FEED_TYPES = ("image/", "audio/", "video/", "font/", "application/pdf", "application/zip",
-                  "application/octet-stream+", "application/msword", "application/vnd.")
+                  "application/gzip", "application/msword", "application/vnd.")
 MAX_ENTRIES = 500
 DESCRIPTION_CHARS = 1000
 

@@ -18,6 +18,7 @@ from typing import Callable, Mapping
 
 import requests
 from charset_normalizer import from_bytes
+from requests.structures import CaseInsensitiveDict
 
 from pipeline.errors import SourceError
 
@@ -47,14 +48,15 @@ class Response:
 
 
 def parse_content_type(value: str | None) -> tuple[str, str | None]:
-    """'text/html; charset=ISO-8859-1' -> ('text/html', 'iso-8859-1')."""
-    if not value:
+    """'text/html; charset=ISO-8859-1' -> ('text/html', 'iso-8859-1'); ('', None) if absent."""
+    if not value or not value.strip():
         return "", None
     msg = Message()
     msg["content-type"] = value
-    ctype = msg.get_content_type() if "/" in value.split(";")[0] else value.split(";")[0].strip().lower()
+    media = value.split(";")[0].strip().lower()
     charset = msg.get_param("charset")
-    return ctype.lower(), (str(charset).strip().strip('"\'').lower() or None) if charset else None
+    charset = str(charset).strip().strip("\"'").lower() if charset else ""
+    return media, charset or None
 
 
 def _codec(name: str | None) -> str | None:
@@ -166,7 +168,8 @@ class Fetcher:
             raise FetchError(describe(e)) from None
         try:
             ctype, charset = parse_content_type(r.headers.get("Content-Type"))
-            resp = Response(url=r.url, status=r.status_code, headers=dict(r.headers), content_type=ctype, charset=charset)
+            resp = Response(url=r.url, status=r.status_code, headers=CaseInsensitiveDict(r.headers),
+                            content_type=ctype, charset=charset)
             if r.status_code == 304:
                 resp.not_modified = True
                 return resp

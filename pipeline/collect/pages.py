@@ -11,7 +11,7 @@ from urllib.parse import unquote, urlsplit
 
 from pipeline.collect.extract import PageMeta, extract_page
 from pipeline.collect.fetch import Fetcher, FetchError, decode, describe
-from pipeline.collect.text import one_line
+from pipeline.collect.text import normalize_text, one_line
 from pipeline.collect.urls import page_canonical, strip_tracking
 from pipeline.models import Link, utcnow
 
@@ -62,7 +62,6 @@ def read_page(fetcher: Fetcher, url: str) -> PageResult:
         return PageResult(ok=True, final_url=final, status=r.status, content_type=r.content_type, meta=meta)
     text = decode(r.body, r.charset)
     if r.content_type == "text/plain":
-        from pipeline.collect.text import normalize_text
         meta = PageMeta(title=filename_title(final, r.headers.get("Content-Disposition")), main_text=normalize_text(text) or None)
         return PageResult(ok=True, final_url=final, status=r.status, content_type=r.content_type, meta=meta)
     try:
