@@ -1,0 +1,73 @@
+"""Collecting into PostgreSQL: the same feeds, bulk inserts and overlapping collects as on SQLite.
+
+Runs when LINKLETTER_TEST_POSTGRES_URL points to a database on a server where this user may
+create databases (`.ci/run` starts a throwaway cluster); skipped with that reason otherwise.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import threading
+from urllib.parse import urlsplit, urlunsplit
+
+import pytest
+from sqlmodel import select
+
+from pipeline.collect import add_link, add_source, collect, get_link, list_links
+from pipeline.models import Link, Quote
+from pipeline.newsletter import open_newsletter
+from tests.fixtures.collect.site import site, site_server  # noqa: F401  (fixtures)
+
+PG_URL = os.environ.get("LINKLETTER_TEST_POSTGRES_URL", "")
+pytestmark = pytest.mark.skipif(not PG_URL, reason="LINKLETTER_TEST_POSTGRES_URL is not set (.ci/run sets it)")
+
+
+@pytest.fixture
+def pg_url():
+    """A fresh database on the test server, dropped afterwards."""
+    import psycopg
+
+    name = f"ll_collect_{secrets.token_hex(4)}"
+    admin = PG_URL.replace("postgresql+psycopg://", "postgresql://")
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    yield urlunsplit(urlsplit(PG_URL)._replace(path=f"/{name}"))
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def test_collect_and_add_on_postgres(nl_dir, pg_url, site):
+    env = {"LINKLETTER_DATABASE_URL": pg_url, "LINKLETTER_FETCH_TIMEOUT": "2"}
+    nls = [open_newsletter(nl_dir, env=env) for _ in range(2)]
+    try:
+        add_source(nls[0], site.url("/feeds/blog.rss"))
+        add_source(nls[0], site.url("/feeds/highlights.atom"), mode="auto")
+        add_source(nls[0], site.url("/feeds/essays.atom"))
+        errors: list[BaseException] = []
+
+        def run(nl):
+            try:
+                collect(nl)
+            except BaseException as e:  # noqa: BLE001 - shown by the assertion below
+                errors.append(e)
+
+        threads = [threading.Thread(target=run, args=(nl,)) for nl in nls]  # two collects at once
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert errors == []
+        with nls[0].session() as s:
+            links = s.exec(select(Link)).all()
+            quotes = s.exec(select(Quote)).all()
+        assert len(links) == len({lk.canonical_url for lk in links}) == 4 and len(quotes) == 4
+        picked = {lk.canonical_url: lk for lk in list_links(nls[0], "picked")}
+        og = picked[site.url("/pages/og.html")]
+        assert og.fetch_status == "ok" and og.site_name == "Slow Reading"
+        assert og.published_at.isoformat().startswith("2026-11-23T08:00:00")
+        link_id = add_link(nls[0], site.url("/pages/german.html"), quotes=["„Ein Zitat ist ein Satz, der zweimal lebt.“"])
+        assert get_link(nls[0], link_id).title == "Über Anführungszeichen"  # from the Atom entry
+    finally:
+        for nl in nls:
+            nl.close()
