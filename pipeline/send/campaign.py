@@ -177,6 +177,10 @@ def send_issue(nl, draft_path, *, workers: int = 1, include_new: bool = False,
 
     role = _take_lease(nl, issue_id, owner, row["lease_owner"])
     lease = timedelta(seconds=max(settings.send_lease_seconds, 1))
+    work: Work | None = None
+    threads: list[threading.Thread] = []
+    procs: list = []
+    mp_stop = None
     try:
         if role == "coordinator":
             _prepare(nl, issue_id, owner, draft, include_new=include_new, render=render or render_for_send)
@@ -193,7 +197,7 @@ def send_issue(nl, draft_path, *, workers: int = 1, include_new: bool = False,
         connections = max(1, settings.smtp_connections) if settings.smtp_url else 1
         if stop_event.is_set():  # asked to stop before the first message: frozen and queued, nothing sent
             work.stop.set()
-        procs, results, mp_stop = [], None, None
+        results = None
         if workers > 1:
             ctx = multiprocessing.get_context("spawn")
             mp_stop, results = ctx.Event(), ctx.Queue()
@@ -206,7 +210,6 @@ def send_issue(nl, draft_path, *, workers: int = 1, include_new: bool = False,
                      for _ in range(workers)]
             for p in procs:
                 p.start()
-            threads: list[threading.Thread] = []
         else:
             threads = run_connections(work, connections)
 
@@ -239,8 +242,6 @@ def send_issue(nl, draft_path, *, workers: int = 1, include_new: bool = False,
             except KeyboardInterrupt:  # Ctrl-C: stop like SIGTERM, after the messages in flight
                 stop_event.set()
 
-        if work.recorder is not None:
-            work.recorder.close()
         report = _report(nl, issue_id, number)
         report.role = role
         report.stopped = stopped or stop_event.is_set()
@@ -267,6 +268,17 @@ def send_issue(nl, draft_path, *, workers: int = 1, include_new: bool = False,
             raise SendError(work.fatal, report)
         return report
     finally:
+        # also on an error: nothing may go on sending in the background of the caller
+        if work is not None:
+            work.stop.set()
+        if mp_stop is not None:
+            mp_stop.set()
+        for t in threads:
+            t.join()
+        for p in procs:
+            p.join()
+        if work is not None and work.recorder is not None:
+            work.recorder.close()
         with nl.engine.begin() as conn:
             istore.release_lease(conn, issue_id, owner)
 
