@@ -67,6 +67,22 @@ def install_jobs(scheduler: BackgroundScheduler, nl: Newsletter) -> None:
     scheduler.modify_job("send", next_run_time=datetime.now(timezone.utc))
 
 
+class _Server:  # made a uvicorn.Server subclass on first use, so importing this file stays cheap
+    def __new__(cls, config):
+        import uvicorn
+
+        class Server(uvicorn.Server):
+            def handle_exit(self, sig, frame) -> None:
+                # SIGINT/SIGTERM: a running send stops after its batch in flight while the web
+                # server shuts down; then the process exits normally (uvicorn would re-raise
+                # the signal after its shutdown and skip ours).
+                jobs.STOP.set()
+                super().handle_exit(sig, frame)
+                self._captured_signals.clear()
+
+        return Server(config)
+
+
 def run(nl: Newsletter, host: str | None = None, port: int | None = None) -> None:
     """Start the scheduler and the web server; return after SIGINT/SIGTERM, once the batch in
     flight is done."""
@@ -86,10 +102,12 @@ def run(nl: Newsletter, host: str | None = None, port: int | None = None) -> Non
     install_jobs(scheduler, nl)
     scheduler.resume()
     log.info("scheduler started: %s", ", ".join(f"{j.id} next at {j.next_run_time}" for j in scheduler.get_jobs()))
-    config = uvicorn.Config(create_app(nl), host=host, port=port, log_level="warning",
-                            timeout_graceful_shutdown=3)
+    # uvicorn's access log stays off: it would print the tokens in confirm and unsubscribe
+    # paths; the app writes its own masked line per request.
+    config = uvicorn.Config(create_app(nl), host=host, port=port, log_level="warning", access_log=False,
+                            server_header=False, timeout_graceful_shutdown=3)
     try:
-        uvicorn.Server(config).run()
+        _Server(config).run()
     finally:
         jobs.STOP.set()
         scheduler.shutdown(wait=True)

@@ -1,6 +1,8 @@
-"""`linkletter demo`: the whole cycle on a demo folder with sample sources on localhost."""
+"""`linkletter demo`: the main job on a demo folder fed by sample sources on localhost."""
 
 from __future__ import annotations
+
+import logging
 
 import click
 
@@ -12,23 +14,39 @@ from pipeline.newsletter import open_newsletter
 @main.command()
 @click.argument("directory", default="demo", type=click.Path(file_okay=False))
 @click.option("--sources-port", default=SOURCES_PORT, show_default=True, help="Port for the sample sources.")
+@click.option("--port", default=8080, show_default=True, help="Port of the web server.")
+@click.option("--once", is_flag=True, help="Collect and assemble the draft once, then exit (no server).")
 @handle_errors
-def demo(directory: str, sources_port: int) -> None:
-    """Run Linkletter on a demo folder (default ./demo) fed by sample sources on localhost."""
+def demo(directory: str, sources_port: int, port: int, once: bool) -> None:
+    """Run Linkletter on a demo folder (default ./demo) fed by sample sources on localhost.
+
+    It collects the sample feeds, assembles the next issue's draft, and then runs the main job
+    (`linkletter run`) until you stop it: set the draft's status to 'ready' and within a minute
+    it is sent to the demo subscribers (into the folder's outbox/) and published on the site."""
     from pipeline.collect import collect
     from pipeline.draft.assemble import assemble
 
     server, base = serve_samples(sources_port)
     try:
-        root, created = prepare_demo(directory, base)
-        click.echo(f"{'Created' if created else 'Using'} the demo newsletter in {root}")
-        click.echo(f"Sample sources served at {base}/blog.xml and {base}/highlights.atom")
+        root, created = prepare_demo(directory, base, port=port)
         nl = open_newsletter(root)
         try:
-            report = collect(nl)
-            click.echo(str(report))
+            click.echo(f"{'Created' if created else 'Using'} the demo newsletter in {root}")
+            click.echo(f"Sample sources served at {base}/blog.xml and {base}/highlights.atom")
+            click.echo(collect(nl).summary())
             result = assemble(nl)
-            click.echo(f"Draft: {result.path}")
+            click.echo(f"Draft of the next issue: {result.path}")
+            if once:
+                return
+            click.echo("")
+            click.echo(f"Now running the main job. Open http://127.0.0.1:{port}/ (the archive and feeds) and "
+                       f"http://127.0.0.1:{port}/subscribe.")
+            click.echo(f"Write in the draft, then set 'status: ready' in its front matter: within a minute it "
+                       f"goes to the demo subscribers as .eml files in {nl.settings.outbox_dir}/ and onto the site.")
+            import scheduler
+
+            logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+            scheduler.run(nl, "127.0.0.1", port)
         finally:
             nl.close()
     finally:

@@ -63,12 +63,31 @@ def sources_config(base: str) -> str:
     )
 
 
-def prepare_demo(directory: str | Path, sources_base: str) -> tuple[Path, bool]:
-    """The demo newsletter folder, created on first use. Returns (folder, created)."""
+DEMO_SUBSCRIBERS = [("ada@example.net", "Ada Lovelace"), ("jorg@example.net", "Jörg Müller"),
+                    ("zoe@example.net", "Zoë Brontë")]
+
+
+def prepare_demo(directory: str | Path, sources_base: str, port: int = 8080) -> tuple[Path, bool]:
+    """The demo newsletter folder, created on first use with three demo subscribers and a short
+    schedule (collect every 5 minutes, check for ready drafts every 20 seconds).
+    Returns (folder, created)."""
+    from pipeline.newsletter import open_newsletter
+    from pipeline.subscribers import add_subscriber
+
     root = Path(directory).resolve()
     if (root / CONFIG_NAME).exists():
         return root, False
     init_newsletter(root, title="Linkletter Demo", language="en",
-                    sender="Linkletter Demo <demo@linkletter.invalid>", base_url="http://127.0.0.1:8080",
+                    sender="Linkletter Demo <demo@linkletter.invalid>", base_url=f"http://127.0.0.1:{port}",
                     author="Demo Author", sources=sources_config(sources_base))
+    config = root / CONFIG_NAME
+    config.write_text(config.read_text("utf-8").replace(
+        'schedule = { collect = "30m", send = "1m", grace = "1h" }',
+        'schedule = { collect = "5m", send = "20s", grace = "1h" }'), encoding="utf-8")
+    nl = open_newsletter(root, env={})
+    try:
+        for email, name in DEMO_SUBSCRIBERS:
+            add_subscriber(nl, email, name=name, status="active", source="cli")
+    finally:
+        nl.close()
     return root, True

@@ -1,0 +1,174 @@
+"""The main job (`linkletter run`) as a real subprocess: scheduler + web server, real SMTP and
+HTTP servers on loopback. A ready draft goes out exactly once; SIGTERM mid-send and a restart
+deliver the rest; two processes on one database never send an issue twice."""
+
+from __future__ import annotations
+
+import collections
+import json
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from pipeline.draft.format import read_draft
+from pipeline.newsletter import init_newsletter, open_newsletter
+from pipeline.subscribers import add_subscriber
+from tests.conftest import clean_env
+from tests.smtp import SmtpServer, free_port
+
+FEED = """<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>Blog</title>
+<link>{base}/</link><description>d</description>
+<item><title>A page</title><link>{base}/page</link><guid>p1</guid></item></channel></rss>"""
+PAGE = "<html><head><title>A page</title></head><body><article><p>Quiet words about reading.</p></article></body></html>"
+
+
+@pytest.fixture
+def sources(httpserver):
+    base = httpserver.url_for("").rstrip("/")
+    httpserver.expect_request("/feed.xml").respond_with_data(FEED.format(base=base), content_type="application/rss+xml")
+    httpserver.expect_request("/page").respond_with_data(PAGE, content_type="text/html; charset=utf-8")
+    return base
+
+
+def make_letter(tmp_path: Path, subscribers: int) -> Path:
+    root = init_newsletter(tmp_path / "letter", title="Slow Reads", sender="Slow Reads <news@example.org>")
+    nl = open_newsletter(root, env={})
+    try:
+        for i in range(subscribers):
+            add_subscriber(nl, f"reader{i:04d}@example.net", name=f"Reader {i}", status="active")
+    finally:
+        nl.close()
+    return root
+
+
+def write_ready_draft(root: Path, base: str) -> Path:
+    path = root / "drafts" / "001-first.md"
+    path.write_text(
+        "---\nissue: 1\ntitle: \"Slow Reads #1\"\nsubject: Über Geduld\nstatus: ready\n"
+        "send_at: 2026-01-01T07:00:00+01:00\n---\n\n"
+        f"This week: one [quiet page]({base}/page) about reading.\n", encoding="utf-8")
+    return path
+
+
+def start(root: Path, env: dict, port: int) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-m", "pipeline", "--dir", str(root), "run", "--port", str(port)],
+                            env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                            text=True)
+
+
+def wait_until(cond, what: str, timeout: float = 60.0, procs: list[subprocess.Popen] = ()) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if cond():
+            return
+        for p in procs:
+            if p.poll() is not None:
+                raise AssertionError(f"`linkletter run` exited {p.returncode} while waiting for {what}:\n{p.stdout.read()}")
+        time.sleep(0.1)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def stop(proc: subprocess.Popen, sig=signal.SIGTERM) -> str:
+    proc.send_signal(sig)
+    out, _ = proc.communicate(timeout=20)  # a liveness bound, not a measurement
+    return out
+
+
+def recipients(smtp: SmtpServer) -> collections.Counter:
+    with smtp.lock:
+        return collections.Counter(r for m in smtp.messages for r in m.rcpt_tos)
+
+
+def env_for(smtp: SmtpServer, sources: str, **extra: str) -> dict:
+    return clean_env(LINKLETTER_SMTP_URL=smtp.url, LINKLETTER_SOURCES=f"{sources}/feed.xml",
+                     LINKLETTER_SCHEDULE=json.dumps({"collect": "2s", "send": "1s"}), **extra)
+
+
+def test_ready_draft_is_sent_once_survives_sigterm_and_lands_in_the_feed(tmp_path, sources):
+    n = 120
+    root = make_letter(tmp_path, n)
+    draft = write_ready_draft(root, sources)
+    port = free_port()
+    with SmtpServer() as smtp:
+        # a relay that takes 30 messages a second keeps the send going long enough to interrupt
+        env = env_for(smtp, sources, LINKLETTER_SMTP_RATE="30", LINKLETTER_SMTP_CONNECTIONS="2")
+        proc = start(root, env, port)
+        wait_until(lambda: sum(recipients(smtp).values()) >= 20, "the first messages", procs=[proc])
+        out = stop(proc)
+        assert proc.returncode == 0, out
+        first = recipients(smtp)
+        assert 20 <= len(first) < n, "the send should have been interrupted in the middle"
+        assert read_draft(draft).status == "ready"
+
+        proc = start(root, env_for(smtp, sources, LINKLETTER_SMTP_CONNECTIONS="2"), port)
+        try:
+            wait_until(lambda: read_draft(draft).status == "sent", "the draft to be marked sent", procs=[proc])
+            got = recipients(smtp)
+            assert set(got) == {f"reader{i:04d}@example.net" for i in range(n)}, "somebody was left out"
+            assert sum(got.values()) - n <= 2, "more duplicates than messages that can be in flight"
+
+            # the site was rebuilt after the send: the feed served by the same process holds the issue
+            def feed_has_issue() -> bool:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/feed.xml") as r:
+                    return "Slow Reads #1" in r.read().decode()
+
+            wait_until(feed_has_issue, "the feed to hold the issue", procs=[proc])
+            total = sum(got.values())
+            time.sleep(3)  # three more send checks: nothing goes out again
+            assert sum(recipients(smtp).values()) == total
+
+            jobs = subprocess.run([sys.executable, "-m", "pipeline", "--dir", str(root), "jobs"], env=env_for(smtp, sources),
+                                  capture_output=True, text=True, stdin=subprocess.DEVNULL, timeout=60).stdout
+            assert "collect" in jobs and "send" in jobs and "next run:" in jobs
+            assert "Polled 1 source(s)" in jobs
+        finally:
+            out = stop(proc)
+        assert proc.returncode == 0, out
+        assert "job send" in out  # job results are logged with the job's name
+
+
+def test_two_run_processes_on_one_database_send_each_subscriber_once(tmp_path, sources):
+    n = 80
+    root = make_letter(tmp_path, n)
+    draft = write_ready_draft(root, sources)
+    with SmtpServer() as smtp:
+        env = env_for(smtp, sources, LINKLETTER_SMTP_RATE="60")
+        procs = [start(root, env, free_port()), start(root, env, free_port())]
+        try:
+            wait_until(lambda: read_draft(draft).status == "sent" and len(recipients(smtp)) == n,
+                       "the issue to be sent", procs=procs)
+            time.sleep(3)
+        finally:
+            outs = [stop(p) for p in procs]
+        got = recipients(smtp)
+        assert len(got) == n
+        assert max(got.values()) == 1, [a for a, c in got.items() if c > 1]
+        assert all(p.returncode == 0 for p in procs), outs
+
+
+def test_a_failing_job_is_logged_and_visible_without_killing_the_scheduler(tmp_path, sources):
+    root = make_letter(tmp_path, 1)
+    broken = root / "drafts" / "001-broken.md"
+    broken.write_text("---\nissue: 1\nstatus: whenever\n---\nbody\n", encoding="utf-8")
+    port = free_port()
+    with SmtpServer() as smtp:
+        env = env_for(smtp, sources)
+        proc = start(root, env, port)
+        try:
+            def failed_twice() -> bool:
+                jobs = subprocess.run([sys.executable, "-m", "pipeline", "--dir", str(root), "jobs"], env=env,
+                                      capture_output=True, text=True, stdin=subprocess.DEVNULL, timeout=60).stdout
+                return "failed 2 time(s) in a row" in jobs and "001-broken.md:3" in jobs
+
+            wait_until(failed_twice, "the send job to fail twice", procs=[proc])
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/subscribe") as r:
+                assert r.status == 200  # the web server is still up
+        finally:
+            out = stop(proc)
+        assert "job send failed" in out and "001-broken.md:3" in out
+        assert proc.returncode == 0
