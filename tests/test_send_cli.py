@@ -99,3 +99,42 @@ def test_bad_input_is_a_message_not_a_traceback(nl_dir):
     assert "Traceback" not in down.stderr
     nothing = run_cli("status", env=_env(nl_dir), check=False)
     assert nothing.returncode == 1 and "no issue has been sent yet" in nothing.stderr
+
+
+def test_on_a_terminal_send_asks_first_and_shows_a_progress_bar(nl_dir):
+    import os
+    import pty
+    import select
+
+    write_draft(nl_dir)
+    nl = open_newsletter(nl_dir, env={})
+    add_subscribers(nl.engine, 3)
+    pid, fd = pty.fork()
+    if pid == 0:  # the child: stdin, stdout and stderr are the terminal, 100 columns wide
+        import fcntl
+        import struct
+        import termios
+
+        fcntl.ioctl(0, termios.TIOCSWINSZ, struct.pack("HHHH", 30, 100, 0, 0))
+        os.execve(sys.executable, [sys.executable, "-m", "pipeline", "send", "7"], _env(nl_dir))
+    out, answered = b"", False
+    while True:
+        ready, _, _ = select.select([fd], [], [], 60)
+        if not ready:
+            break
+        try:
+            chunk = os.read(fd, 4096)
+        except OSError:  # the child closed the terminal
+            break
+        if not chunk:
+            break
+        out += chunk
+        if not answered and b"[y/N]" in out:
+            os.write(fd, b"y\n")
+            answered = True
+    _, status = os.waitpid(pid, 0)
+    text = out.decode("utf-8", "replace")
+    assert os.WEXITSTATUS(status) == 0, text
+    assert "Send issue 7 to 3 subscribers? [y/N]" in text
+    assert "3/3" in text and "mail" in text  # tqdm: count, unit, rate and ETA
+    assert "Issue 7: 3 sent" in text
