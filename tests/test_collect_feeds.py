@@ -83,7 +83,7 @@ def test_annotation_feed_attaches_highlights_to_the_annotated_page(cnl, site):
     # the page is the annotated one (rel=related, its #annotations: fragment dropped), not the annotation
     assert site.url("/a/aBcD1234") not in links
     page = links[site.url("/pages/og.html")]
-    assert page.state == "picked"
+    assert page.state == "picked" and page.url == site.url("/pages/og.html")  # without #annotations:
     [q] = _quotes(cnl, page.id)
     assert (q.text, q.origin, q.note) == ("Marginalia are the oldest social network.", "annotation",
                                           "So true, and older than we think.")

@@ -42,6 +42,8 @@ def test_invalid_urls_are_refused(url):
 def test_strip_tracking_keeps_everything_else():
     assert strip_tracking("https://Example.org/A?utm_source=x&id=3#frag") == "https://Example.org/A?id=3#frag"
     assert strip_tracking("https://example.org/a") == "https://example.org/a"
+    assert strip_tracking("https://example.org/a?x=1&utm_source=y#annotations:aBcD") == "https://example.org/a?x=1"
+    assert strip_tracking("https://example.org/a#:~:text=Every%20note") == "https://example.org/a"
 
 
 def test_a_page_canonical_is_trusted_only_on_the_same_site():

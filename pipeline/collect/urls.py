@@ -49,9 +49,13 @@ def check_url(url: str) -> str:
 
 
 def strip_tracking(url: str) -> str:
-    """The URL as given, less its tracking parameters; everything else (the fragment too) stays.
-    This is the URL readers see."""
+    """The URL as given, less its tracking parameters and a fragment that only a tool reads (a
+    Hypothesis ``#annotations:ID``, a text fragment ``#:~:text=``, which a quote keeps in its
+    own source_url); everything else stays. This is the URL readers see."""
     parts = urlsplit(url)
+    if parts.fragment.startswith(("annotations:", ":~:")):
+        parts = parts._replace(fragment="")
+        url = urlunsplit(parts)
     if not parts.query:
         return url
     query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not _is_tracking(k)]
