@@ -113,3 +113,39 @@ def test_add_list_remove_sources(cnl, site):
     assert len(links) == 2 and all(lk.source_id is None for lk in links)  # links stay
     with pytest.raises(LinkletterError, match="no source #"):
         remove_source(cnl, src.id)
+
+
+@pytest.mark.parametrize("per_host, total, expected", [("2", "16", 2), ("10", "3", 3)])
+def test_requests_stay_within_the_per_host_and_total_bounds(nl_dir, site, per_host, total, expected):
+    """8 feeds on one host, each answer held until 3 requests wait or 0.3 s pass: the most
+    requests in flight at once is the per-host bound, or the total bound when it is lower."""
+    import threading
+    import time as _time
+
+    from werkzeug import Response
+
+    lock = threading.Lock()
+    state = {"now": 0, "max": 0}
+
+    def counted(_request):
+        with lock:
+            state["now"] += 1
+            state["max"] = max(state["max"], state["now"])
+        deadline = _time.monotonic() + 0.3
+        while _time.monotonic() < deadline and state["now"] < 3:
+            _time.sleep(0.01)
+        with lock:
+            state["now"] -= 1
+        return Response(site.text("blog.rss"), content_type="application/rss+xml")
+
+    path = f"/feeds/bounded-{per_host}-{total}.rss"
+    site.server.expect_request(path).respond_with_handler(counted)
+    nl = open_newsletter(nl_dir, env={"LINKLETTER_PER_HOST_CONNECTIONS": per_host, "LINKLETTER_COLLECT_CONCURRENCY": total})
+    try:
+        for i in range(8):
+            add_source(nl, site.url(f"{path}?n={i}"))
+        report = collect(nl, fetch_pages=False)
+    finally:
+        nl.close()
+    assert report.sources_polled == 8 and report.sources_failed == 0
+    assert state["max"] == expected
