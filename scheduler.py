@@ -67,6 +67,13 @@ def install_jobs(scheduler: BackgroundScheduler, nl: Newsletter) -> None:
     scheduler.modify_job("send", next_run_time=datetime.now(timezone.utc))
 
 
+def configure_logging() -> None:
+    """One line per event: the jobs log their own results; alembic and APScheduler only warnings."""
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    for noisy in ("alembic", "apscheduler"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
 class _Server:  # made a uvicorn.Server subclass on first use, so importing this file stays cheap
     def __new__(cls, config):
         import uvicorn

@@ -2,22 +2,21 @@
 
 from __future__ import annotations
 
-import logging
-
 import click
 
 from pipeline.cli.base import handle_errors, main
-from pipeline.demo import SOURCES_PORT, prepare_demo, serve_samples
+from pipeline.demo import SOURCES_PORT, demo_sources_port, prepare_demo, serve_samples
 from pipeline.newsletter import open_newsletter
 
 
 @main.command()
 @click.argument("directory", default="demo", type=click.Path(file_okay=False))
-@click.option("--sources-port", default=SOURCES_PORT, show_default=True, help="Port for the sample sources.")
+@click.option("--sources-port", type=int, default=None,
+              help=f"Port for the sample sources (default: {SOURCES_PORT}, or a free one; then kept in the folder).")
 @click.option("--port", default=8080, show_default=True, help="Port of the web server.")
 @click.option("--once", is_flag=True, help="Collect and assemble the draft once, then exit (no server).")
 @handle_errors
-def demo(directory: str, sources_port: int, port: int, once: bool) -> None:
+def demo(directory: str, sources_port: int | None, port: int, once: bool) -> None:
     """Run Linkletter on a demo folder (default ./demo) fed by sample sources on localhost.
 
     It collects the sample feeds, assembles the next issue's draft, and then runs the main job
@@ -26,7 +25,7 @@ def demo(directory: str, sources_port: int, port: int, once: bool) -> None:
     from pipeline.collect import collect
     from pipeline.draft.assemble import assemble
 
-    server, base = serve_samples(sources_port)
+    server, base = serve_samples(sources_port or demo_sources_port(directory))
     try:
         root, created = prepare_demo(directory, base, port=port)
         nl = open_newsletter(root)
@@ -45,7 +44,7 @@ def demo(directory: str, sources_port: int, port: int, once: bool) -> None:
                        f"goes to the demo subscribers as .eml files in {nl.settings.outbox_dir}/ and onto the site.")
             import scheduler
 
-            logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+            scheduler.configure_logging()
             scheduler.run(nl, "127.0.0.1", port)
         finally:
             nl.close()

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import logging
-
 import click
 
 from pipeline.cli.base import main, pass_nl
@@ -18,7 +16,7 @@ def run(nl, host: str | None, port: int | None) -> None:
     """Run the main job: collect, assemble, send ready drafts and serve the site, until stopped."""
     import scheduler
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    scheduler.configure_logging()
     s = nl.settings
     click.echo(f"Linkletter '{s.title}' running from {s.root}")
     click.echo(f"  site and feeds:  http://{host or s.host}:{port or s.port}/  (feed.xml, atom.xml)")

@@ -54,6 +54,27 @@ def serve_samples(port: int = SOURCES_PORT, host: str = "127.0.0.1") -> tuple[Th
     return server, base
 
 
+def demo_sources_port(directory: str | Path) -> int:
+    """The port of the sample sources: the one an existing demo folder was made with, else
+    SOURCES_PORT when it is free, else any free port."""
+    import re
+    import socket
+
+    config = Path(directory) / CONFIG_NAME
+    if config.is_file():
+        m = re.search(r"http://127\.0\.0\.1:(\d+)/blog\.xml", config.read_text("utf-8"))
+        if m:
+            return int(m.group(1))
+    for port in (SOURCES_PORT, 0):
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return s.getsockname()[1]
+    raise LinkletterError("no free port for the demo's sample sources")
+
+
 def sources_config(base: str) -> str:
     return (
         "sources = [\n"
