@@ -1,0 +1,90 @@
+"""scheduler.py: jobs are added once and keep their next run times across restarts; missed
+runs coalesce within the grace time; one instance per job; schedules come from the config."""
+
+from __future__ import annotations
+
+import json
+import time
+from datetime import datetime, timedelta, timezone
+
+from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.interval import IntervalTrigger
+
+import scheduler
+from pipeline.newsletter import open_newsletter
+from pipeline.store.jobs import next_run_times
+
+
+def _boot(nl):
+    s = scheduler.make_scheduler(nl)
+    s.start(paused=True)
+    scheduler.install_jobs(s, nl)
+    return s
+
+
+def _set_next_run_while_down(nl, job_id: str, when: datetime) -> None:
+    """What downtime looks like in the job store: a next run time that has passed."""
+    from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
+
+    offline = scheduler.make_scheduler(nl)
+    store = SQLAlchemyJobStore(engine=nl.engine)
+    store.start(offline, "default")
+    job = store.lookup_job(job_id)
+    job.next_run_time = when
+    store.update_job(job)
+
+
+def test_jobs_are_added_once_and_keep_their_next_run_across_restarts(nl_dir):
+    nl = open_newsletter(nl_dir, env={"LINKLETTER_SCHEDULE": json.dumps({"collect": "30m", "send": "1m", "grace": "2h"})})
+    try:
+        s = _boot(nl)
+        collect = s.get_job("collect")
+        assert collect.func_ref == "pipeline.jobs:collect_job" and collect.args == (str(nl_dir),)
+        assert (collect.coalesce, collect.max_instances, collect.misfire_grace_time) == (True, 1, 7200)
+        first_next = collect.next_run_time
+        s.shutdown(wait=False)
+        time.sleep(1.1)  # a restart that replaced the job would now compute another next run
+
+        s = _boot(nl)
+        assert s.get_job("collect").next_run_time == first_next
+        assert sorted(j.id for j in s.get_jobs()) == ["collect", "send"]
+        s.shutdown(wait=False)
+
+        # the process was down when the collect was due: the restart keeps the missed run,
+        # which APScheduler then runs once (coalesce) since it is within the grace time
+        missed = datetime.now(timezone.utc) - timedelta(hours=1)
+        _set_next_run_while_down(nl, "collect", missed)
+        s = _boot(nl)
+        assert abs(s.get_job("collect").next_run_time - missed) < timedelta(milliseconds=1)
+        s.shutdown(wait=False)
+    finally:
+        nl.close()
+
+
+def test_a_changed_schedule_in_the_config_is_applied_on_restart(nl_dir):
+    nl = open_newsletter(nl_dir, env={})
+    s = _boot(nl)
+    assert isinstance(s.get_job("collect").trigger, IntervalTrigger)
+    s.shutdown(wait=False)
+    nl.close()
+    nl = open_newsletter(nl_dir, env={"LINKLETTER_SCHEDULE": json.dumps({"collect": "0 7 * * 1"})})
+    try:
+        s = _boot(nl)
+        trigger = s.get_job("collect").trigger
+        assert isinstance(trigger, CronTrigger) and "day_of_week='1'" in str(trigger) and "hour='7'" in str(trigger)
+        s.shutdown(wait=False)
+    finally:
+        nl.close()
+
+
+def test_the_send_check_runs_at_every_start(nl_dir):
+    nl = open_newsletter(nl_dir, env={})
+    try:
+        s = _boot(nl)
+        s.modify_job("send", next_run_time=datetime.now(timezone.utc) + timedelta(hours=5))
+        s.shutdown(wait=False)
+        s = _boot(nl)
+        assert s.get_job("send").next_run_time <= datetime.now(timezone.utc)
+        s.shutdown(wait=False)
+    finally:
+        nl.close()
