@@ -107,6 +107,51 @@ def server_with(handler: Recording) -> SmtpServer:
     return server
 
 
+class TlsRecording(Recording):
+    """Records, per accepted message, whether its session was TLS and who logged in."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.sessions: list[tuple[bool, str | None]] = []
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802
+        login = session.auth_data.login.decode() if session.authenticated and session.auth_data else None
+        self.sessions.append((session.ssl is not None, login))
+        return await super().handle_DATA(server, session, envelope)
+
+
+def starttls_server(handler: TlsRecording, certfile, keyfile, users: dict[str, str]) -> SmtpServer:
+    """aiosmtpd requiring STARTTLS and AUTH (LOGIN/PLAIN) with the given users' passwords."""
+    import ssl
+
+    from aiosmtpd.controller import Controller
+    from aiosmtpd.smtp import AuthResult
+
+    def authenticator(_server, _session, _envelope, _mechanism, auth_data):
+        login, password = auth_data.login.decode(), auth_data.password.decode()
+        ok = users.get(login) == password
+        return AuthResult(success=ok, handled=False, auth_data=auth_data if ok else None)
+
+    ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ctx.load_cert_chain(str(certfile), str(keyfile))
+    server = server_with(handler)
+    server.controller = Controller(handler, hostname="127.0.0.1", port=server.port, tls_context=ctx,
+                                   require_starttls=True, auth_required=True, auth_require_tls=True,
+                                   authenticator=authenticator)
+    return server
+
+
+def self_signed_cert(directory) -> tuple:
+    """A certificate for 127.0.0.1/localhost and its key (openssl), for a TLS test server."""
+    import subprocess
+
+    cert, key = directory / "cert.pem", directory / "key.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(key), "-out", str(cert),
+                    "-days", "2", "-subj", "/CN=localhost", "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost"],
+                   check=True, capture_output=True)
+    return cert, key
+
+
 # ---------------------------------------------------------------- a fast counting receiver
 
 _MSGID = re.compile(rb"^Message-ID:\s*(<[^>\r\n]*>)", re.I | re.M)
