@@ -21,7 +21,6 @@ from __future__ import annotations
 import codecs
 import csv
 import hashlib
-import io
 import os
 import re
 from dataclasses import dataclass, field
@@ -485,8 +484,3 @@ def _csv_value(v) -> str:
         return (v if v.tzinfo else v.replace(tzinfo=timezone.utc)).isoformat()
     return str(v)
 
-
-def export_csv_text(nl, status: str | None = None) -> str:
-    buf = io.StringIO()
-    export_csv(nl, buf, status)
-    return buf.getvalue()
