@@ -130,3 +130,12 @@ def test_xhtml_with_an_encoding_declaration(cnl, site):
     link = get_link(cnl, add_link(cnl, site.url("/pages/xhtml.html")))
     assert (link.title, link.language, link.content_type) == ("Grüße aus dem Süden", "de", "application/xhtml+xml")
     assert "Köln ist schön" in link.main_text
+
+
+def test_an_overlong_quote_is_refused_and_nothing_is_stored(cnl, site):
+    from pipeline.collect import list_links
+    from pipeline.errors import LinkletterError
+
+    with pytest.raises(LinkletterError, match="limited to 20,000 characters"):
+        add_link(cnl, site.url("/pages/og.html"), quotes=["word " * 5000], fetch=False)
+    assert list_links(cnl) == []

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Sequence
+from typing import Callable, Sequence, TypeVar
 
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlmodel import Session
 
 from pipeline.collect.feeds import FeedEntry
@@ -19,6 +20,8 @@ from pipeline.store import links as store
 STATES = ("inbox", "picked", "dismissed")
 ORIGINS = ("feed", "annotation", "cli", "bookmarklet")
 QuoteIn = str | tuple[str, str | None]
+MAX_QUOTE_CHARS = 20_000
+T = TypeVar("T")
 
 
 @dataclass
@@ -34,8 +37,24 @@ def _quote_parts(q: QuoteIn) -> tuple[str, str | None]:
     else:
         text, src = q, None
     text = normalize_text(text or "")
+    if len(text) > MAX_QUOTE_CHARS:
+        raise LinkletterError(f"a quote is limited to {MAX_QUOTE_CHARS:,} characters; this one has {len(text):,}.")
     src = check_url(src) if src else None
     return text, src
+
+
+def retrying(write: Callable[[], T]) -> T:
+    """Run a write transaction, again if it collided with another writer (a collect, the
+    scheduler's, a bookmarklet request) that stored the same link meanwhile: a unique
+    canonical_url fired, or SQLite refused a write from an outdated snapshot. The failed
+    transaction was rolled back; the next try sees the other's rows."""
+    for attempt in range(3):
+        try:
+            return write()
+        except (IntegrityError, OperationalError):
+            if attempt == 2:
+                raise
+    raise AssertionError("unreachable")
 
 
 def add_quotes(s: Session, link_id: int, quotes: Sequence[tuple[str, str | None, str | None]], origin: str) -> int:
@@ -99,6 +118,11 @@ def add_link(nl, url: str, *, quotes: Sequence[QuoteIn] = (), note: str | None =
             if own:
                 fetcher.close()
     note = normalize_text(note) if note else None
+    return retrying(lambda: _merge_pick(nl, url, canonical, page, parts, note, title, origin))
+
+
+def _merge_pick(nl, url: str, canonical: str, page: PageResult | None, parts: list[tuple[str, str | None]],
+                note: str | None, title: str | None, origin: str) -> int:
     with nl.session() as s:
         link = store.link_by_canonical(s, canonical)
         if link is None and page is not None and page.ok and page.canonical_url:

@@ -17,11 +17,9 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from sqlalchemy.exc import IntegrityError, OperationalError
-
 from pipeline.collect.feeds import FEED_ACCEPT, Feed, parse_feed
 from pipeline.collect.fetch import Fetcher, FetchError, describe
-from pipeline.collect.links import StoredEntries, store_entries, store_page
+from pipeline.collect.links import StoredEntries, retrying, store_entries, store_page
 from pipeline.collect.pages import MAX_ATTEMPTS, PageResult, read_page
 from pipeline.collect.progress import Progress
 from pipeline.collect.sources import sync_config_sources
@@ -176,20 +174,6 @@ def collect(nl, *, progress: Progress | None = None, fetcher: Fetcher | None = N
     return report
 
 
-def _retrying(write: Callable[[], Any]) -> Any:
-    """Run a write transaction, again if it collided with another collect (the scheduler's,
-    say) that stored the same links meanwhile: a unique canonical_url fired, or SQLite refused
-    a write from an outdated snapshot. The failed transaction was rolled back; the next try
-    sees the other's rows and adds only the rest."""
-    for attempt in range(3):
-        try:
-            return write()
-        except (IntegrityError, OperationalError):
-            if attempt == 2:
-                raise
-    raise AssertionError("unreachable")
-
-
 def _store_feed(nl, poll: FeedPoll, report: CollectReport, queue_page) -> str:
     report.sources_polled += 1
     url = shown(poll.url)
@@ -197,7 +181,7 @@ def _store_feed(nl, poll: FeedPoll, report: CollectReport, queue_page) -> str:
         def write_poll() -> None:
             with nl.session() as s:
                 source_store.record_poll(s, poll.source_id, at=utcnow(), error=poll.error)
-        _retrying(write_poll)
+        retrying(write_poll)
         if poll.error:
             report.sources_failed += 1
             report.errors.append(f"source #{poll.source_id} {url}: {poll.error}")
@@ -215,7 +199,7 @@ def _store_feed(nl, poll: FeedPoll, report: CollectReport, queue_page) -> str:
                                      last_modified=poll.last_modified, new_validators=True)
             return stored
 
-    stored = _retrying(write_entries)
+    stored = retrying(write_entries)
     if stored is None:
         return f"feed skipped {url} (source removed)"
     report.new_links += len(stored.new_links)
@@ -234,7 +218,7 @@ def _store_page(nl, link_id: int, url: str, page: PageResult, report: CollectRep
             store_page(s, link, page)
             return True
 
-    if not _retrying(write):
+    if not retrying(write):
         return f"page skipped {shown(url)} (link removed)"
     if page.ok:
         report.pages_fetched += 1
