@@ -138,3 +138,30 @@ def test_on_a_terminal_send_asks_first_and_shows_a_progress_bar(nl_dir):
     assert "Send issue 7 to 3 subscribers? [y/N]" in text
     assert "3/3" in text and "mail" in text  # tqdm: count, unit, rate and ETA
     assert "Issue 7: 3 sent" in text
+
+
+def test_sigkill_of_a_send_with_worker_processes_stops_them_and_resumes(nl_dir):
+    write_draft(nl_dir)
+    nl = open_newsletter(nl_dir, env={})
+    add_subscribers(nl.engine, 300)
+    with server_with(Slow(0.004)) as smtp:
+        env = _env(nl_dir, smtp_url=smtp.url, smtp_connections=4)
+        proc = subprocess.Popen([sys.executable, "-m", "pipeline", "send", "7", "--workers", "2"], env=env,
+                                stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        try:
+            smtp.wait_for(40, timeout=60)
+        finally:
+            proc.send_signal(signal.SIGKILL)  # the coordinator only; its worker processes must notice
+            proc.wait(10)
+        settled, seen = 0, -1
+        while settled < 10:  # until the orphaned workers have stopped sending
+            time.sleep(0.1)
+            settled = settled + 1 if len(smtp.messages) == seen else 0
+            seen = len(smtp.messages)
+        assert seen < 300, "the send finished before it could be killed"
+        out = run_cli("send", "7", "--workers", "2", env=env).stdout
+        got = list(smtp.messages)
+    counts = Counter(r for m in got for r in m.rcpt_tos)
+    assert set(counts) == {f"reader{i}@example.net" for i in range(300)}
+    assert sum(n - 1 for n in counts.values()) <= 4
+    assert "Every delivery is done" in out
