@@ -213,3 +213,39 @@ def test_the_german_form_shows_the_error_in_place_in_a_real_browser(tmp_path, br
         assert httpx.get(server.url + "/subscribe").status_code == 200
     assert list(subs.list_subscribers(nl)) == []
     nl.close()
+
+
+ARTICLE = """<!doctype html><html lang="de"><head><meta charset="utf-8"><title>Straßenlärm: Was die Stadt plant</title>
+</head><body><h1>Straßenlärm</h1><p id="q">Die Bürger-Initiative fordert weniger Lärm, mehr Grün &amp; Ruhe – für alle,
+die hier wohnen.</p><p>Ein anderer Absatz.</p></body></html>"""
+
+
+def test_the_bookmarklet_saves_the_selected_german_passage_from_another_site(nl_dir, browser, httpserver):
+    from sqlalchemy import select
+
+    from pipeline.models import Link, Quote
+    from pipeline.tokens import collect_token
+    from pipeline.web.collect import bookmarklet
+    from urllib.parse import unquote
+
+    httpserver.expect_request("/artikel/42").respond_with_data(ARTICLE, content_type="text/html; charset=utf-8")
+    nl = _open(nl_dir)
+    with LiveServer(create_app(nl)) as server:
+        article = httpserver.url_for("/artikel/42")  # another origin than the server's
+        browser.goto(article)
+        browser.js("(() => { const r = document.createRange(); r.selectNodeContents(document.getElementById('q'));"
+                   " getSelection().removeAllRanges(); getSelection().addRange(r); })()")
+        code = bookmarklet(server.url, collect_token(nl.settings))
+        browser.events.clear()
+        browser.call("Runtime.evaluate", session=True, expression=unquote(code[len("javascript:"):]))
+        dialog = browser.wait_event("Page.javascriptDialogOpening")
+        browser.call("Page.handleJavaScriptDialog", session=True, accept=True)
+    assert dialog["params"]["message"] == "Saved to Weekly Reads"
+    with nl.session() as s:
+        (link,) = s.scalars(select(Link)).all()
+        (quote,) = s.scalars(select(Quote)).all()
+        assert link.url == article and link.title == "Straßenlärm: Was die Stadt plant" and link.state == "picked"
+        assert quote.text == "Die Bürger-Initiative fordert weniger Lärm, mehr Grün & Ruhe – für alle, die hier wohnen."
+        assert quote.source_url == (article + "#:~:text=Die%20B%C3%BCrger%2DInitiative%20fordert%20weniger,"
+                                    "alle%2C%20die%20hier%20wohnen.")
+    nl.close()
