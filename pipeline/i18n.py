@@ -26,6 +26,11 @@ STRINGS: dict[str, dict[str, str]] = {
     "text.image": {"en": "Image", "de": "Bild"},
     # the site
     "site.archive": {"en": "Archive", "de": "Archiv"},
+    "site.archived_copy": {"en": "archived copy", "de": "archivierte Kopie"},
+    "site.archived_copy_title": {
+        "en": "This page as the Web Archive kept it when the issue went out",
+        "de": "Diese Seite, wie das Web Archive sie beim Versand der Ausgabe bewahrt hat",
+    },
     "site.all_issues": {"en": "All issues", "de": "Alle Ausgaben"},
     "site.no_issues": {"en": "No issues have been published yet.", "de": "Bisher ist keine Ausgabe erschienen."},
     "site.subscribe": {"en": "Subscribe", "de": "Abonnieren"},

@@ -12,12 +12,15 @@ template leaves the site as it was.
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from email.utils import format_datetime
 from pathlib import Path
 
-from markupsafe import Markup
+from html import unescape as html_unescape
+
+from markupsafe import Markup, escape
 
 from pipeline.draft.format import Draft, list_drafts
 from pipeline.i18n import format_date, t
@@ -62,7 +65,32 @@ def page_from(nl, prepared: PreparedIssue, *, root: str = "../") -> str:
     settings = nl.settings
     ctx = prepared.context(settings)
     ctx.update(_site_context(settings, root))
-    return templates.render(settings, "site/issue.html", content=_markup(prepared.html), **ctx)
+    html = prepared.html
+    if settings.archive_links and prepared.draft.published:
+        html = with_archive_links(html, publication_date(prepared.draft), settings)
+    return templates.render(settings, "site/issue.html", content=_markup(html), **ctx)
+
+
+_EXTERNAL_LINK = re.compile(r'(<a\b[^>]*\bhref="(https?://[^"]+)"[^>]*>.*?</a>)', re.S)
+
+
+def with_archive_links(html: str, when: datetime, settings) -> str:
+    """Put a Web Archive link for the send date after each link to another site, so readers
+    can follow a dead link years later. ``html`` is already sanitized; URLs stay escaped."""
+    from pipeline.check.snapshot import archive_url
+
+    label = escape(t(settings.language, "site.archived_copy"))
+    title = escape(t(settings.language, "site.archived_copy_title"))
+
+    def add(m: re.Match) -> str:
+        url = m.group(2)
+        if url.startswith(settings.base_url + "/") or url == settings.base_url:
+            return m.group(1)
+        archived = archive_url(html_unescape(url), when)
+        return (f'{m.group(1)} <small class="archived">(<a href="{escape(archived)}" title="{title}" '
+                f'rel="nofollow">{label}</a>)</small>')
+
+    return _EXTERNAL_LINK.sub(add, html)
 
 
 def render_issue_page(nl, draft: Draft | str | os.PathLike) -> str:
