@@ -416,3 +416,15 @@ def test_serve_builds_the_site_first_and_serves_the_feed(nl_dir):
         os.kill(proc.pid, signal.SIGINT)
         out, _ = proc.communicate(timeout=15)
     assert "GET /feed.xml 200" in out and "GET /subscribe 200" in out
+
+
+def test_an_internal_error_is_a_500_page_without_a_trace(de_dir):
+    nl = _open(de_dir)
+    with nl.engine.begin() as conn:  # break the database under the running app
+        conn.exec_driver_sql("DROP TABLE deliveries")
+        conn.exec_driver_sql("DROP TABLE subscribers")
+    with LiveServer(create_app(nl)) as server, httpx.Client(base_url=server.url) as client:
+        r = client.post("/subscribe", data={"email": "x@example.org"})
+    nl.close()
+    assert r.status_code == 500 and "Etwas ist schiefgegangen" in r.text and '<html lang="de">' in r.text
+    assert "Traceback" not in r.text and "subscribers" not in r.text
