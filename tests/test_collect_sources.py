@@ -53,8 +53,10 @@ def test_sources_list_shows_last_success_and_last_error(nl_dir, site, cli):
     from tests.conftest import clean_env
 
     env = clean_env(LINKLETTER_FETCH_TIMEOUT="0.5")
-    cli("--dir", str(nl_dir), "sources", "add", site.url("/feeds/blog.rss"), "--name", "Slow Reading", env=env)
-    cli("--dir", str(nl_dir), "sources", "add", site.url("/feeds/malformed.xml"), env=env)
+    nl = open_newsletter(nl_dir, env={})
+    add_source(nl, site.url("/feeds/blog.rss"), name="Slow Reading")
+    add_source(nl, site.url("/feeds/malformed.xml"))
+    nl.close()
     done = cli("--dir", str(nl_dir), "collect", env=env)
     assert "Polled 2 source(s)" in done.stdout and "1 failed" in done.stdout
     assert "malformed feed" in done.stdout  # the summary lists the errors

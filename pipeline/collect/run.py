@@ -78,7 +78,7 @@ def poll_feed(fetcher: Fetcher, source_id: int, url: str, etag: str | None, last
     except LinkletterError as e:
         return FeedPoll(source_id, url, error=str(e))
     except Exception as e:  # noqa: BLE001 - a hostile feed must not stop the others
-        log.exception("unexpected error polling %s", shown(url))
+        log.debug("unexpected error polling %s", shown(url), exc_info=True)  # recorded on the source below
         return FeedPoll(source_id, url, error=f"could not read the feed: {describe(e)}")
 
 
