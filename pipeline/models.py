@@ -115,6 +115,9 @@ class Subscriber(SQLModel, table=True):
     status: pending | active | unsubscribed | bounced | complained."""
 
     __tablename__ = "subscribers"
+    # Ids are never reused (SQLite AUTOINCREMENT): an unsubscribe link carries the id and stays
+    # valid for ever, so a removed person's old link must never match a new subscriber.
+    __table_args__ = {"sqlite_autoincrement": True}
     id: int | None = Field(default=None, primary_key=True)
     email: str = Field(unique=True)
     name: str = ""

@@ -54,3 +54,39 @@ def test_upgrade_from_the_first_revision_keeps_data(tmp_path, nl_dir):
     finally:
         nl.close()
     assert cfg.exists()
+
+
+def test_subscriber_ids_are_never_reused_after_a_removal(nl):
+    """Unsubscribe links carry the id: a removed person's id must not go to someone new."""
+    from pipeline.subscribers import add_subscriber, find_subscriber, remove_subscriber
+
+    add_subscriber(nl, "first@example.net")
+    last = add_subscriber(nl, "second@example.net")
+    old_id = find_subscriber(nl, "second@example.net").id
+    assert remove_subscriber(nl, "second@example.net")
+    add_subscriber(nl, "third@example.net")
+    assert find_subscriber(nl, "third@example.net").id > old_id
+    assert last is not None
+
+
+def test_upgrade_to_autoincrement_keeps_subscribers_and_skips_removed_ids(tmp_path):
+    engine = db.make_engine(f"sqlite:///{tmp_path / 'old.db'}")
+    db.upgrade(engine, "0002")
+    with engine.begin() as conn:
+        conn.execute(text("INSERT INTO subscribers (id, email, name, status, created_at, consent_source) "
+                          "VALUES (1, 'a@example.net', 'A', 'active', '2026-01-01 00:00:00', 'cli'), "
+                          "(2, 'b@example.net', 'B', 'active', '2026-01-01 00:00:00', 'cli')"))
+        conn.execute(text("INSERT INTO suppressions (email_hash, reason, created_at) "
+                          "VALUES ('h', 'removed', '2026-01-02 00:00:00')"))  # was id 3
+        conn.execute(text("INSERT INTO issues (id, number, slug, title, subject, draft_path, status, created_at) "
+                          "VALUES (1, 1, 'one', 'One', 'One', 'drafts/001-one.md', 'sent', '2026-01-01 00:00:00')"))
+        conn.execute(text("INSERT INTO deliveries (issue_id, subscriber_id, state, attempts) VALUES (1, 2, 'sent', 1)"))
+    db.upgrade(engine)
+    with engine.begin() as conn:
+        assert conn.execute(text("SELECT id, email FROM subscribers ORDER BY id")).all() == [
+            (1, "a@example.net"), (2, "b@example.net")]
+        conn.execute(text("INSERT INTO subscribers (email, name, status, created_at, consent_source) "
+                          "VALUES ('c@example.net', 'C', 'active', '2026-01-03 00:00:00', 'cli')"))
+        assert conn.execute(text("SELECT id FROM subscribers WHERE email = 'c@example.net'")).scalar() == 4
+        assert conn.execute(text("SELECT subscriber_id, state FROM deliveries")).all() == [(2, "sent")]
+    engine.dispose()
