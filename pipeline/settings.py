@@ -68,7 +68,7 @@ class Settings:
     fetch_timeout: float = 10.0
     fetch_max_bytes: int = 5_000_000
     per_host_connections: int = 2
-    collect_concurrency: int = 16
+    collect_concurrency: int = 32
     smtp_connections: int = 4
     smtp_rate: float = 0.0
     dkim_domain: str = ""
@@ -272,7 +272,7 @@ KEYS: dict[str, tuple[Parser, Any, str]] = {
     "fetch_timeout": (_float, 10.0, "Seconds to wait for a feed or page to connect and answer."),
     "fetch_max_bytes": (_int, 5_000_000, "Largest feed or page body that is read, in bytes."),
     "per_host_connections": (_int, 2, "Parallel requests to one host while collecting."),
-    "collect_concurrency": (_int, 16, "Parallel requests in all while collecting."),
+    "collect_concurrency": (_int, 32, "Parallel requests in all while collecting."),
     "smtp_connections": (_int, 4, "Parallel SMTP connections while sending."),
     "smtp_rate": (_float, 0.0, "Messages per second at most (0: as fast as the server takes them)."),
     "dkim_domain": (_str, "", "DKIM signing domain (d=); empty: no DKIM signature."),
