@@ -70,7 +70,7 @@ def send_due(nl: Newsletter) -> str:
         if STOP.is_set():
             break
         report = send_issue(nl, draft.path, stop_event=STOP)
-        done.append(f"issue {draft.issue}: {report}")
+        done.append(report.summary())
     if done:
         build_site(nl)
     return "; ".join(done) or "nothing due"
