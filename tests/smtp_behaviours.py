@@ -161,12 +161,14 @@ class CountingSink:
     """A minimal SMTP receiver in its own thread: EHLO with PIPELINING, MAIL, RCPT, DATA,
     RSET, QUIT. Records ``(recipient, message_id)`` of every accepted message in ``received``."""
 
-    def __init__(self, *, reject: set[str] = frozenset(), tempfail_first: bool = False, drop_at: int | None = None):
+    def __init__(self, *, reject: set[str] = frozenset(), tempfail_first: bool = False, drop_at: int | None = None,
+                 delay: float = 0.0):
         self.port = free_port()
         self.received: list[tuple[str, str]] = []
         self.reject = {a.lower() for a in reject}      # answered 550 at RCPT
         self.tempfail_first = tempfail_first           # the first message to each recipient gets 451
         self.drop_at = drop_at                         # the n-th message's connection is closed unanswered
+        self.delay = delay                             # seconds before each message's reply
         self.tried: Counter = Counter()
         self.data_count = 0
         self.dropped = 0
@@ -227,6 +229,8 @@ class CountingSink:
                     if drop:
                         self.dropped += 1
                         return
+                    if self.delay:
+                        await asyncio.sleep(self.delay)
                     if fail:
                         writer.write(b"451 4.3.0 try again later\r\n")
                     else:
