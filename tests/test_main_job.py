@@ -114,8 +114,11 @@ def test_ready_draft_is_sent_once_survives_sigterm_and_lands_in_the_feed(tmp_pat
 
             # the site was rebuilt after the send: the feed served by the same process holds the issue
             def feed_has_issue() -> bool:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/feed.xml") as r:
-                    return "Slow Reads #1" in r.read().decode()
+                try:
+                    with urllib.request.urlopen(f"http://127.0.0.1:{port}/feed.xml") as r:
+                        return "Slow Reads #1" in r.read().decode()
+                except OSError:  # the web server may still be starting
+                    return False
 
             wait_until(feed_has_issue, "the feed to hold the issue", procs=[proc])
             total = sum(got.values())

@@ -47,7 +47,7 @@ def test_every_active_subscriber_gets_one_message_with_every_header(nl_dir):
         tricky = add_subscribers(nl.engine, 1, start=100, name='Jörg "J" Müller\r\nBcc: evil@example.com')[0]
         add_subscribers(nl.engine, 2, start=200, status="unsubscribed")
         add_subscribers(nl.engine, 1, start=300, status="pending")
-        report = send_issue(nl, draft, options=FAST)
+        report = send_issue(nl, draft, options=FAST, force=True)
         got = list(smtp.messages)
     assert (report.sent, report.failed, report.pending, report.finished) == (13, 0, 0, True)
     assert len(got) == 13
@@ -86,7 +86,7 @@ def test_every_active_subscriber_gets_one_message_with_every_header(nl_dir):
     after = read_draft(draft)
     assert after.status == "sent" and after.date is not None
     with server_with(Slow(0)) as smtp:
-        again = send_issue(_open(nl_dir, smtp_url=smtp.url), draft, options=FAST)
+        again = send_issue(_open(nl_dir, smtp_url=smtp.url), draft, options=FAST, force=True)
         assert smtp.messages == []
     assert again.already_sent and again.sent == 13
 
@@ -102,11 +102,11 @@ def test_frozen_content_is_what_a_resumed_send_mails(nl_dir):
     with server_with(Slow(0.01)) as smtp:
         nl = _open(nl_dir, smtp_url=smtp.url, smtp_connections=2)
         add_subscribers(nl.engine, 40)
-        first = send_issue(nl, draft, progress=progress, stop_event=stop, options=FAST)
+        first = send_issue(nl, draft, progress=progress, stop_event=stop, options=FAST, force=True)
         assert first.stopped and not first.finished and 0 < first.sent < 40
         assert read_draft(draft).status == "ready"
         draft.write_text(draft.read_text().replace("On slowness – Über", "EDITED").replace("Take your time", "EDITED"))
-        second = send_issue(nl, draft, options=FAST)
+        second = send_issue(nl, draft, options=FAST, force=True)
         got = list(smtp.messages)
     assert second.finished and second.sent == 40
     assert Counter(r for m in got for r in m.rcpt_tos) == Counter({f"reader{i}@example.net": 1 for i in range(40)})
@@ -121,13 +121,13 @@ def test_subscribers_confirmed_after_the_start_only_with_include_new(nl_dir):
     with server_with(Slow(0)) as smtp:
         nl = _open(nl_dir, smtp_url=smtp.url)
         add_subscribers(nl.engine, 3)
-        send_issue(nl, draft, stop_event=stopped, options=FAST)  # freezes and enqueues, then stops at once
+        send_issue(nl, draft, stop_event=stopped, options=FAST, force=True)  # freezes and enqueues, then stops at once
         late = add_subscribers(nl.engine, 1, start=50)[0]
-        report = send_issue(nl, draft, options=FAST)
+        report = send_issue(nl, draft, options=FAST, force=True)
         assert report.finished and report.sent == 3
         assert "reader50@example.net" not in {r for m in smtp.messages for r in m.rcpt_tos}
         assert count_would_send(nl, draft, include_new=True) == 1
-        extra = send_issue(nl, draft, include_new=True, options=FAST)
+        extra = send_issue(nl, draft, include_new=True, options=FAST, force=True)
         rcpts = Counter(r for m in smtp.messages for r in m.rcpt_tos)
     assert extra.sent_now == 1 and rcpts["reader50@example.net"] == 1 and len(rcpts) == 4
     assert _deliveries(nl)[late].state == "sent"
@@ -140,11 +140,11 @@ def test_a_subscriber_who_unsubscribes_during_the_send_is_skipped(nl_dir):
     with server_with(Slow(0)) as smtp:
         nl = _open(nl_dir, smtp_url=smtp.url)
         ids = add_subscribers(nl.engine, 3)
-        send_issue(nl, draft, stop_event=stopped, options=FAST)
+        send_issue(nl, draft, stop_event=stopped, options=FAST, force=True)
         with nl.engine.begin() as conn:
             conn.execute(update(Subscriber.__table__).where(Subscriber.__table__.c.id == ids[0])
                          .values(status="unsubscribed"))
-        report = send_issue(nl, draft, options=FAST)
+        report = send_issue(nl, draft, options=FAST, force=True)
         rcpts = {r for m in smtp.messages for r in m.rcpt_tos}
     assert rcpts == {"reader1@example.net", "reader2@example.net"}
     assert report.finished and _deliveries(nl)[ids[0]].state == "failed"
@@ -155,7 +155,7 @@ def test_451_is_retried_with_backoff_then_sent(nl_dir):
     with server_with(TempFailFirst()) as smtp:
         nl = _open(nl_dir, smtp_url=smtp.url, smtp_connections=2)
         ids = add_subscribers(nl.engine, 4)
-        report = send_issue(nl, draft, options=FAST)
+        report = send_issue(nl, draft, options=FAST, force=True)
         rcpts = Counter(r for m in smtp.messages for r in m.rcpt_tos)
     assert report.finished and report.sent == 4 and report.failed == 0
     assert rcpts == Counter({f"reader{i}@example.net": 1 for i in range(4)})
@@ -168,14 +168,14 @@ def test_550_fails_the_delivery_and_bounces_the_subscriber_for_later_issues(nl_d
     with server_with(RejectSome({"reader1@example.net", "reader3@example.net"})) as smtp:
         nl = _open(nl_dir, smtp_url=smtp.url)
         ids = add_subscribers(nl.engine, 5)
-        report = send_issue(nl, draft, options=FAST)
+        report = send_issue(nl, draft, options=FAST, force=True)
         assert (report.sent, report.failed, report.bounced, report.finished) == (3, 2, 2, True)
         rows = _deliveries(nl)
         assert rows[ids[1]].state == "failed" and "550" in rows[ids[1]].last_error
         assert _status_of(nl, ids[1]) == "bounced" and _status_of(nl, ids[0]) == "active"
         nxt = write_draft(nl_dir, read_draft(draft).path.read_text().replace("issue: 7", "issue: 8")
                           .replace("status: sent", "status: ready"), "008-next.md")
-        send_issue(nl, nxt, options=FAST)
+        send_issue(nl, nxt, options=FAST, force=True)
         second = [m for m in smtp.messages if m.message["Message-ID"].startswith("<issue-8.")]
     assert sorted(r for m in second for r in m.rcpt_tos) == ["reader0@example.net", "reader2@example.net",
                                                             "reader4@example.net"]
@@ -187,7 +187,7 @@ def test_a_connection_dropped_mid_message_is_retried_on_a_new_one(nl_dir):
     with server_with(handler) as smtp:
         nl = _open(nl_dir, smtp_url=smtp.url, smtp_connections=1)
         add_subscribers(nl.engine, 6)
-        report = send_issue(nl, draft, options=FAST)
+        report = send_issue(nl, draft, options=FAST, force=True)
         rcpts = Counter(r for m in smtp.messages for r in m.rcpt_tos)
     assert handler.dropped == 1
     assert report.finished and report.sent == 6
@@ -201,7 +201,7 @@ def test_a_refused_sender_stops_the_send_and_keeps_everyone_queued(nl_dir):
         nl = _open(nl_dir, smtp_url=smtp.url)
         ids = add_subscribers(nl.engine, 3)
         with pytest.raises(SendError, match="refused the sender <news@example.org>: 553"):
-            send_issue(nl, draft, options=FAST)
+            send_issue(nl, draft, options=FAST, force=True)
     assert {d.state for d in _deliveries(nl).values()} == {"queued"}
     assert {_status_of(nl, i) for i in ids} == {"active"}
     assert read_draft(draft).status == "ready"
@@ -212,7 +212,7 @@ def test_an_unreachable_server_is_one_clear_error_before_anything_is_frozen(nl_d
     nl = _open(nl_dir, smtp_url=f"smtp://127.0.0.1:{free_port()}?tls=none")
     add_subscribers(nl.engine, 2)
     with pytest.raises(LinkletterError, match="cannot reach the mail server 127.0.0.1"):
-        send_issue(nl, draft, options=FAST)
+        send_issue(nl, draft, options=FAST, force=True)
     assert _deliveries(nl) == {}
 
 
@@ -221,15 +221,15 @@ def test_the_outbox_gets_one_file_per_delivery_and_a_resume_rewrites_not_adds(nl
     ids = add_subscribers(nl.engine, 5)
     stopped = threading.Event()
     stopped.set()
-    send_issue(nl, draft, stop_event=stopped, options=FAST)
+    send_issue(nl, draft, stop_event=stopped, options=FAST, force=True)
     # a run killed after the file was written but before it was marked sent
-    send_issue(nl, draft, options=FAST)
+    send_issue(nl, draft, options=FAST, force=True)
     with nl.engine.begin() as conn:
         conn.execute(update(Delivery.__table__).where(Delivery.__table__.c.subscriber_id == ids[2])
                      .values(state="queued"))
     with nl.engine.begin() as conn:  # and the issue not yet marked sent
         conn.execute(update(__import__("pipeline.models", fromlist=["Issue"]).Issue.__table__).values(status="sending"))
-    report = send_issue(nl, draft, options=FAST)
+    report = send_issue(nl, draft, options=FAST, force=True)
     files = sorted(p.name for p in nl.settings.outbox_dir.glob("*.eml"))
     assert report.finished and report.sent == 5
     assert files == sorted(outbox_name(7, i) for i in ids)
@@ -248,7 +248,7 @@ def test_two_senders_at_once_split_the_work_on_sqlite(nl_dir):
         a, b = _open(nl_dir, smtp_url=sink.url), _open(nl_dir, smtp_url=sink.url)
         add_subscribers(a.engine, 600)
         reports = []
-        threads = [threading.Thread(target=lambda n=n: reports.append(send_issue(n, draft, options=FAST)))
+        threads = [threading.Thread(target=lambda n=n: reports.append(send_issue(n, draft, options=FAST, force=True)))
                    for n in (a, b)]
         for t in threads:
             t.start()
@@ -294,7 +294,7 @@ def test_pipelined_sessions_retry_451_bounce_550_and_survive_a_drop(nl_dir):
     with CountingSink(reject=rejected, tempfail_first=True, drop_at=5) as sink:
         nl = _open(nl_dir, smtp_url=sink.url, smtp_connections=2)
         ids = add_subscribers(nl.engine, 12)
-        report = send_issue(nl, draft, options=FAST)
+        report = send_issue(nl, draft, options=FAST, force=True)
         got = Counter(r for r, _m in sink.received)
     assert sink.dropped == 1
     assert got == Counter({f"reader{i}@example.net": 1 for i in range(12) if f"reader{i}@example.net" not in rejected})
@@ -313,11 +313,11 @@ def test_stopping_with_an_envelope_sent_ahead_delivers_nothing_extra(nl_dir):
     with CountingSink() as sink:
         nl = _open(nl_dir, smtp_url=sink.url, smtp_connections=2)
         add_subscribers(nl.engine, 3000)
-        first = send_issue(nl, draft, progress=progress, stop_event=stop, options=FAST)
+        first = send_issue(nl, draft, progress=progress, stop_event=stop, options=FAST, force=True)
         at_stop = list(sink.received)
         assert first.stopped and first.sent < 3000
         assert len(at_stop) == first.sent and all(mid for _r, mid in at_stop)  # no empty or extra message
-        second = send_issue(nl, draft, options=FAST)
+        second = send_issue(nl, draft, options=FAST, force=True)
         got = Counter(r for r, _m in sink.received)
     assert second.finished and len(got) == 3000 and set(got.values()) == {1}
 
@@ -355,5 +355,5 @@ def test_a_draft_marked_sent_that_this_newsletter_never_sent_is_refused(nl):
     draft = write_draft(nl.settings.root, DRAFT.replace("status: ready", "status: sent"))
     add_subscribers(nl.engine, 2)
     with pytest.raises(LinkletterError, match="says 'status: sent' but this newsletter never sent issue 7"):
-        send_issue(nl, draft, options=FAST)
+        send_issue(nl, draft, options=FAST, force=True)
     assert _deliveries(nl) == {} and not list(nl.settings.outbox_dir.glob("*.eml"))

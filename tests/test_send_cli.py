@@ -26,7 +26,7 @@ def test_sigkill_mid_send_then_resume_mails_everyone_with_at_most_one_repeat_per
     add_subscribers(nl.engine, 300)
     with server_with(Slow(0.004)) as smtp:
         env = _env(nl_dir, smtp_url=smtp.url, smtp_connections=4)
-        proc = subprocess.Popen([sys.executable, "-m", "pipeline", "send", "7"], env=env, stdin=subprocess.DEVNULL,
+        proc = subprocess.Popen([sys.executable, "-m", "pipeline", "send", "7", "--force"], env=env, stdin=subprocess.DEVNULL,
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         try:
             smtp.wait_for(40, timeout=60)
@@ -39,9 +39,9 @@ def test_sigkill_mid_send_then_resume_mails_everyone_with_at_most_one_repeat_per
         draft.write_text(draft.read_text().replace("Take your time", "EDITED AFTER THE KILL"))
         status = run_cli("status", "7", env=env).stdout
         assert "Issue 7: sending" in status and "(that process is gone)" in status
-        resumed = run_cli("send", "7", env=env)
+        resumed = run_cli("send", "7", "--force", env=env)
         got = list(smtp.messages)
-        again = run_cli("send", "7", env=env)
+        again = run_cli("send", "7", "--force", env=env)
         assert len(smtp.messages) == len(got)
     counts = Counter(r for m in got for r in m.rcpt_tos)
     assert set(counts) == {f"reader{i}@example.net" for i in range(300)}
@@ -59,8 +59,8 @@ def test_send_without_a_terminal_never_prompts_and_reports(nl_dir):
     add_subscribers(nl.engine, 3)
     add_subscribers(nl.engine, 1, start=9, status="pending")
     env = _env(nl_dir)
-    assert "Issue 7 would go to 3 subscribers." in run_cli("send", "7", "--dry-run", env=env).stdout
-    out = run_cli("send", "007-on-slowness.md", env=env).stdout
+    assert "Issue 7 would go to 3 subscribers." in run_cli("send", "7", "--force", "--dry-run", env=env).stdout
+    out = run_cli("send", "007-on-slowness.md", "--force", env=env).stdout
     assert "Issue 7: 3 sent, 0 failed (0 bounced), 0 pending" in out
     assert len(list((nl_dir / "outbox").glob("issue-0007-sub-*.eml"))) == 3
     status = run_cli("status", "7", env=env).stdout
@@ -70,11 +70,11 @@ def test_send_without_a_terminal_never_prompts_and_reports(nl_dir):
 def test_send_test_mails_one_marked_copy(nl_dir):
     write_draft(nl_dir)
     with server_with(Slow(0)) as smtp:
-        out = run_cli("send", "7", "--test", "author@example.org", env=_env(nl_dir, smtp_url=smtp.url)).stdout
+        out = run_cli("send", "7", "--force", "--test", "author@example.org", env=_env(nl_dir, smtp_url=smtp.url)).stdout
         (got,) = smtp.wait_for(1)
     assert "Test mail sent" in out
     assert got.message["Subject"].startswith("[Test] ") and got.rcpt_tos == ["author@example.org"]
-    assert "already" not in run_cli("send", "7", "--dry-run", env=_env(nl_dir)).stdout
+    assert "already" not in run_cli("send", "7", "--force", "--dry-run", env=_env(nl_dir)).stdout
 
 
 def test_workers_split_the_send_without_repeats(nl_dir):
@@ -82,7 +82,7 @@ def test_workers_split_the_send_without_repeats(nl_dir):
     nl = open_newsletter(nl_dir, env={})
     add_subscribers(nl.engine, 800)
     with CountingSink() as sink:
-        out = run_cli("send", "7", "--workers", "2", env=_env(nl_dir, smtp_url=sink.url, smtp_connections=4)).stdout
+        out = run_cli("send", "7", "--force", "--workers", "2", env=_env(nl_dir, smtp_url=sink.url, smtp_connections=4)).stdout
         got = Counter(r for r, _m in sink.received)
     assert len(got) == 800 and set(got.values()) == {1}
     assert "this run sent 800" in out
@@ -94,7 +94,7 @@ def test_bad_input_is_a_message_not_a_traceback(nl_dir):
     add_subscribers(nl.engine, 1)
     missing = run_cli("send", "99", env=_env(nl_dir), check=False)
     assert missing.returncode == 1 and "no draft '99'" in missing.stderr and "Traceback" not in missing.stderr
-    down = run_cli("send", "7", env=_env(nl_dir, smtp_url=f"smtp://127.0.0.1:{free_port()}?tls=none"), check=False)
+    down = run_cli("send", "7", "--force", env=_env(nl_dir, smtp_url=f"smtp://127.0.0.1:{free_port()}?tls=none"), check=False)
     assert down.returncode == 1 and "cannot reach the mail server" in down.stderr
     assert "Traceback" not in down.stderr
     nothing = run_cli("status", env=_env(nl_dir), check=False)
@@ -116,7 +116,7 @@ def test_on_a_terminal_send_asks_first_and_shows_a_progress_bar(nl_dir):
         import termios
 
         fcntl.ioctl(0, termios.TIOCSWINSZ, struct.pack("HHHH", 30, 100, 0, 0))
-        os.execve(sys.executable, [sys.executable, "-m", "pipeline", "send", "7"], _env(nl_dir))
+        os.execve(sys.executable, [sys.executable, "-m", "pipeline", "send", "7", "--force"], _env(nl_dir))
     out, answered = b"", False
     while True:
         ready, _, _ = select.select([fd], [], [], 60)
@@ -146,7 +146,7 @@ def test_sigkill_of_a_send_with_worker_processes_stops_them_and_resumes(nl_dir):
     add_subscribers(nl.engine, 300)
     with server_with(Slow(0.004)) as smtp:
         env = _env(nl_dir, smtp_url=smtp.url, smtp_connections=4)
-        proc = subprocess.Popen([sys.executable, "-m", "pipeline", "send", "7", "--workers", "2"], env=env,
+        proc = subprocess.Popen([sys.executable, "-m", "pipeline", "send", "7", "--force", "--workers", "2"], env=env,
                                 stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         try:
             smtp.wait_for(40, timeout=60)
@@ -159,7 +159,7 @@ def test_sigkill_of_a_send_with_worker_processes_stops_them_and_resumes(nl_dir):
             settled = settled + 1 if len(smtp.messages) == seen else 0
             seen = len(smtp.messages)
         assert seen < 300, "the send finished before it could be killed"
-        out = run_cli("send", "7", "--workers", "2", env=env).stdout
+        out = run_cli("send", "7", "--force", "--workers", "2", env=env).stdout
         got = list(smtp.messages)
     counts = Counter(r for m in got for r in m.rcpt_tos)
     assert set(counts) == {f"reader{i}@example.net" for i in range(300)}

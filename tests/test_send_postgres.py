@@ -48,7 +48,7 @@ def test_two_senders_with_two_workers_each_split_10000_deliveries_none_twice(nl_
     with CountingSink() as sink:
         env = clean_env(LINKLETTER_DIR=str(nl_dir), LINKLETTER_DATABASE_URL=pg_database,
                         LINKLETTER_SMTP_URL=sink.url, LINKLETTER_SMTP_CONNECTIONS="4")
-        procs = [subprocess.Popen([sys.executable, "-m", "pipeline", "send", "7", "--workers", "2"], env=env,
+        procs = [subprocess.Popen([sys.executable, "-m", "pipeline", "send", "7", "--force", "--workers", "2"], env=env,
                                   stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
                  for _ in range(2)]
         outs = [p.communicate(timeout=300) for p in procs]

@@ -25,7 +25,7 @@ def test_starttls_and_login_carry_every_message(nl_dir, tmp_path, monkeypatch):
         url = f"smtp+starttls://news%40example.org:s3cr3t%2Fpw@127.0.0.1:{smtp.port}"
         nl = open_newsletter(nl_dir, env={"LINKLETTER_SMTP_URL": url, "LINKLETTER_SMTP_CONNECTIONS": "2"})
         add_subscribers(nl.engine, 5)
-        report = send_issue(nl, draft, options=FAST)
+        report = send_issue(nl, draft, options=FAST, force=True)
         got = Counter(r for m in smtp.messages for r in m.rcpt_tos)
     assert report.finished and report.sent == 5
     assert got == Counter({f"reader{i}@example.net": 1 for i in range(5)})
@@ -41,7 +41,7 @@ def test_a_wrong_password_is_one_clear_error_without_the_password(nl_dir, tmp_pa
     with starttls_server(handler, cert, key, {"news@example.org": "right"}) as smtp:
         url = f"smtp+starttls://news%40example.org:wrong-pw-123@127.0.0.1:{smtp.port}"
         env = clean_env(LINKLETTER_DIR=str(nl_dir), LINKLETTER_SMTP_URL=url, SSL_CERT_FILE=str(cert))
-        proc = run_cli("send", "7", env=env, check=False)
+        proc = run_cli("send", "7", "--force", env=env, check=False)
         assert smtp.messages == []
     assert proc.returncode == 1 and "refused the login: 535" in proc.stderr
     assert "wrong-pw-123" not in proc.stderr + proc.stdout and "Traceback" not in proc.stderr
@@ -55,5 +55,5 @@ def test_an_untrusted_certificate_is_refused(nl_dir, tmp_path):
         nl = open_newsletter(nl_dir, env={"LINKLETTER_SMTP_URL": f"smtp+starttls://u:p@127.0.0.1:{smtp.port}"})
         add_subscribers(nl.engine, 1)
         with pytest.raises(LinkletterError, match="CERTIFICATE_VERIFY_FAILED|certificate verify failed"):
-            send_issue(nl, draft, options=FAST)
+            send_issue(nl, draft, options=FAST, force=True)
         assert smtp.messages == []

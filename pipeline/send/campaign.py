@@ -22,6 +22,7 @@ The flow of :func:`send_issue`:
 
 from __future__ import annotations
 
+import logging
 import math
 import multiprocessing
 import os
@@ -45,6 +46,8 @@ from pipeline.send.workers import (RateLimiter, SendOptions, Work, load_template
                                    run_connections, worker_process)
 from pipeline.store import deliveries as dstore
 from pipeline.store import issues as istore
+
+log = logging.getLogger("linkletter.send")
 
 __all__ = ["SendOptions", "SendReport", "SendError", "SendStatus", "send_issue", "send_test", "count_would_send",
            "send_status", "pre_send_check", "mark_draft_sent", "outbox_name", "RateLimiter"]
@@ -92,9 +95,24 @@ def _aware(dt: datetime | None) -> datetime | None:
 # ---------------------------------------------------------------- the pre-send check hook
 
 def pre_send_check(nl, draft: Draft) -> list[str]:
-    """Problems that should stop a send (the check stage plugs in here: quotes against their
-    sources, dead links). Empty: nothing found. ``--force`` skips it."""
-    return []
+    """Problems that should stop a send: `linkletter check`'s errors (quotes not found in their
+    sources, dead links, missing title, leftover placeholders), one 'file:line: message' each.
+    Empty: nothing found. ``--force`` skips it."""
+    from pipeline.check import check_draft
+
+    return check_draft(nl, draft.path).error_messages()
+
+
+def source_snapshot(nl, draft: Draft) -> str | None:
+    """The cited sources' text and metadata, kept with the issue when it goes out (a record that
+    outlasts link rot). A snapshot that cannot be made never stops a send."""
+    from pipeline.check import snapshot_sources
+
+    try:
+        return snapshot_sources(nl, draft)
+    except Exception as e:  # noqa: BLE001 (the send matters more than its record)
+        log.warning("issue %s: no source snapshot: %s", draft.issue, e)
+        return None
 
 
 # ---------------------------------------------------------------- rendering and the template
@@ -340,10 +358,12 @@ def _prepare(nl, issue_id: int, owner: str, draft: Draft, *, include_new: bool, 
         if rendered.issue != draft.issue:
             raise LinkletterError(f"the rendered email is issue {rendered.issue}, the draft is issue {draft.issue}")
         mime = template_bytes(nl.settings, rendered)
+        snapshot = source_snapshot(nl, draft)
         started = utcnow()
         with nl.engine.begin() as conn:  # freeze and enqueue together: a crash leaves neither or both
             if istore.freeze_issue(conn, issue_id, owner, html=rendered.html, text=rendered.text, mime=mime,
-                                   subject=rendered.subject, title=draft.title, started_at=started):
+                                   subject=rendered.subject, title=draft.title, started_at=started,
+                                   snapshot=snapshot):
                 dstore.enqueue_deliveries(conn, issue_id, confirmed_before=started)
     elif include_new:
         with nl.engine.begin() as conn:

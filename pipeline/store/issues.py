@@ -79,13 +79,13 @@ def release_lease(conn, issue_id: int, owner: str) -> None:
 
 
 def freeze_issue(conn, issue_id: int, owner: str, *, html: str, text: str, mime: bytes, subject: str,
-                 title: str, started_at: datetime) -> bool:
+                 title: str, started_at: datetime, snapshot: str | None = None) -> bool:
     # Freeze once: only while not yet started and only by the lease holder. A resumed send
     # keeps the content of the first run, whatever happened to the draft since.
     res = conn.execute(update(I).where(and_(I.c.id == issue_id, I.c.send_started_at.is_(None),
                                             I.c.lease_owner == owner))
                        .values(frozen_html=html, frozen_text=text, frozen_mime=mime, subject=subject, title=title,
-                               send_started_at=started_at, status="sending"))
+                               snapshot=snapshot, send_started_at=started_at, status="sending"))
     return res.rowcount == 1
 
 
