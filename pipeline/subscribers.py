@@ -268,9 +268,6 @@ def send_confirmation(nl, subscriber_id: int) -> str | None:
     if sub is None or sub.status != "pending":
         return None
     msg = render_system_mail(nl, "confirm", to=mailbox(sub), confirm_url=confirm_url(nl.settings, sub.id))
-    # send_message hands msg.as_bytes() to smtplib, which sends bytes as they are: with the
-    # default "\n" line ends the whole mail is one SMTP line and servers refuse it as too long.
-    msg.policy = msg.policy.clone(linesep="\r\n")
     return send_message(nl.settings, msg)
 
 

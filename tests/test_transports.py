@@ -52,3 +52,13 @@ def test_unreachable_server_is_a_clear_temporary_error(nl_dir):
     with pytest.raises(TransportError, match="cannot reach the mail server 127.0.0.1") as e:
         send_message(nl.settings, _msg())
     assert not e.value.permanent
+
+
+def test_a_long_message_goes_through_smtp_with_crlf_line_ends(nl_dir):
+    msg = _msg()
+    msg.set_content("".join(f"Zeile {i}: Grüße aus dem Archiv.\n" for i in range(200)))
+    with SmtpServer() as smtp:
+        nl = open_newsletter(nl_dir, env={"LINKLETTER_SMTP_URL": smtp.url})
+        send_message(nl.settings, msg)
+        (got,) = smtp.wait_for(1)
+    assert got.message.get_content().count("Grüße aus dem Archiv.") == 200

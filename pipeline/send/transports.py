@@ -97,7 +97,9 @@ def write_outbox(outbox: Path, data: bytes, name: str | None = None) -> Path:
 
 def send_message(settings, msg: EmailMessage) -> str:
     """Send one message through the configured transport. Returns where it went."""
-    data = msg.as_bytes()
+    # SMTP lines end in CRLF; smtplib passes bytes through as they are, and a server reads a
+    # message with bare LFs as one overlong line.
+    data = msg.as_bytes(policy=msg.policy.clone(linesep="\r\n"))
     if not settings.smtp_url:
         return str(write_outbox(settings.outbox_dir, data))
     target = parse_smtp_url(settings.smtp_url)
