@@ -80,3 +80,23 @@ def test_editor_lock_files_and_a_readme_are_not_drafts(tmp_path):
     write(tmp_path, "README.md", "How to write drafts\n")
     (tmp_path / ".#007-slow.md").symlink_to(tmp_path / "nowhere")
     assert [d.issue for d in list_drafts(tmp_path)] == [7]
+
+
+def test_new_files_get_the_usual_mode_and_replaced_files_keep_theirs(tmp_path):
+    import os
+    import stat
+
+    from pipeline.draft.format import write_atomic
+
+    old = os.umask(0o022)
+    try:
+        new = tmp_path / "feed.xml"
+        write_atomic(new, b"<rss/>")
+        assert stat.S_IMODE(new.stat().st_mode) == 0o644  # a web server user can read the site
+        kept = tmp_path / "private.md"
+        kept.write_bytes(b"x")
+        kept.chmod(0o600)
+        write_atomic(kept, b"y")
+        assert stat.S_IMODE(kept.stat().st_mode) == 0o600
+    finally:
+        os.umask(old)

@@ -220,6 +220,17 @@ def find_draft(drafts_dir: str | os.PathLike, ref: str) -> Path:
     raise LinkletterError(f"no draft {ref!r}: give a file, a name in {drafts_dir}, or an issue number")
 
 
+def _umask() -> int:
+    try:
+        with open("/proc/self/status", encoding="ascii") as f:
+            for line in f:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except OSError:
+        pass
+    return 0o022
+
+
 def write_atomic(path: str | os.PathLike, data: bytes) -> None:
     """Write to a temporary file beside ``path``, then rename: readers never see half a file."""
     path = Path(path)
@@ -229,8 +240,9 @@ def write_atomic(path: str | os.PathLike, data: bytes) -> None:
             f.write(data)
             f.flush()
             os.fsync(f.fileno())
-        if path.exists():
-            os.chmod(tmp, path.stat().st_mode & 0o777)
+        # keep the mode of the file replaced; a new file gets the usual mode (0644 under umask
+        # 022), not mkstemp's 0600, so a web server running as another user can read the site
+        os.chmod(tmp, path.stat().st_mode & 0o777 if path.exists() else 0o666 & ~_umask())
         os.replace(tmp, path)
     except BaseException:
         try:
