@@ -36,7 +36,8 @@ def _run(job_id: str, root: str, work) -> str | None:
             return None
         with nl.session() as s:
             job_store.record_job_result(s, job_id, result, None)
-        log.info("job %s: %s", job_id, result)
+        # an idle check ('nothing due') every minute is not news
+        log.log(logging.DEBUG if result.startswith("nothing") else logging.INFO, "job %s: %s", job_id, result)
         return result
     finally:
         nl.close()
