@@ -13,6 +13,7 @@ import threading
 import traceback
 from datetime import datetime, timezone
 
+from pipeline.errors import LinkletterError
 from pipeline.newsletter import Newsletter, open_newsletter
 from pipeline.store import jobs as job_store
 
@@ -30,7 +31,10 @@ def _run(job_id: str, root: str, work) -> str | None:
         try:
             result = work(nl)
         except Exception as e:  # noqa: BLE001 (a job must never kill the scheduler)
-            log.error("job %s failed: %s\n%s", job_id, e, traceback.format_exc())
+            if isinstance(e, LinkletterError):  # meant for a person: the message says it all
+                log.error("job %s failed: %s", job_id, e)
+            else:
+                log.error("job %s failed: %s\n%s", job_id, e, traceback.format_exc())
             with nl.session() as s:
                 job_store.record_job_result(s, job_id, None, f"{type(e).__name__}: {e}")
             return None
