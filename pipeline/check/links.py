@@ -14,7 +14,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 import requests
 
-from pipeline.collect.fetch import describe
+from pipeline.collect.fetch import SessionPool, describe
 from pipeline.collect.urls import TRACKING_PARAMS, TRACKING_PREFIXES, host_of
 
 USER_AGENT = "Linkletter/0.1 (link check before sending a newsletter)"
@@ -67,27 +67,13 @@ class Prober:
 
     def __init__(self, timeout: float):
         self.timeout = timeout or None
-        self._local = threading.local()
-        self._sessions: list[requests.Session] = []
-        self._lock = threading.Lock()
+        self._pool = SessionPool(user_agent=USER_AGENT)
 
     def _session(self) -> requests.Session:
-        s = getattr(self._local, "session", None)
-        if s is None:
-            s = requests.Session()
-            s.headers["User-Agent"] = USER_AGENT
-            s.trust_env = False  # no proxies or .netrc credentials picked up behind the author's back
-            s.max_redirects = 10
-            self._local.session = s
-            with self._lock:
-                self._sessions.append(s)
-        return s
+        return self._pool.session()
 
     def close(self) -> None:
-        with self._lock:
-            for s in self._sessions:
-                s.close()
-            self._sessions.clear()
+        self._pool.close()
 
     def probe(self, url: str) -> LinkStatus:
         result = LinkStatus(url=url)

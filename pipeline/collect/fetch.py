@@ -119,19 +119,17 @@ def describe(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc}"
 
 
-class Fetcher:
-    """GET with the collect settings. Thread-safe: each thread gets its own Session."""
+class SessionPool:
+    """One requests.Session per thread (a Session is not thread-safe), all closed together."""
 
-    def __init__(self, *, timeout: float, max_bytes: int, pool_size: int = 4, user_agent: str = USER_AGENT):
-        self.timeout = timeout or None
-        self.max_bytes = max_bytes
+    def __init__(self, *, pool_size: int = 4, user_agent: str = USER_AGENT):
         self.pool_size = max(1, pool_size)
         self.user_agent = user_agent
         self._local = threading.local()
         self._sessions: list[requests.Session] = []
         self._lock = threading.Lock()
 
-    def _session(self) -> requests.Session:
+    def session(self) -> requests.Session:
         s = getattr(self._local, "session", None)
         if s is None:
             s = requests.Session()
@@ -151,6 +149,23 @@ class Fetcher:
             for s in self._sessions:
                 s.close()
             self._sessions.clear()
+
+
+class Fetcher:
+    """GET with the collect settings. Thread-safe: each thread gets its own Session."""
+
+    def __init__(self, *, timeout: float, max_bytes: int, pool_size: int = 4, user_agent: str = USER_AGENT):
+        self.timeout = timeout or None
+        self.max_bytes = max_bytes
+        self.pool_size = max(1, pool_size)
+        self.user_agent = user_agent
+        self._pool = SessionPool(pool_size=pool_size, user_agent=user_agent)
+
+    def _session(self) -> requests.Session:
+        return self._pool.session()
+
+    def close(self) -> None:
+        self._pool.close()
 
     def get(self, url: str, *, etag: str | None = None, last_modified: str | None = None,
             accept: str = "*/*", want_body: Callable[[str], bool] | None = None) -> Response:
