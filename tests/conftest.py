@@ -4,6 +4,7 @@ and the real CLI run as a subprocess."""
 from __future__ import annotations
 
 import os
+import secrets
 import subprocess
 import sys
 from pathlib import Path
@@ -52,3 +53,24 @@ def run_cli(*args: str, cwd: Path | None = None, env: dict[str, str] | None = No
 @pytest.fixture
 def cli():
     return run_cli
+
+
+POSTGRES_URL = os.environ.get("LINKLETTER_TEST_POSTGRES_URL", "")
+requires_postgres = pytest.mark.skipif(not POSTGRES_URL,
+                                       reason="LINKLETTER_TEST_POSTGRES_URL is not set (.ci/run sets it)")
+
+
+@pytest.fixture
+def pg_database():
+    """The URL of a fresh database on the PostgreSQL test server, dropped afterwards."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    import psycopg
+
+    name = f"ll_test_{secrets.token_hex(4)}"
+    admin = POSTGRES_URL.replace("postgresql+psycopg://", "postgresql://")
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    yield urlunsplit(urlsplit(POSTGRES_URL)._replace(path=f"/{name}"))
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

@@ -6,39 +6,21 @@ create databases (`.ci/run` starts a throwaway cluster); skipped with that reaso
 
 from __future__ import annotations
 
-import os
-import secrets
 import threading
-from urllib.parse import urlsplit, urlunsplit
 
-import pytest
 from sqlmodel import select
 
 from pipeline.collect import add_link, add_source, collect, get_link, list_links
 from pipeline.models import Link, Quote
 from pipeline.newsletter import open_newsletter
+from tests.conftest import requires_postgres
 from tests.fixtures.collect.site import site, site_server  # noqa: F401  (fixtures)
 
-PG_URL = os.environ.get("LINKLETTER_TEST_POSTGRES_URL", "")
-pytestmark = pytest.mark.skipif(not PG_URL, reason="LINKLETTER_TEST_POSTGRES_URL is not set (.ci/run sets it)")
+pytestmark = requires_postgres
 
 
-@pytest.fixture
-def pg_url():
-    """A fresh database on the test server, dropped afterwards."""
-    import psycopg
-
-    name = f"ll_collect_{secrets.token_hex(4)}"
-    admin = PG_URL.replace("postgresql+psycopg://", "postgresql://")
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    yield urlunsplit(urlsplit(PG_URL)._replace(path=f"/{name}"))
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
-def test_collect_and_add_on_postgres(nl_dir, pg_url, site):
-    env = {"LINKLETTER_DATABASE_URL": pg_url, "LINKLETTER_FETCH_TIMEOUT": "2"}
+def test_collect_and_add_on_postgres(nl_dir, pg_database, site):
+    env = {"LINKLETTER_DATABASE_URL": pg_database, "LINKLETTER_FETCH_TIMEOUT": "2"}
     nls = [open_newsletter(nl_dir, env=env) for _ in range(2)]
     try:
         add_source(nls[0], site.url("/feeds/blog.rss"))

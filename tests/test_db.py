@@ -9,6 +9,7 @@ from sqlmodel import SQLModel
 
 from pipeline import db
 from pipeline.newsletter import open_newsletter
+from tests.conftest import requires_postgres
 
 
 def test_sqlite_runs_in_wal_mode_with_foreign_keys(nl):
@@ -90,3 +91,20 @@ def test_upgrade_to_autoincrement_keeps_subscribers_and_skips_removed_ids(tmp_pa
         assert conn.execute(text("SELECT id FROM subscribers WHERE email = 'c@example.net'")).scalar() == 4
         assert conn.execute(text("SELECT subscriber_id, state FROM deliveries")).all() == [(2, "sent")]
     engine.dispose()
+
+
+@requires_postgres
+def test_postgres_upgrade_from_the_first_revision_matches_the_models(pg_database):
+    engine = db.make_engine(pg_database)
+    try:
+        db.upgrade(engine, "0001")
+        with engine.begin() as conn:
+            conn.execute(text("INSERT INTO subscribers (email, name, status, created_at, consent_source) "
+                              "VALUES ('a@example.net', 'A', 'active', now(), 'cli')"))
+        db.upgrade(engine)
+        assert db.current_revision(engine) == db.head_revision()
+        with engine.connect() as conn:
+            assert conn.execute(text("SELECT email FROM subscribers")).scalar() == "a@example.net"
+            assert compare_metadata(MigrationContext.configure(conn), SQLModel.metadata) == []
+    finally:
+        engine.dispose()

@@ -7,38 +7,18 @@ create databases (`.ci/run` starts a throwaway cluster); skipped with that reaso
 
 from __future__ import annotations
 
-import os
-import secrets
 import subprocess
 import sys
 from collections import Counter
-from urllib.parse import urlsplit, urlunsplit
 
-import pytest
 from sqlalchemy import select
 
 from pipeline.models import Delivery
 from pipeline.newsletter import open_newsletter
-from tests.conftest import clean_env
+from tests.conftest import clean_env, requires_postgres
 from tests.smtp_behaviours import CountingSink, add_subscribers, write_draft
 
-PG_URL = os.environ.get("LINKLETTER_TEST_POSTGRES_URL", "")
-pytestmark = pytest.mark.skipif(not PG_URL, reason="LINKLETTER_TEST_POSTGRES_URL is not set (.ci/run sets it)")
-
-
-@pytest.fixture
-def pg_database():
-    """A fresh database on the test server, dropped afterwards."""
-    import psycopg
-
-    name = f"ll_send_{secrets.token_hex(4)}"
-    admin = PG_URL.replace("postgresql+psycopg://", "postgresql://")
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    parts = urlsplit(PG_URL)
-    yield urlunsplit(parts._replace(path=f"/{name}"))
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+pytestmark = requires_postgres
 
 
 def test_two_senders_with_two_workers_each_split_10000_deliveries_none_twice(nl_dir, pg_database):

@@ -8,33 +8,21 @@ create databases (`.ci/run` starts a throwaway cluster); skipped with that reaso
 from __future__ import annotations
 
 import io
-import os
-import secrets
-from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 
 from pipeline import subscribers as subs
 from pipeline.newsletter import open_newsletter
+from tests.conftest import requires_postgres
 
-PG_URL = os.environ.get("LINKLETTER_TEST_POSTGRES_URL", "")
-pytestmark = pytest.mark.skipif(not PG_URL, reason="LINKLETTER_TEST_POSTGRES_URL is not set (.ci/run sets it)")
+pytestmark = requires_postgres
 
 
 @pytest.fixture
-def pg_nl(nl_dir):
-    import psycopg
-
-    name = f"ll_subs_{secrets.token_hex(4)}"
-    admin = PG_URL.replace("postgresql+psycopg://", "postgresql://")
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    url = urlunsplit(urlsplit(PG_URL)._replace(path=f"/{name}"))
-    nl = open_newsletter(nl_dir, env={"LINKLETTER_DATABASE_URL": url})
+def pg_nl(nl_dir, pg_database):
+    nl = open_newsletter(nl_dir, env={"LINKLETTER_DATABASE_URL": pg_database})
     yield nl
     nl.close()
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def test_import_merges_reports_and_round_trips_on_postgresql(pg_nl, tmp_path):
