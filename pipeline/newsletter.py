@@ -14,6 +14,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from pipeline.db import ensure_schema, make_engine, session_scope
+from pipeline.draft.format import is_draft_file
 from pipeline.errors import LinkletterError
 from pipeline.settings import CONFIG_NAME, KEYS, REQUIRED, Settings, load_settings
 
@@ -96,8 +97,10 @@ def init_newsletter(directory: str | os.PathLike, *, title: str = "My Newsletter
         raise LinkletterError(f"{root / CONFIG_NAME} already exists; not overwriting an existing newsletter.")
     if root.exists() and not root.is_dir():
         raise LinkletterError(f"{root} exists and is not a folder.")
-    if root.exists() and any(p.name in ("drafts", "linkletter.db") for p in root.iterdir()):
-        raise LinkletterError(f"{root} already holds a newsletter's drafts or database; not overwriting it.")
+    if (root / "linkletter.db").exists():
+        raise LinkletterError(f"{root} already holds a newsletter's database; not overwriting it.")
+    if (root / "drafts").is_dir() and any(is_draft_file(p) for p in (root / "drafts").glob("*.md")):
+        raise LinkletterError(f"{root / 'drafts'} already holds drafts; not overwriting a newsletter.")
     root.mkdir(parents=True, exist_ok=True)
     (root / "drafts").mkdir(exist_ok=True)
     text = config_text(title=title, language=language, sender=sender, base_url=base_url, author=author,

@@ -125,3 +125,14 @@ def test_find_root_prefers_flag_then_environment_then_cwd(tmp_path, monkeypatch)
 def test_repr_never_shows_the_secret(nl_dir):
     s = load_settings(nl_dir, env={})
     assert s.secret_key not in repr(s)
+
+
+def test_init_accepts_a_folder_whose_drafts_folder_holds_no_drafts(tmp_path):
+    (tmp_path / "repo" / "drafts").mkdir(parents=True)
+    (tmp_path / "repo" / "drafts" / "README.md").write_text("how to write drafts")
+    assert init_newsletter(tmp_path / "repo") == (tmp_path / "repo").resolve()
+    (tmp_path / "other" / "drafts").mkdir(parents=True)
+    (tmp_path / "other" / "drafts" / "001-first.md").write_text("---\nissue: 1\n---\n")
+    with pytest.raises(LinkletterError, match="already holds drafts"):
+        init_newsletter(tmp_path / "other")
+    assert not (tmp_path / "other" / "linkletter.toml").exists()
