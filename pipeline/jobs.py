@@ -57,27 +57,69 @@ def collect_and_assemble(nl: Newsletter) -> str:
     return f"{report}; draft {result.path.name}: {placed} new link(s)"
 
 
-def due_drafts(nl: Newsletter, now: datetime | None = None) -> list:
-    """Drafts whose status is 'ready' and whose send_at has passed or is absent."""
-    from pipeline.draft.format import list_drafts
+def due_drafts(nl: Newsletter, now: datetime | None = None) -> tuple[list, list[str]]:
+    """(drafts whose status is 'ready' and whose send_at has passed or is absent, problems).
+    A draft that cannot be read (the author is in the middle of editing it) is a problem to
+    report, not a reason to hold up the others."""
+    from pipeline.draft.format import is_draft_file, list_drafts, read_draft
+    from pipeline.errors import DraftError
 
     now = now or datetime.now(timezone.utc)
-    return [d for d in list_drafts(nl.settings.drafts_dir)
-            if d.status == "ready" and (d.send_at is None or d.send_at <= now)]
+    problems: list[str] = []
+    try:
+        drafts = list_drafts(nl.settings.drafts_dir)
+    except DraftError as e:
+        problems.append(str(e))
+        drafts = []
+        for path in sorted(nl.settings.drafts_dir.glob("*.md")):
+            if is_draft_file(path):
+                try:
+                    drafts.append(read_draft(path))
+                except DraftError as e2:
+                    if str(e2) != str(e):
+                        problems.append(str(e2))
+        numbers = [d.issue for d in drafts]
+        drafts = [d for d in drafts if numbers.count(d.issue) == 1]  # never guess between two
+    due = [d for d in drafts if d.status == "ready" and (d.send_at is None or d.send_at <= now)]
+    return due, problems
+
+
+# Drafts the pre-send check refused, by path: (modification time, message). An unchanged
+# draft is not checked again every minute (that would fetch every cited page each time).
+_REFUSED: dict[str, tuple[float, str]] = {}
+# True while the site has not been rebuilt since a send (e.g. a broken draft stopped the build).
+_SITE_STALE = threading.Event()
 
 
 def send_due(nl: Newsletter) -> str:
+    """Send every due draft, each on its own: one that is refused or fails does not hold up the
+    others. Then rebuild the site, also when an earlier rebuild failed."""
     from pipeline.render.site import build_site
     from pipeline.send.campaign import send_issue
 
+    due, failed = due_drafts(nl)
     done = []
-    for draft in due_drafts(nl):
+    for draft in due:
         if STOP.is_set():
             break
-        report = send_issue(nl, draft.path, stop_event=STOP)
+        key, mtime = str(draft.path), draft.path.stat().st_mtime
+        if key in _REFUSED and _REFUSED[key][0] == mtime:
+            failed.append(_REFUSED[key][1])
+            continue
+        try:
+            report = send_issue(nl, draft.path, stop_event=STOP)
+        except LinkletterError as e:
+            _REFUSED[key] = (mtime, f"{draft.path.name}: {e}")
+            failed.append(_REFUSED[key][1])
+            continue
+        _REFUSED.pop(key, None)
         done.append(report.summary())
-    if done:
-        build_site(nl)
+        _SITE_STALE.set()
+    if _SITE_STALE.is_set():
+        build_site(nl, skip_unsent_broken=True)
+        _SITE_STALE.clear()
+    if failed:
+        raise LinkletterError("; ".join(done + failed))
     return "; ".join(done) or "nothing due"
 
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
+from mdit_py_plugins.footnote import footnote_plugin
 
 # An attribution paragraph starts with an em dash, an en dash or two hyphens: "— [Source](URL)".
 _ATTRIBUTION = re.compile(r"^\s*(?:—|–|―|--)\s*")
@@ -50,7 +51,8 @@ class DraftDocument:
     html_blocks: list[tuple[int, str]] = field(default_factory=list)  # (line, raw HTML)
 
 
-_md = MarkdownIt("commonmark")
+# the render stage's dialect: CommonMark with footnotes (a footnote mark is not quoted text)
+_md = MarkdownIt("commonmark").use(footnote_plugin)
 
 
 def _inline_text(children: list[Token]) -> str:
@@ -107,7 +109,6 @@ def parse_body(body: str, body_line: int = 1) -> DraftDocument:
             continue
         if tok.type != "inline":
             continue
-        hrefs: list[str] = []
         children = tok.children or []
         i = 0
         while i < len(children):
@@ -122,7 +123,6 @@ def parse_body(body: str, body_line: int = 1) -> DraftDocument:
                 has_image = any(t.type == "image" for t in inner)
                 line = _line_in(lines, tok.map, href.split("#")[0] or href) + 1 + offset
                 doc.links.append(Link(href, _inline_text(inner).strip(), line, has_image, depth > 0))
-                hrefs.append(href)
                 for t in inner:
                     if t.type == "image":
                         doc.images.append(_make_image(t, lines, tok.map, offset))
@@ -132,8 +132,23 @@ def parse_body(body: str, body_line: int = 1) -> DraftDocument:
                 doc.images.append(_make_image(c, lines, tok.map, offset))
             i += 1
         if depth > 0:
-            paragraphs.append((_inline_text(children), hrefs))
+            paragraphs.extend(_quote_paragraphs(children))
     return doc
+
+
+def _hrefs(children: list[Token]) -> list[str]:
+    return [str(c.attrs.get("href", "")) for c in children if c.type == "link_open"]
+
+
+def _quote_paragraphs(children: list[Token]) -> list[tuple[str, list[str]]]:
+    """A quote paragraph as (text, hrefs) parts. Like the renderer, an attribution may be the
+    paragraph's last line ("> quote\n> — [Source](URL)" with no blank '>' line between)."""
+    breaks = [i for i, c in enumerate(children) if c.type in ("softbreak", "hardbreak")]
+    if breaks:
+        head, tail = children[: breaks[-1]], children[breaks[-1] + 1:]
+        if _hrefs(tail) and _ATTRIBUTION.match(_inline_text(tail)):
+            return [(_inline_text(head), _hrefs(head)), (_inline_text(tail), _hrefs(tail))]
+    return [(_inline_text(children), _hrefs(children))]
 
 
 def _make_image(t: Token, lines: list[str], block_map, offset: int) -> Image:

@@ -22,7 +22,8 @@ from html import unescape as html_unescape
 
 from markupsafe import Markup, escape
 
-from pipeline.draft.format import Draft, list_drafts
+from pipeline.draft.format import Draft, is_draft_file, list_drafts, read_draft
+from pipeline.errors import DraftError
 from pipeline.i18n import format_date, t
 from pipeline.render import templates
 from pipeline.render.issue import PreparedIssue, issue_path, prepare
@@ -40,10 +41,40 @@ def publication_date(draft: Draft) -> datetime:
     return when
 
 
-def published_issues(nl) -> list[Draft]:
-    """The published drafts, newest first (by publication date, then issue number)."""
-    drafts = [d for d in list_drafts(nl.settings.drafts_dir) if d.published]
+def published_issues(nl, *, skip_unsent_broken: bool = False) -> list[Draft]:
+    """The published drafts, newest first (by publication date, then issue number).
+
+    A draft that cannot be read is an error; with ``skip_unsent_broken`` (the main job's
+    rebuild after a send) one that was never sent is left out instead, so an issue the
+    author is in the middle of editing does not keep a sent one off the site."""
+    try:
+        drafts = list_drafts(nl.settings.drafts_dir)
+    except DraftError:
+        if not skip_unsent_broken:
+            raise
+        drafts = _readable_unless_sent(nl)
+    drafts = [d for d in drafts if d.published]
     return sorted(drafts, key=lambda d: (publication_date(d), d.issue), reverse=True)
+
+
+def _readable_unless_sent(nl) -> list[Draft]:
+    from pipeline.store.issues import sent_draft_names
+
+    with nl.engine.connect() as conn:
+        sent = sent_draft_names(conn)
+    drafts = []
+    for path in sorted(nl.settings.drafts_dir.glob("*.md")):
+        if not is_draft_file(path):
+            continue
+        try:
+            drafts.append(read_draft(path))
+        except DraftError:
+            if path.name in sent:  # a sent issue must not drop off the site: keep the old site
+                raise
+    numbers = [d.issue for d in drafts]
+    if len(numbers) != len(set(numbers)):
+        list_drafts(nl.settings.drafts_dir)  # raises the duplicate-number error
+    return drafts
 
 
 def _site_context(settings, root: str) -> dict:
@@ -148,9 +179,9 @@ def render_index(nl, issues: list[PreparedIssue]) -> str:
     return templates.render(settings, "site/index.html", issues=entries, **ctx)
 
 
-def plan_site(nl, writer: Writer) -> None:
+def plan_site(nl, writer: Writer, *, skip_unsent_broken: bool = False) -> None:
     """Render every file of the site into ``writer`` (nothing is written yet)."""
-    issues = [prepare(nl, d) for d in published_issues(nl)]
+    issues = [prepare(nl, d) for d in published_issues(nl, skip_unsent_broken=skip_unsent_broken)]
     writer.add("index.html", render_index(nl, issues))
     for p in issues:
         writer.add(issue_path(p.number), page_from(nl, p))
@@ -159,11 +190,11 @@ def plan_site(nl, writer: Writer) -> None:
     writer.add(FEED_ATOM, atom)
 
 
-def build_site(nl, out_dir: str | os.PathLike | None = None) -> Path:
+def build_site(nl, out_dir: str | os.PathLike | None = None, *, skip_unsent_broken: bool = False) -> Path:
     """Write the site into ``out_dir`` (default: the folder's ``site/``); returns that folder."""
     out = Path(out_dir) if out_dir is not None else nl.settings.site_dir
     writer = Writer(out)
-    plan_site(nl, writer)
+    plan_site(nl, writer, skip_unsent_broken=skip_unsent_broken)
     writer.commit()
     writer.prune("issues")
     return out

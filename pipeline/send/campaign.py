@@ -170,7 +170,12 @@ def send_issue(nl, draft_path, *, workers: int = 1, include_new: bool = False,
     t0 = time.monotonic()
     draft_path = Path(draft_path)
     draft = read_draft(draft_path)
-    if not force:
+    with nl.engine.connect() as conn:
+        known = istore.issue_by_number(conn, draft.issue)
+    # The check guards what goes out; once a send has started its content is frozen, so a
+    # resume (or a run after the end) does not check again: a source gone down since must
+    # not keep the rest of the subscribers from getting what the first ones got.
+    if not force and (known is None or known["send_started_at"] is None):
         problems = pre_send_check(nl, draft)
         if problems:
             raise LinkletterError("the pre-send check found problems (send with --force to send anyway):\n  "

@@ -7,6 +7,8 @@ frozen yet) are in the ``WHERE`` of one ``UPDATE``, so two processes can't both 
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from datetime import datetime
 
 from sqlalchemy import and_, or_, select, update
@@ -99,3 +101,10 @@ def latest_sending_issue(conn):
     # For 'linkletter status' without a draft: the issue most recently started.
     return conn.execute(select(I).where(I.c.send_started_at.is_not(None))
                         .order_by(I.c.send_started_at.desc(), I.c.id.desc()).limit(1)).mappings().first()
+
+
+def sent_draft_names(conn) -> set[str]:
+    # File names, not paths: the draft path is stored as given (relative by the assembler,
+    # absolute by a send), and a draft folder may have moved since.
+    rows = conn.execute(select(I.c.draft_path).where(I.c.status == "sent")).scalars()
+    return {Path(p).name for p in rows if p}
