@@ -72,3 +72,20 @@ def test_a_draft_that_passes_is_sent_with_a_snapshot_of_its_sources(letter, nl_d
     (source,) = snap["sources"]
     assert source["url"] == f"{base}/slow"
     assert "Pages that load slowly are read slowly" in source["text"]
+
+
+def test_a_started_send_resumes_without_checking_again(letter, nl_dir, httpserver):
+    import threading
+
+    nl, base = letter
+    path = nl_dir / "drafts" / "007-slow.md"
+    path.write_text(draft_text(base, "Pages that load slowly are read slowly, and that is not always bad."),
+                    encoding="utf-8")
+    stopped = threading.Event()
+    stopped.set()
+    first = send_issue(nl, path, stop_event=stopped)  # checked, frozen and queued; nothing sent yet
+    assert first.sent == 0 and first.pending == 3
+    httpserver.clear()  # the cited page is gone now
+    httpserver.expect_request("/slow").respond_with_data("gone", status=404)
+    report = send_issue(nl, path)
+    assert report.sent == 3 and report.finished
