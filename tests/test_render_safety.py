@@ -150,3 +150,27 @@ def test_typography_passes_through_unchanged():
     text = "„Anführung“ ‚einfach‘ «Guillemets» ‹eins› – Halbgeviert — Geviert … 10\u00a0% \"straight\" 'single' -- ..."
     html = render_html(text)
     assert html.strip() == f"<p>{text}</p>"
+
+
+def test_control_characters_do_not_break_the_feeds_and_script_text_stays_out_of_the_plain_text(nl_dir):
+    import feedparser
+
+    from pipeline.newsletter import open_newsletter
+    from pipeline.render.email import render_issue
+    from pipeline.render.site import build_site
+
+    path = nl_dir / "drafts" / "001-bell.md"
+    path.write_text("---\nissue: 1\ntitle: \"Bell issue\"\nstatus: sent\ndate: 2026-11-20T07:00:00Z\n---\n"
+                    "A bell\x07 and an escape\x1b here, <script>alert('inline')</script> and <style>p{}</style> prose.\n",
+                    encoding="utf-8")
+    nl = open_newsletter(nl_dir, env={})
+    try:
+        build_site(nl)
+        for feed in ("feed.xml", "atom.xml"):
+            parsed = feedparser.parse((nl.settings.site_dir / feed).read_bytes())
+            assert parsed.bozo == 0, (feed, parsed.get("bozo_exception"))
+            assert parsed.entries[0].title == "Bell issue"
+        text = render_issue(nl, path).text
+        assert "alert" not in text and "p{}" not in text and "prose." in text
+    finally:
+        nl.close()

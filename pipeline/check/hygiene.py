@@ -61,5 +61,7 @@ def check_hygiene(draft: Draft, doc: DraftDocument) -> list[Finding]:
         if in_fence:
             continue
         for m in _MARKERS.finditer(_URL.sub(" ", line)):
-            add("error", "placeholder", number, f"'{m.group(1)}' marks unfinished text", text=m.group(1))
+            # 'TK' is also a German abbreviation (a health insurer, Telekom): a warning, not an error
+            level = "warning" if m.group(1) == "TK" else "error"
+            add(level, "placeholder", number, f"'{m.group(1)}' marks unfinished text", text=m.group(1))
     return out

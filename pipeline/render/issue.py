@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 
@@ -91,9 +91,20 @@ def default_preheader(text: str, limit: int = 140) -> str:
     return ""
 
 
+# C0 control characters other than tab and line breaks: invisible, and not allowed in XML,
+# so one in a draft would make the feeds ill-formed.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def without_controls(draft: Draft) -> Draft:
+    fields = {k: _CONTROL.sub("", v) for k in ("body", "title", "subject", "preheader")
+              if isinstance(v := getattr(draft, k), str) and _CONTROL.search(v)}
+    return replace(draft, **fields) if fields else draft
+
+
 def prepare(nl, draft: Draft | str | os.PathLike) -> PreparedIssue:
     """Parse the draft's body once into HTML and plain text."""
-    draft = load(draft)
+    draft = without_controls(load(draft))
     lang = nl.settings.language
     doc = markdown.parse(draft.body)
     html = markdown.to_html(doc)

@@ -282,8 +282,18 @@ class _Text:
     # inline --------------------------------------------------------------
     def inline(self, nodes) -> str:
         out: list[str] = []
+        hidden: str | None = None  # inside inline <script> or <style>: its text is no prose
         for n in nodes:
             name, meta = n.name, n.meta
+            if hidden:
+                if name == "html_inline" and re.match(rf"</{hidden}\b", meta.get("content", ""), re.I):
+                    hidden = None
+                continue
+            if name == "html_inline":
+                m = re.match(r"<(script|style)\b", meta.get("content", ""), re.I)
+                if m and not meta.get("content", "").rstrip().endswith("/>"):
+                    hidden = m.group(1).lower()
+                continue
             if name == "text" or name == "text_special":
                 out.append(meta.get("content", ""))
             elif name == "softbreak":
