@@ -154,6 +154,7 @@ def connection_loop(work: Work, index: int) -> None:
     messenger = make_messenger(work.settings, opt)
     look_ahead = not work.limiter.interval  # with a rate limit, don't hold a DATA open while waiting
     connect_failures = 0
+    renew_every = max(work.settings.send_lease_seconds, 1) / 3
 
     def release(ids: list[int]) -> None:
         rec.write(lambda c: dstore.release_claims(c, ids, claimer))
@@ -169,6 +170,7 @@ def connection_loop(work: Work, index: int) -> None:
                         return
                     work.stop.wait(opt.poll)
                     continue
+                renewed = time.monotonic()
                 subs = dstore.subscribers_by_id(conn, [sid for _d, sid, _a in batch])
                 conn.rollback()
                 items = []  # (delivery, subscriber, attempts, rcpt, email, name) of those to mail
@@ -187,6 +189,9 @@ def connection_loop(work: Work, index: int) -> None:
                         messenger.discard()
                         release([it[0] for it in items[pos:]])
                         return
+                    if time.monotonic() - renewed > renew_every:
+                        rec.write(lambda c: dstore.touch_claims(c, claimer, utcnow()))
+                        renewed = time.monotonic()
                     data = personalize(work.template, work.signer, sid, email, name, messenger.stuffed)
                     next_rcpt = items[pos + 1][3] if look_ahead and pos + 1 < len(items) else None
                     work.limiter.wait(work.stop)

@@ -126,6 +126,14 @@ def requeue_stale_claims(conn, issue_id: int, claimed_before: datetime) -> int:
     return max(res.rowcount or 0, 0)
 
 
+def touch_claims(conn, claimer: str, now: datetime) -> int:
+    # A live connection renews its claims while it works through a slow batch (a rate limit,
+    # a slow server), so they never look stale to the sweep above and go to someone else.
+    res = conn.execute(update(D).where(and_(D.c.claimed_by == claimer, D.c.state == "sending"))
+                       .values(claimed_at=now))
+    return max(res.rowcount or 0, 0)
+
+
 def requeue_claims_of(conn, issue_id: int, claimers: list[str]) -> int:
     # The claims of workers known to be dead (a killed process on this machine): requeue now
     # instead of waiting for them to go stale.
