@@ -33,6 +33,7 @@ JOBS = {
 
 
 def trigger_for(expr: str):
+    """An interval ('30m') from now on, or a cron expression in the machine's local time zone."""
     seconds = parse_interval(expr)
     if seconds:
         return IntervalTrigger(seconds=seconds, timezone=timezone.utc)
@@ -117,6 +118,7 @@ def run(nl: Newsletter, host: str | None = None, port: int | None = None) -> Non
         _Server(config).run()
     finally:
         jobs.STOP.set()
+        scheduler.pause()  # no new runs while the running ones finish (their batch in flight)
         scheduler.shutdown(wait=True)
         log.info("stopped")
 
@@ -126,11 +128,13 @@ def main(argv: list[str] | None = None) -> None:
 
     args = list(sys.argv[1:] if argv is None else argv)
     front = []
-    for flag in ("--dir",):  # an option of the command group, not of `run`
-        if flag in args:
-            i = args.index(flag)
-            front += args[i:i + 2]
-            del args[i:i + 2]
+    for i, arg in enumerate(args):  # --dir is an option of the command group, not of `run`
+        if arg == "--dir":
+            front, args = args[i:i + 2], args[:i] + args[i + 2:]
+            break
+        if arg.startswith("--dir="):
+            front, args = [arg], args[:i] + args[i + 1:]
+            break
     cli([*front, "run", *args], prog_name="linkletter")
 
 

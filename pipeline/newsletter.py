@@ -10,7 +10,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator, Mapping
 
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session
 
 from pipeline.db import ensure_schema, make_engine, session_scope
@@ -40,7 +41,14 @@ def open_newsletter(root: str | os.PathLike, env: Mapping[str, str] | None = Non
     settings = load_settings(root, env)
     engine = make_engine(settings.database_url)
     if migrate:
-        ensure_schema(engine)
+        try:
+            ensure_schema(engine)
+        except SQLAlchemyError as e:
+            engine.dispose()
+            shown = make_url(settings.database_url).render_as_string(hide_password=True)
+            reason = getattr(e, "orig", None) or e
+            raise LinkletterError(f"{settings.origin('database_url')}: cannot open the database {shown} "
+                                  f"(setting 'database_url'): {reason}") from None
     return Newsletter(settings=settings, engine=engine)
 
 

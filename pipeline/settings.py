@@ -121,7 +121,16 @@ def parse_interval(text: str) -> int | None:
 
 
 def _is_cron(text: str) -> bool:
-    return len(text.split()) == 5
+    """A valid five-field cron expression (minute hour day month weekday)."""
+    if len(text.split()) != 5:
+        return False
+    from apscheduler.triggers.cron import CronTrigger
+
+    try:
+        CronTrigger.from_crontab(text)
+    except ValueError:
+        return False
+    return True
 
 
 def _str(value: Any, key: str) -> str:
@@ -206,6 +215,22 @@ def _smtp_url(value: Any, key: str) -> str:
     return s
 
 
+def _database_url(value: Any, key: str) -> str:
+    s = _str(value, key)
+    if not s:
+        return s
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError, NoSuchModuleError
+
+    try:
+        if make_url(s).get_backend_name() not in ("sqlite", "postgresql"):
+            raise ValueError
+    except (ArgumentError, NoSuchModuleError, ValueError):
+        raise ValueError("must be a database URL such as sqlite:///linkletter.db or "
+                         "postgresql://user:password@host/dbname") from None
+    return s
+
+
 def _secret(value: Any, key: str) -> str:
     s = _nonempty(value, key)
     if s.lower() in ("change-me", "changeme", "secret", "changethis"):
@@ -246,8 +271,12 @@ def _schedule(value: Any, key: str) -> Schedule:
     if unknown:
         raise ValueError(f"has unknown field(s): {', '.join(sorted(unknown))}")
     for k, v in value.items():
-        if not isinstance(v, str) or not (parse_interval(v) or (k != "grace" and _is_cron(v))):
-            raise ValueError(f"{k} must be an interval like '30m' or a cron expression like '0 7 * * 1', got {v!r}")
+        if k == "grace":
+            if not isinstance(v, str) or not parse_interval(v):
+                raise ValueError(f"grace must be an interval like '1h', got {v!r}")
+        elif not isinstance(v, str) or not (parse_interval(v) or _is_cron(v)):
+            raise ValueError(f"{k} must be an interval like '30m' or a valid cron expression like '0 7 * * 1' "
+                             f"(minute hour day month weekday, in the machine's time zone), got {v!r}")
     return Schedule(**value)
 
 
@@ -263,7 +292,7 @@ KEYS: dict[str, tuple[Parser, Any, str]] = {
     "sender": (_sender, REQUIRED, "From address of every mail, e.g. 'Weekly Reads <news@example.org>'."),
     "sources": (_sources, (), "Feeds to poll: a list of URLs or tables { url, name, mode = inbox|auto }."),
     "schedule": (_schedule, Schedule(), "When the main job collects and checks for drafts to send."),
-    "database_url": (_str, "", "SQLAlchemy URL; empty means the SQLite file linkletter.db in this folder."),
+    "database_url": (_database_url, "", "SQLAlchemy URL; empty means the SQLite file linkletter.db in this folder."),
     "smtp_url": (_smtp_url, "", "smtp://user:pass@host:587 (STARTTLS when offered), smtps://...; empty: the outbox/ folder."),
     "secret_key": (_secret, REQUIRED, "Signs confirm and unsubscribe links. Keep it secret; changing it voids old links."),
     "collect_token": (_str, "", "Token for the bookmarklet's POST /collect; empty: derived from secret_key."),

@@ -88,3 +88,13 @@ def test_the_send_check_runs_at_every_start(nl_dir):
         s.shutdown(wait=False)
     finally:
         nl.close()
+
+
+def test_python_scheduler_py_takes_dir_in_both_forms(tmp_path, monkeypatch):
+    seen = []
+    import pipeline.cli
+
+    monkeypatch.setattr(pipeline.cli, "main", lambda args, prog_name: seen.append(args))
+    scheduler.main(["--dir", "/srv/letter", "--port", "9000"])
+    scheduler.main(["--port", "9000", "--dir=/srv/letter"])
+    assert seen == [["--dir", "/srv/letter", "run", "--port", "9000"], ["--dir=/srv/letter", "run", "--port", "9000"]]

@@ -136,3 +136,27 @@ def test_init_accepts_a_folder_whose_drafts_folder_holds_no_drafts(tmp_path):
     with pytest.raises(LinkletterError, match="already holds drafts"):
         init_newsletter(tmp_path / "other")
     assert not (tmp_path / "other" / "linkletter.toml").exists()
+
+
+@pytest.mark.parametrize("url", ["nonsense://", "bogus:///x"])
+def test_an_unknown_database_url_names_the_key(nl_dir, url):
+    with pytest.raises(SettingsError, match="LINKLETTER_DATABASE_URL: setting 'database_url' must be a database URL"):
+        load_settings(nl_dir, env={"LINKLETTER_DATABASE_URL": url})
+
+
+def test_a_database_that_cannot_be_opened_is_a_clear_error(nl_dir):
+    from pipeline.newsletter import open_newsletter
+
+    with pytest.raises(LinkletterError, match=r"environment variable LINKLETTER_DATABASE_URL: cannot open the database "
+                                              r"sqlite:////nonexistent/dir/x.db"):
+        open_newsletter(nl_dir, env={"LINKLETTER_DATABASE_URL": "sqlite:////nonexistent/dir/x.db"})
+
+
+@pytest.mark.parametrize("schedule, words", [
+    ('{"collect": "61 * * * *"}', "valid cron expression"),
+    ('{"send": "every day"}', "valid cron expression"),
+    ('{"grace": "0 7 * * 1"}', "grace must be an interval"),
+])
+def test_invalid_schedules_are_refused_when_loading(nl_dir, schedule, words):
+    with pytest.raises(SettingsError, match=words):
+        load_settings(nl_dir, env={"LINKLETTER_SCHEDULE": schedule})
