@@ -62,3 +62,77 @@ def test_a_long_message_goes_through_smtp_with_crlf_line_ends(nl_dir):
         send_message(nl.settings, msg)
         (got,) = smtp.wait_for(1)
     assert got.message.get_content().count("Grüße aus dem Archiv.") == 200
+
+
+# ---------------------------------------------------------------- no password in plain text
+
+def _plain_auth_server(logins: list):
+    """aiosmtpd offering AUTH but no STARTTLS (like a misconfigured relay); records login attempts."""
+    from aiosmtpd.controller import Controller
+    from aiosmtpd.smtp import AuthResult
+
+    def authenticator(_server, _session, _envelope, _mechanism, auth_data):
+        logins.append(auth_data.login.decode())
+        return AuthResult(success=True, handled=False, auth_data=auth_data)
+
+    server = SmtpServer()
+    server.controller = Controller(server.controller.handler, hostname="127.0.0.1", port=server.port,
+                                   auth_required=True, auth_require_tls=False, authenticator=authenticator)
+    return server
+
+
+def test_plain_login_refusal_decides_by_tls_explicit_opt_in_and_loopback():
+    from pipeline.send.transports import plain_login_refusal
+
+    remote = parse_smtp_url("smtp://u:pw@mail.example.org")
+    assert "offers no STARTTLS" in plain_login_refusal(remote, encrypted=False)
+    assert plain_login_refusal(remote, encrypted=True) is None
+    assert plain_login_refusal(parse_smtp_url("smtp://u:pw@mail.example.org?tls=none"), encrypted=False) is None
+    assert plain_login_refusal(parse_smtp_url("smtp://mail.example.org"), encrypted=False) is None  # no password
+    for host in ("127.0.0.1", "127.3.4.5", "[::1]", "localhost"):
+        assert plain_login_refusal(parse_smtp_url(f"smtp://u:pw@{host}"), encrypted=False) is None, host
+    assert "pw" not in plain_login_refusal(remote, encrypted=False).replace("password", "")
+
+
+def test_a_server_without_starttls_never_gets_the_password(nl_dir, monkeypatch):
+    import pipeline.send.transports as transports
+
+    monkeypatch.setattr(transports, "PLAIN_LOGIN_ON_LOOPBACK", False)  # play a remote server
+    logins: list = []
+    with _plain_auth_server(logins) as smtp:
+        nl = open_newsletter(nl_dir, env={"LINKLETTER_SMTP_URL": f"smtp://news:s3cr3t-pw@127.0.0.1:{smtp.port}"})
+        with pytest.raises(TransportError, match="offers no STARTTLS.*smtps://.*tls=none") as e:
+            send_message(nl.settings, _msg())
+        assert logins == [] and smtp.messages == []
+    assert e.value.permanent and "s3cr3t-pw" not in str(e.value)
+
+
+def test_a_campaign_to_a_server_without_starttls_stops_before_the_login(nl_dir, monkeypatch):
+    import pipeline.send.transports as transports
+    from pipeline.errors import LinkletterError
+    from pipeline.send.campaign import SendOptions, send_issue
+    from tests.smtp_behaviours import add_subscribers, write_draft
+
+    monkeypatch.setattr(transports, "PLAIN_LOGIN_ON_LOOPBACK", False)
+    draft = write_draft(nl_dir)
+    logins: list = []
+    with _plain_auth_server(logins) as smtp:
+        nl = open_newsletter(nl_dir, env={"LINKLETTER_SMTP_URL": f"smtp://news:s3cr3t-pw@127.0.0.1:{smtp.port}"})
+        add_subscribers(nl.engine, 2)
+        with pytest.raises(LinkletterError, match="offers no STARTTLS") as e:
+            send_issue(nl, draft, force=True, options=SendOptions(retry_base=0.05, poll=0.05, connect_attempts=2,
+                                                                  timeout=10))
+        assert logins == [] and smtp.messages == []
+    assert "s3cr3t-pw" not in str(e.value)
+
+
+def test_tls_none_allows_a_plain_login_deliberately(nl_dir, monkeypatch):
+    import pipeline.send.transports as transports
+
+    monkeypatch.setattr(transports, "PLAIN_LOGIN_ON_LOOPBACK", False)
+    logins: list = []
+    with _plain_auth_server(logins) as smtp:
+        nl = open_newsletter(nl_dir, env={"LINKLETTER_SMTP_URL": f"smtp://news:pw@127.0.0.1:{smtp.port}?tls=none"})
+        send_message(nl.settings, _msg())
+        (got,) = smtp.wait_for(1)
+    assert logins == ["news"] and got.rcpt_tos == ["joerg@example.net"]

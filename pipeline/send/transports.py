@@ -7,6 +7,7 @@ The campaign engine uses its own pooled connections for issues.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import smtplib
 import ssl
@@ -61,10 +62,41 @@ def parse_smtp_url(url: str) -> SmtpTarget:
                       password=unquote(parts.password) if parts.password else None)
 
 
+# Loopback hosts may get a password in plain text without ?tls=none: the password never leaves the
+# machine (a local relay, the tests' servers). A switch, so tests can play a remote server.
+PLAIN_LOGIN_ON_LOOPBACK = True
+
+
+def is_loopback(host: str) -> bool:
+    """127.0.0.0/8, ::1 or localhost (by name: no DNS lookup)."""
+    if host.lower().rstrip(".") == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def plain_login_refusal(target: SmtpTarget, encrypted: bool) -> str | None:
+    """Why logging in on this connection would expose the password, or None when it may log in.
+
+    A login over a connection without TLS sends the password readable by anyone on the way.
+    It is allowed only when asked for explicitly (?tls=none) or on loopback."""
+    if not target.username or encrypted or target.tls == "none":
+        return None
+    if PLAIN_LOGIN_ON_LOOPBACK and is_loopback(target.host):
+        return None
+    return (f"the mail server {target.host}:{target.port} offers no STARTTLS, so the password would travel "
+            "in plain text; use smtps:// (or smtp+starttls://), or add ?tls=none to smtp_url to allow "
+            "plain text deliberately")
+
+
 def smtp_connect(target: SmtpTarget, timeout: float = 30.0) -> smtplib.SMTP:
-    """An open, authenticated SMTP connection."""
+    """An open, authenticated SMTP connection. Refuses (``TransportError``, permanent) to send a
+    password over a connection without TLS, see :func:`plain_login_refusal`."""
     ctx = ssl.create_default_context()
-    if target.tls == "ssl":
+    encrypted = target.tls == "ssl"
+    if encrypted:
         conn: smtplib.SMTP = smtplib.SMTP_SSL(target.host, target.port, timeout=timeout, context=ctx)
     else:
         conn = smtplib.SMTP(target.host, target.port, timeout=timeout)
@@ -72,6 +104,11 @@ def smtp_connect(target: SmtpTarget, timeout: float = 30.0) -> smtplib.SMTP:
     if target.tls == "starttls" or (target.tls == "auto" and conn.has_extn("starttls")):
         conn.starttls(context=ctx)
         conn.ehlo()
+        encrypted = True
+    refusal = plain_login_refusal(target, encrypted)
+    if refusal:
+        conn.close()  # no QUIT needed: nothing was sent yet, and certainly no password
+        raise TransportError(refusal, permanent=True)
     if target.username:
         conn.login(target.username, target.password or "")
     return conn
