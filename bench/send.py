@@ -129,7 +129,7 @@ def main() -> None:
 
         r0 = resource.getrusage(resource.RUSAGE_SELF)
         t0 = time.perf_counter()
-        report = campaign.send_issue(nl, draft, workers=args.workers)
+        report = campaign.send_issue(nl, draft, workers=args.workers, force=True)
         elapsed = time.perf_counter() - t0
         r1 = resource.getrusage(resource.RUSAGE_SELF)
         cpu = (r1.ru_utime - r0.ru_utime) + (r1.ru_stime - r0.ru_stime)
@@ -234,7 +234,7 @@ def profile(nl, draft, count: int) -> None:
 
     stop = threading.Event()
     stop.set()
-    campaign.send_issue(nl, draft, stop_event=stop)  # frozen and queued, nothing sent
+    campaign.send_issue(nl, draft, stop_event=stop, force=True)  # frozen and queued, nothing sent
     with nl.engine.connect() as conn:
         from pipeline.store import issues
 
