@@ -72,6 +72,22 @@ def send(nl, draft: str, test_address: str | None, dry_run: bool, workers: int, 
     click.echo(report.summary())
     for error in report.errors:
         click.echo(f"error: {error}", err=True)
+    if report.finished:
+        _publish(nl)
+
+
+def _publish(nl) -> None:
+    """A finished send publishes the issue: rebuild the site and feeds. The mail is out, so a
+    broken build is a warning (the old site stays), never a failed send."""
+    from pipeline.errors import LinkletterError
+    from pipeline.render.site import build_site
+
+    try:
+        out = build_site(nl, skip_unsent_broken=True)
+    except LinkletterError as e:
+        click.echo(f"warning: the site was not rebuilt: {e}", err=True)
+        return
+    click.echo(f"Site and feeds rebuilt in {out}.")
 
 
 @main.command()
