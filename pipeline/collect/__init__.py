@@ -7,7 +7,7 @@ The library API (the CLI and the web server's bookmarklet endpoint are thin laye
 - ``add_link(nl, url, *, quotes=(), note=None, title=None, origin="cli", fetch=True) -> int``
 - ``pick(nl, ids) -> list[int]``, ``list_links(nl, state=None) -> list[Link]``, ``get_link(nl, id)``,
   ``link_quotes(nl, ids) -> dict[int, list[Quote]]``
-- ``collect(nl, *, progress=None) -> CollectReport``
+- ``collect(nl, *, progress=None, stop_event=None) -> CollectReport`` (a set ``stop_event`` ends it early)
 
 Helpers others may use: ``canonicalize(url)`` (the dedup key of links) and ``quote_hash(text)``
 (the dedup key of a link's quotes).

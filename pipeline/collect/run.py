@@ -12,6 +12,7 @@ pick's page is queued as soon as its feed is stored.
 from __future__ import annotations
 
 import logging
+import threading
 from collections import Counter, deque
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
@@ -30,6 +31,7 @@ from pipeline.store import links as link_store
 from pipeline.store import sources as source_store
 
 log = logging.getLogger("linkletter.collect")
+STOP_POLL = 0.1  # seconds between looks at the stop event while requests are running
 
 
 @dataclass
@@ -42,6 +44,9 @@ class CollectReport:
     pages_fetched: int = 0
     pages_failed: int = 0
     errors: list[str] = field(default_factory=list)
+    stopped: bool = False  # the stop event was set: what was left is done by the next collect
+    sources_skipped: int = 0  # not polled (or polled, but dropped unstored) because of the stop
+    pages_skipped: int = 0
 
     def __str__(self) -> str:
         return self.summary().splitlines()[0]
@@ -50,6 +55,9 @@ class CollectReport:
         lines = [f"Polled {self.sources_polled} source(s): {self.sources_unchanged} unchanged, "
                  f"{self.sources_failed} failed; {self.new_links} new link(s), {self.new_quotes} new quote(s); "
                  f"{self.pages_fetched} page(s) fetched, {self.pages_failed} failed."]
+        if self.stopped:
+            lines[0] += (f" Stopped early: {self.sources_skipped} source(s) and {self.pages_skipped} page(s) "
+                         f"left for the next collect.")
         if self.errors:
             lines.append(f"{len(self.errors)} error(s):")
             lines.extend(f"  {e}" for e in self.errors)
@@ -111,24 +119,56 @@ class HostQueue:
                 self.inflight[host] += 1
                 moved = True
 
-    def done(self):
-        """Wait for at least one request; yield (tag, result) of each finished one."""
-        finished, _ = wait(list(self.futures), return_when=FIRST_COMPLETED)
+    def done(self, stop_event: threading.Event | None = None):
+        """Wait for at least one request; yield (tag, result) of each finished one. With a
+        stop event, the wait looks at it every STOP_POLL seconds, and once it is set nothing
+        more is yielded (what is left stays here for ``drop``)."""
+        def stopping() -> bool:
+            return stop_event is not None and stop_event.is_set()
+
+        finished: set[Future] = set()
+        while not finished:
+            if stopping():
+                return
+            finished, _ = wait(list(self.futures), return_when=FIRST_COMPLETED,
+                               timeout=None if stop_event is None else STOP_POLL)
         for fut in finished:
+            if stopping():
+                return
             host, tag = self.futures.pop(fut)
             self.inflight[host] -= 1
             yield tag, fut.result()
+
+    def drop(self) -> Counter[str]:
+        """Forget all work not stored yet (queued, running or finished unread): how many of
+        each kind ("feed", "page"). Running requests cannot be interrupted; their results are
+        simply never read."""
+        kinds: Counter[str] = Counter()
+        for q in self.queues.values():
+            kinds.update(tag[0] for tag, _, _ in q)
+        for fut, (_, tag) in self.futures.items():
+            fut.cancel()
+            kinds[tag[0]] += 1
+        self.queues.clear()
+        self.futures.clear()
+        self.inflight.clear()
+        return kinds
 
     def __bool__(self) -> bool:
         return bool(self.futures) or bool(self.queues)
 
 
 def collect(nl, *, progress: Progress | None = None, fetcher: Fetcher | None = None,
-            fetch_pages: bool = True) -> CollectReport:
+            fetch_pages: bool = True, stop_event: threading.Event | None = None) -> CollectReport:
     """Poll every source once (the config's sources are added first), store new links and
     quotes, and fetch the page of every pick not fetched yet (new ones, links picked since the
     last collect, and those that failed before; inbox links are fetched once picked).
-    With ``fetch_pages=False`` only the feeds are polled; the pages wait for a later collect."""
+    With ``fetch_pages=False`` only the feeds are polled; the pages wait for a later collect.
+
+    Once ``stop_event`` is set (shutdown), nothing more is queued or stored: queued requests are
+    cancelled, running ones are left to finish in the background and their results dropped, and
+    the report says ``stopped`` and how much was skipped. Every write is one transaction per feed
+    or page, so nothing is half-stored; skipped sources and pages are simply done next time."""
     settings = nl.settings
     report = CollectReport()
     sync_config_sources(nl)
@@ -140,33 +180,44 @@ def collect(nl, *, progress: Progress | None = None, fetcher: Fetcher | None = N
                                  pool_size=max(1, settings.per_host_connections))
     queued_pages: set[int] = set()
     workers = max(1, settings.collect_concurrency)
-    try:
-        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="collect") as pool:
-            work = HostQueue(pool, workers, settings.per_host_connections)
+    pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="collect")
+    work = HostQueue(pool, workers, settings.per_host_connections)
+    try:  # the pool is shut down in ``finally``: at once on a stop, else after the last request
 
-            def queue_page(link_id: int, url: str) -> None:
-                if fetch_pages and link_id not in queued_pages:
-                    queued_pages.add(link_id)
-                    work.add(host_of(url), ("page", link_id, url), read_page, fetcher, url)
-                    if progress:
-                        progress.add_total(1)
+        def queue_page(link_id: int, url: str) -> None:
+            if fetch_pages and link_id not in queued_pages:
+                queued_pages.add(link_id)
+                work.add(host_of(url), ("page", link_id, url), read_page, fetcher, url)
+                if progress:
+                    progress.add_total(1)
 
-            for sid, url, etag, lm in sources:
-                work.add(host_of(url), ("feed", sid, url), poll_feed, fetcher, sid, url, etag, lm)
-            if progress:
-                progress.add_total(len(sources))
-            for link_id, url in waiting:
-                queue_page(link_id, url)
-            while work:
-                work.fill()
-                for tag, result in work.done():
-                    if tag[0] == "feed":
-                        message = _store_feed(nl, result, report, queue_page)
-                    else:
-                        message = _store_page(nl, tag[1], tag[2], result, report)
-                    if progress:
-                        progress.step(message)
+        for sid, url, etag, lm in sources:
+            work.add(host_of(url), ("feed", sid, url), poll_feed, fetcher, sid, url, etag, lm)
+        if progress:
+            progress.add_total(len(sources))
+        for link_id, url in waiting:
+            queue_page(link_id, url)
+        while work:
+            if stop_event is not None and stop_event.is_set():
+                break
+            work.fill()
+            for tag, result in work.done(stop_event):
+                if tag[0] == "feed":
+                    message = _store_feed(nl, result, report, queue_page)
+                else:
+                    message = _store_page(nl, tag[1], tag[2], result, report)
+                if progress:
+                    progress.step(message)
+        if work:  # stopped
+            skipped = work.drop()
+            report.stopped = True
+            report.sources_skipped, report.pages_skipped = skipped["feed"], skipped["page"]
+            log.info("collect stopped: %d source(s) and %d page(s) left for the next collect",
+                     report.sources_skipped, report.pages_skipped)
     finally:
+        # On a stop (or an error) queued requests are cancelled and running ones not waited for:
+        # requests cannot be interrupted, and their results would not be stored anyway.
+        pool.shutdown(wait=not work and not report.stopped, cancel_futures=True)
         if own_fetcher:
             fetcher.close()
         if progress:
