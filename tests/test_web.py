@@ -358,6 +358,16 @@ def test_one_log_line_per_request_with_tokens_masked(live, caplog):
     assert mask("/confirm/abcdefghijkl/x", "a=1&token=s3cret") == "/confirm/abcd…/x?a=1&token=…"
 
 
+def test_a_percent_encoded_newline_cannot_forge_a_log_line(live, caplog):
+    _nl, _server, client = live
+    with caplog.at_level(logging.INFO, logger="linkletter.web"):
+        client.get("/x%0aGET%20/forged%20200%200.1ms%0d%00")
+    lines = [r.getMessage() for r in caplog.records if r.name == "linkletter.web"]
+    (line,) = [m for m in lines if m.startswith("GET /x")]
+    assert "\n" not in line and "\r" not in line and "\x00" not in line
+    assert re.fullmatch(r"GET /x\\x0aGET /forged 200 0\.1ms\\x0d\\x00 404 \d+\.\dms", line), line
+
+
 # ------------------------------------------------------------------ previews and `serve`
 
 DRAFT = """---

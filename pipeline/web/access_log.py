@@ -1,7 +1,8 @@
 """One log line per request: method, path, status, duration (no client address: it is
 personal data and the line is for debugging, not tracking). Tokens never reach the log:
 the secret parts of paths (/confirm/<token>, /unsubscribe/<token>) and of the query string
-are cut to a few characters."""
+are cut to a few characters. Control characters (a decoded ``%0a`` in the path) are escaped, so
+a request cannot forge log lines."""
 
 from __future__ import annotations
 
@@ -13,6 +14,12 @@ log = logging.getLogger("linkletter.web")
 
 _PATH_TOKEN = re.compile(r"^(/(?:confirm|unsubscribe)/)([^/]+)")
 _QUERY_TOKEN = re.compile(r"((?:^|&)token=)([^&]*)", re.I)
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def escape_controls(text: str) -> str:
+    """Each control character as ``\\xNN`` (a newline as ``\\x0a``): one request stays one log line."""
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
 
 
 def mask(path: str, query: str = "") -> str:
@@ -20,7 +27,7 @@ def mask(path: str, query: str = "") -> str:
     path = _PATH_TOKEN.sub(lambda m: m.group(1) + m.group(2)[:4] + "…", path)
     if query:
         path += "?" + _QUERY_TOKEN.sub(lambda m: m.group(1) + "…", query)
-    return path
+    return escape_controls(path)
 
 
 class AccessLog:
@@ -40,7 +47,7 @@ class AccessLog:
             nonlocal logged
             logged = True
             path = mask(scope.get("path", ""), scope.get("query_string", b"").decode("latin-1"))
-            self.log.info("%s %s %d %.1fms", scope["method"], path, status, (time.perf_counter() - start) * 1000)
+            self.log.info("%s %s %d %.1fms", escape_controls(scope["method"]), path, status, (time.perf_counter() - start) * 1000)
 
         async def send_wrapper(message):
             nonlocal status
