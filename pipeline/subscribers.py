@@ -6,7 +6,7 @@ Statuses and how they change (one place, like a state machine)::
     (new) --add/import active------------------------^            (send stage) bounced, complained
 
 - An address is normalized (stripped, lower-cased as a whole) and validated with
-  email-validator, never with DNS. Names are one line and at most ``MAX_NAME`` characters.
+  email-validator, never with DNS; its local part must be ASCII (no SMTPUTF8 when sending). Names are one line and at most ``MAX_NAME`` characters.
 - People who left are never made active again by ``add`` or ``import``: unsubscribed,
   bounced and complained rows stay as they are, and a removed address (GDPR erasure) leaves
   only a SHA-256 hash in ``suppressions`` that blocks it for good.
@@ -84,8 +84,15 @@ def normalize_email(text: str) -> str:
     if len(addr) > MAX_EMAIL:
         raise SubscriberError(f"the email address is longer than {MAX_EMAIL} characters")
     try:
-        result = validate_email(addr, check_deliverability=False)
+        # allow_smtputf8=False: a non-ASCII local part (jörg@...) needs SMTPUTF8, which the send
+        # stage does not use (most servers refuse it): better refused here than never mailed.
+        # An international domain is fine: the send stage writes it in its IDNA form.
+        result = validate_email(addr, check_deliverability=False, allow_smtputf8=False)
     except EmailNotValidError as e:
+        local = addr.rpartition("@")[0]
+        if local and not local.isascii():
+            raise SubscriberError(f"{addr} cannot be mailed: the part before the @ holds non-ASCII characters "
+                                  f"(like ö or é), which most mail servers refuse") from None
         raise SubscriberError(f"not a valid email address: {e}") from None
     return result.normalized.lower()
 

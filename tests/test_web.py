@@ -157,6 +157,8 @@ def test_the_honeypot_and_bad_addresses_store_nothing(live, smtp):
     bad = client.post("/subscribe", data={"email": "not an address", "name": "X"})
     assert bad.status_code == 400 and "Please enter a valid email address." in bad.text
     assert 'value="not an address"' in bad.text  # the form comes back filled in
+    unmailable = client.post("/subscribe", data={"email": "jörg@example.de", "name": "Jörg"})  # needs SMTPUTF8
+    assert unmailable.status_code == 400 and "Please enter a valid email address." in unmailable.text
     inject = client.post("/subscribe", data={"email": "eve@example.org", "name": "Eve\r\nBcc: all@example.org"})
     assert inject.status_code == 400 and "one line" in inject.text
     client.post("/subscribe", data={"email": "marker@example.org"})  # see the test above: mails come in order
