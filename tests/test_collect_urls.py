@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from pipeline.collect import add_link, list_links
 from pipeline.collect.text import blockquotes, html_to_text, normalize_text, quote_hash
-from pipeline.collect.urls import InvalidURL, canonicalize, page_canonical, strip_tracking
+from pipeline.collect.urls import InvalidURL, canonicalize, page_canonical, remove_dot_segments, strip_tracking
 
 
 @pytest.mark.parametrize("url, expected", [
@@ -30,6 +31,66 @@ def test_canonicalize(url, expected):
 ])
 def test_distinct_pages_stay_distinct(a, b):
     assert canonicalize(a) != canonicalize(b)
+
+
+@pytest.mark.parametrize("urls, expected", [
+    # RFC 3986 §6.2.2: one page however its path is spelled
+    (["https://example.org/~ann.html", "https://example.org/%7Eann.html", "https://example.org/%7eann.html"],
+     "https://example.org/~ann.html"),
+    (["https://example.org/café.html", "https://example.org/caf%C3%A9.html", "https://example.org/caf%c3%a9.html"],
+     "https://example.org/caf%C3%A9.html"),
+    (["https://example.org/a/./p2.html", "https://example.org/a/p2.html", "https://example.org/a/b/../p2.html",
+      "https://example.org/a/%2E/p2.html", "https://example.org/../a/p2.html"], "https://example.org/a/p2.html"),
+    (["https://example.org/%41rt%2d1", "https://example.org/Art-1"], "https://example.org/Art-1"),
+    (["https://example.org/über/", "https://example.org/%C3%BCber/./", "https://example.org/x/../%c3%bcber/"],
+     "https://example.org/%C3%BCber/"),
+    (["https://example.org/a/b/..", "https://example.org/a/"], "https://example.org/a/"),
+    # the query too
+    (["https://example.org/s?q=café&n=%7e1", "https://example.org/s?q=caf%c3%a9&n=~1&utm_source=x"],
+     "https://example.org/s?q=caf%C3%A9&n=~1"),
+])
+def test_equivalent_spellings_are_one_link(urls, expected):
+    assert [canonicalize(u) for u in urls] == [expected] * len(urls)
+
+
+@pytest.mark.parametrize("url", [
+    # already canonical: byte for byte the same, so links stored before keep matching
+    "https://example.org/~ann.html", "https://example.org/caf%C3%A9.html", "https://example.org/a%2Fb",
+    "https://example.org/a%20b/c%3Fd", "https://example.org/search?q=a%20b&x=%26y", "https://example.org/a/b/",
+    "https://example.org/.well-known/feed", "https://example.org/v1.2/..a/b..", "https://example.org/100%25",
+    "https://example.org/p;v=1,2?x=a/b", "https://example.org/app#!/article/12", "https://example.org/s?flag=",
+])
+def test_canonical_urls_stay_byte_identical(url):
+    assert canonicalize(url) == url
+
+
+@pytest.mark.parametrize("a, b", [
+    ("https://example.org/a%2Fb", "https://example.org/a/b"),  # an encoded reserved character is data
+    ("https://example.org/a%3Fb", "https://example.org/a?b"),
+    ("https://example.org/s?q=%E9", "https://example.org/s?q=%E8"),  # not UTF-8: the bytes still differ
+    ("https://example.org/s?q=a%26b", "https://example.org/s?q=a&b"),
+])
+def test_reserved_and_raw_bytes_are_not_merged(a, b):
+    assert canonicalize(a) != canonicalize(b)
+
+
+@pytest.mark.parametrize("path, expected", [
+    ("/a/b/c/./../../g", "/a/g"), ("mid/content=5/../6", "mid/6"), ("/..", "/"), ("/a/..", "/"),
+    ("/a/.", "/a/"), ("/a//../b", "/a/b"), ("/a/...", "/a/..."), ("/", "/"), ("", ""),
+])
+def test_remove_dot_segments_follows_rfc_3986(path, expected):
+    assert remove_dot_segments(path) == expected
+
+
+def test_equivalent_urls_shared_twice_are_one_link(nl):
+    first = add_link(nl, "https://example.org/people/~ann.html", fetch=False)
+    assert add_link(nl, "https://example.org/people/%7Eann.html", fetch=False) == first
+    cafe = add_link(nl, "https://example.org/café.html", fetch=False)
+    assert add_link(nl, "https://example.org/caf%c3%a9.html", fetch=False) == cafe
+    p2 = add_link(nl, "https://example.org/a/./p2.html", fetch=False)
+    assert add_link(nl, "https://example.org/a/p2.html", fetch=False) == p2
+    assert sorted(lk.canonical_url for lk in list_links(nl)) == [
+        "https://example.org/a/p2.html", "https://example.org/caf%C3%A9.html", "https://example.org/people/~ann.html"]
 
 
 @pytest.mark.parametrize("url", ["ftp://example.org/x", "javascript:alert(1)", "example.org/page", "", "https:///nohost",

@@ -2,8 +2,13 @@
 
 ``canonicalize`` removes what only tracks the reader (``utm_*``, ``fbclid``, ...) and what never
 reaches the server (the fragment), and writes scheme and host in lower case without a default
-port. It changes nothing else: path case, trailing slashes, the order and the other query
-parameters stay, because two URLs differing there may well be two pages.
+port. Path and query are normalized as RFC 3986 §6.2.2 says, because every server reads them the
+same way: percent-encoded unreserved characters are decoded (``%7E`` is ``~``), other
+percent-encodings get upper-case hex digits, non-ASCII characters are percent-encoded as UTF-8
+(an IRI becomes its URI: ``café`` is ``caf%C3%A9``), and ``.``/``..`` segments are removed.
+It changes nothing else: path case, trailing slashes, reserved characters whether encoded or
+not (``%2F`` is not ``/``), the order and the other query parameters stay, because two URLs
+differing there may well be two pages. A URL already in this form comes back byte for byte.
 """
 
 from __future__ import annotations
@@ -22,6 +27,9 @@ TRACKING_PARAMS = frozenset({
 })
 TRACKING_PREFIXES = ("utm_", "pk_", "mtm_", "hmb_", "ga_", "itm_")
 _DEFAULT_PORTS = {"http": 80, "https": 443}
+_UNRESERVED = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
+_PERCENT = re.compile(r"%([0-9A-Fa-f]{2})")
+_NON_ASCII = re.compile(r"[^\x00-\x7f]+")
 
 
 class InvalidURL(LinkletterError):
@@ -62,6 +70,64 @@ def strip_tracking(url: str) -> str:
     return urlunsplit(parts._replace(query=urlencode(query, quote_via=quote, safe="/:@!$'()*+,;=")))
 
 
+def _encode_non_ascii(match: re.Match) -> str:
+    # surrogatepass: a lone surrogate (never valid, but possible in a str) still gets one fixed form
+    return "".join(f"%{b:02X}" for b in match.group().encode("utf-8", "surrogatepass"))
+
+
+def _normal_percent(match: re.Match) -> str:
+    char = chr(int(match.group(1), 16))
+    return char if char in _UNRESERVED else "%" + match.group(1).upper()
+
+
+def normalize_percent(text: str) -> str:
+    """RFC 3986 §6.2.2.1-2 and RFC 3987 §3.1 on a path or query: non-ASCII characters are
+    percent-encoded as UTF-8, percent-encoded unreserved characters decoded, and the hex digits
+    of the other percent-encodings written in upper case. Reserved characters, encoded or not,
+    and a ``%`` not followed by two hex digits stay as they are."""
+    return _PERCENT.sub(_normal_percent, _NON_ASCII.sub(_encode_non_ascii, text))
+
+
+def remove_dot_segments(path: str) -> str:
+    """RFC 3986 §5.2.4: ``/a/./b/../c`` is ``/a/c``; a ``..`` above the root stays at the root."""
+    if "." not in path:
+        return path
+    segments = path.split("/")
+    out: list[str] = []
+    for i, seg in enumerate(segments):
+        last = i == len(segments) - 1
+        if seg == ".":
+            if last:
+                out.append("")  # "/a/." is "/a/"
+        elif seg == "..":
+            if len(out) > 1 or (out and out[0] != ""):
+                out.pop()
+            if last:
+                out.append("")
+        else:
+            out.append(seg)
+    result = "/".join(out)
+    if path.startswith("/") and not result.startswith("/"):
+        result = "/" + result
+    return result
+
+
+def normalize_path(path: str) -> str:
+    """The path as ``canonicalize`` writes it: percent-encodings normalized (first, so that
+    ``%2E%2E`` is a ``..`` segment, as browsers read it), then dot segments removed; "/" if empty."""
+    return remove_dot_segments(normalize_percent(path)) or "/"
+
+
+def _canonical_query(query: str) -> str:
+    # Non-ASCII is encoded as UTF-8 first; then every parameter is decoded as Latin-1, which
+    # maps each byte to one character and back, so the bytes of a value that is not UTF-8
+    # survive (decoding it as UTF-8 would turn different values into one U+FFFD) and the
+    # re-encoding writes each byte as the same upper-case %XX it was (or its unreserved char).
+    pairs = parse_qsl(_NON_ASCII.sub(_encode_non_ascii, query), keep_blank_values=True, encoding="latin-1")
+    kept = [(k, v) for k, v in pairs if not _is_tracking(k)]
+    return urlencode(kept, quote_via=quote, safe="/:@!$'()*+,;=", encoding="latin-1")
+
+
 def canonicalize(url: str) -> str:
     """The normalized URL links are deduplicated by."""
     url = check_url(url)
@@ -75,11 +141,10 @@ def canonicalize(url: str) -> str:
         netloc += f":{parts.port}"
     if parts.username:  # keep credentials as they were (rare, but distinct)
         netloc = parts.netloc.rsplit("@", 1)[0] + "@" + netloc
-    path = parts.path or "/"
-    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not _is_tracking(k)]
+    path = normalize_path(parts.path)
     # A fragment is dropped, except a client-side route (#!/... or #/...), which names another page.
     fragment = parts.fragment if parts.fragment.startswith(("!", "/")) else ""
-    return urlunsplit((scheme, netloc, path, urlencode(query, quote_via=quote, safe="/:@!$'()*+,;="), fragment))
+    return urlunsplit((scheme, netloc, path, _canonical_query(parts.query), fragment))
 
 
 def _site(host: str) -> str:
