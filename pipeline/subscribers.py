@@ -24,7 +24,7 @@ import hashlib
 import os
 import re
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from email.utils import formataddr
 from pathlib import Path
 from typing import Callable, Iterator, TextIO
@@ -211,18 +211,33 @@ def remove_subscriber(nl, email: str) -> bool:
 
 # ------------------------------------------------------------------ the web's state changes
 
+# A pending address gets at most one confirmation mail in this time (its consent_at is when the
+# last one was asked for). Long enough to stop mail bombing, short enough for a person whose
+# mail got lost to try again.
+CONFIRMATION_INTERVAL = timedelta(minutes=10)
+
+
+def _mailed_recently(consent_at: datetime | None, now: datetime) -> bool:
+    if consent_at is None:
+        return False
+    if consent_at.tzinfo is None:  # a driver handing back naive UTC
+        consent_at = consent_at.replace(tzinfo=timezone.utc)
+    return now - consent_at < CONFIRMATION_INTERVAL
+
+
 @dataclass(frozen=True)
 class Subscribed:
     subscriber_id: int | None
     send_confirmation: bool  # False: nothing to mail (already active, or blocked)
-    outcome: str  # 'new' | 'pending-again' | 'resubscribed' | 'already-active' | 'blocked'
+    outcome: str  # 'new' | 'pending-again' | 'recently-mailed' | 'resubscribed' | 'already-active' | 'blocked'
 
 
 def subscribe(nl, email: str, name: str = "", *, ip: str | None, user_agent: str | None,
               consent_text: str) -> Subscribed:
     """A person asked through the form. Records consent (source 'form', IP, user agent, the
-    text shown) and says whether a confirmation mail should go out. See the module docstring
-    for which statuses may subscribe again."""
+    text shown) and says whether a confirmation mail should go out: not for a pending address
+    mailed less than CONFIRMATION_INTERVAL ago. See the module docstring for which statuses may
+    subscribe again."""
     addr = normalize_email(email)
     name = clean_name(name)
     now = utcnow()
@@ -240,6 +255,11 @@ def subscribe(nl, email: str, name: str = "", *, ip: str | None, user_agent: str
             return Subscribed(sub.id, False, "already-active")
         if sub.status in ("bounced", "complained"):
             return Subscribed(sub.id, False, "blocked")
+        if sub.status == "pending" and _mailed_recently(sub.consent_at, now):
+            # Someone posting the form again and again must not flood the address (the rate limit
+            # is per IP only). Nothing changes, so the window runs from the last mail sent; the
+            # page is the same as for every outcome (no enumeration).
+            return Subscribed(sub.id, False, "recently-mailed")
         outcome = "pending-again" if sub.status == "pending" else "resubscribed"
         store.update_fields(s, sub.id, dict(status="pending", name=name or sub.name, **consent))
         return Subscribed(sub.id, True, outcome)

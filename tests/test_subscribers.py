@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import timedelta
 
 import pytest
 from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import select
 
 from pipeline import subscribers as subs
-from pipeline.models import Delivery, Issue, Subscriber, Suppression
+from pipeline.models import Delivery, Issue, Subscriber, Suppression, utcnow
 from tests.conftest import run_cli
 
 
@@ -25,6 +26,13 @@ def _set_status(nl, email: str, status: str) -> None:
     with nl.session() as s:
         sub = s.scalars(select(Subscriber).where(Subscriber.email == email)).one()
         sub.status = status
+
+
+def _age_consent(nl, email: str, *, minutes: int) -> None:
+    """Move the last consent (when a confirmation was asked for) back in time."""
+    with nl.session() as s:
+        sub = s.scalars(select(Subscriber).where(Subscriber.email == email)).one()
+        sub.consent_at = utcnow() - timedelta(minutes=minutes)
 
 
 def _emails(nl) -> list[str]:
@@ -241,11 +249,28 @@ def test_remove_erases_the_person_and_their_deliveries_and_keeps_only_a_hash(nl)
     assert _emails(nl) == []
 
 
+def test_a_pending_address_gets_at_most_one_confirmation_per_ten_minutes(nl):
+    kw = dict(ip="198.51.100.7", user_agent="Mozilla/5.0", consent_text="I want the newsletter.")
+    first = subs.subscribe(nl, "pat@example.org", **kw)
+    assert first.send_confirmation is True
+    for _ in range(5):  # someone posting the form over and over
+        assert subs.subscribe(nl, "pat@example.org", name="Other", **kw).send_confirmation is False
+    _age_consent(nl, "pat@example.org", minutes=9)
+    assert subs.subscribe(nl, "pat@example.org", **kw).send_confirmation is False
+    _age_consent(nl, "pat@example.org", minutes=10)
+    assert subs.subscribe(nl, "pat@example.org", **kw).send_confirmation is True
+    assert subs.subscribe(nl, "pat@example.org", **kw).send_confirmation is False  # the window starts again
+
+
 def test_the_form_rules_for_each_status(nl):
     kw = dict(ip="198.51.100.7", user_agent="Mozilla/5.0", consent_text="I want the newsletter.")
     new = subs.subscribe(nl, "New@example.org", "New", **kw)
     assert (new.outcome, new.send_confirmation) == ("new", True)
-    assert subs.subscribe(nl, "new@example.org", **kw).outcome == "pending-again"
+    soon = subs.subscribe(nl, "new@example.org", **kw)  # the confirmation went out just now
+    assert (soon.outcome, soon.send_confirmation) == ("recently-mailed", False)
+    _age_consent(nl, "new@example.org", minutes=11)
+    again = subs.subscribe(nl, "new@example.org", **kw)
+    assert (again.outcome, again.send_confirmation) == ("pending-again", True)
     assert subs.confirm(nl, new.subscriber_id) == "confirmed"
     assert subs.confirm(nl, new.subscriber_id) == "already-active"
     active = subs.subscribe(nl, "new@example.org", **kw)
