@@ -123,3 +123,37 @@ def test_text_helpers():
     assert html_to_text("<p>One<br>two</p><p>Three &amp; <script>x()</script>four</p>") == "One two\n\nThree & four"
     quotes, rest = blockquotes("<p>Note</p><blockquote><p>A</p><blockquote>inner</blockquote></blockquote><p>End</p>")
     assert quotes == ["A\n\ninner"] and rest == "Note\n\nEnd"
+
+
+def test_links_stored_before_the_normalization_are_found_again_after_renormalizing(nl):
+    from pipeline.collect.renormalize import renormalize_canonical_urls
+    from pipeline.models import Link
+
+    # canonical URLs as the earlier canonicalize stored them: the path verbatim
+    old = {"tilde": "https://example.org/%7Eann.html", "cafe": "https://example.org/café.html",
+           "dots": "https://example.org/a/./p2.html", "plus": "https://example.org/s?q=a+b",  # query: already today's form
+           "twin": "https://example.org/%7eann.html"}  # the same page as "tilde", stored twice
+    with nl.session() as s:
+        ids = {}
+        for name, url in old.items():
+            link = Link(url=url, canonical_url=url)
+            s.add(link)
+            s.flush()
+            ids[name] = link.id
+        s.commit()
+    # without renormalizing, sharing the page again would make a second link
+    assert canonicalize(old["tilde"]) != old["tilde"]
+
+    with nl.session() as s:
+        report = renormalize_canonical_urls(s, batch=2)
+        s.commit()
+    assert (report.checked, report.updated, report.conflicts) == (5, 3, [(ids["tilde"], ids["twin"])])
+    assert add_link(nl, "https://example.org/~ann.html", fetch=False) == ids["tilde"]
+    assert add_link(nl, "https://example.org/caf%c3%a9.html", fetch=False) == ids["cafe"]
+    assert add_link(nl, "https://example.org/a/p2.html", fetch=False) == ids["dots"]
+    by_id = {lk.id: lk.canonical_url for lk in list_links(nl)}
+    assert by_id[ids["plus"]] == "https://example.org/s?q=a+b"  # a literal plus is not read as a space
+    assert by_id[ids["twin"]] == old["twin"] and len(by_id) == 5  # left for a person to merge
+    with nl.session() as s:  # a second run changes nothing
+        again = renormalize_canonical_urls(s)
+    assert again.updated == 0 and again.conflicts == [(ids["tilde"], ids["twin"])]

@@ -10,7 +10,8 @@ The library API (the CLI and the web server's bookmarklet endpoint are thin laye
 - ``collect(nl, *, progress=None, stop_event=None) -> CollectReport`` (a set ``stop_event`` ends it early)
 
 Helpers others may use: ``canonicalize(url)`` (the dedup key of links) and ``quote_hash(text)``
-(the dedup key of a link's quotes).
+(the dedup key of a link's quotes). ``collect.renormalize.renormalize_canonical_urls(session)``
+brings links stored before canonicalize normalized paths in line (for a data migration).
 """
 
 from pipeline.collect.links import add_link, get_link, link_quotes, list_links, pick

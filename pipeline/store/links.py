@@ -122,3 +122,21 @@ def quotes_for_links(s: Session, link_ids: Sequence[int]) -> dict[int, list[Quot
 def count_quotes(s: Session, link_id: int) -> int:
     # for listings
     return s.exec(select(func.count()).select_from(Quote).where(Quote.link_id == link_id)).one()
+
+
+def canonical_urls_after(s: Session, after_id: int, limit: int) -> list[tuple[int, str]]:
+    # (id, canonical_url) from an id cursor, in id order: a pass over every link reads the
+    # table in batches instead of loading all rows as ORM objects; the older link comes first,
+    # so it is the one that keeps a contested URL
+    q = select(Link.id, Link.canonical_url).where(Link.id > after_id).order_by(Link.id).limit(limit)
+    return [(i, c) for i, c in s.exec(q)]
+
+
+def link_id_by_canonical(s: Session, canonical_url: str) -> int | None:
+    # only the id, through the unique index: no ORM object to keep in step with the UPDATEs below
+    return s.exec(select(Link.id).where(Link.canonical_url == canonical_url)).first()
+
+
+def set_canonical_url(s: Session, link_id: int, canonical_url: str) -> None:
+    # one UPDATE by primary key; the caller has checked that the new value is free (unique column)
+    s.execute(update(Link).where(Link.id == link_id).values(canonical_url=canonical_url))
