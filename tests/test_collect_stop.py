@@ -1,6 +1,7 @@
 """Stopping a collect: once the stop event is set, collect queues nothing more, stores nothing
-more and returns without waiting for the requests in flight; the sources it skipped are polled
-by the next collect."""
+more and returns without waiting for the requests in flight, which are cut (their threads end,
+so they cannot hold up the process's exit); the sources it skipped are polled by the next
+collect."""
 
 from __future__ import annotations
 
@@ -19,7 +20,8 @@ RSS = """<?xml version="1.0"?><rss version="2.0"><channel><title>Slow {n}</title
 
 
 class SlowFeeds:
-    """Feeds that answer after ``release`` is set (or 3 s at the latest), counting what arrives."""
+    """Feeds that answer once ``release`` is set (after 30 s at the latest: far longer than a stop
+    may take), counting what arrives and what was answered."""
 
     def __init__(self, server: HTTPServer):
         self.server = server
@@ -39,7 +41,7 @@ class SlowFeeds:
                 self.requested.append(request.path)
                 if len(self.requested) >= 2:
                     self.two_in_flight.set()
-            self.release.wait(3)
+            self.release.wait(30)
             with self.lock:
                 self.answered += 1
             return Response(RSS.format(n=n, base=self.base), content_type="application/rss+xml")
@@ -59,7 +61,7 @@ def slow_feeds():
 
 @pytest.fixture
 def snl(nl_dir):
-    nl = open_newsletter(nl_dir, env={"LINKLETTER_COLLECT_CONCURRENCY": "2", "LINKLETTER_FETCH_TIMEOUT": "10"})
+    nl = open_newsletter(nl_dir, env={"LINKLETTER_COLLECT_CONCURRENCY": "2", "LINKLETTER_FETCH_TIMEOUT": "60"})
     yield nl
     nl.close()
 
@@ -74,16 +76,25 @@ def test_a_stop_ends_collect_without_waiting_and_the_next_collect_polls_the_rest
         done["report"] = collect(snl, stop_event=stop)
         with slow_feeds.lock:  # what the server had answered when collect came back
             done["answered"] = slow_feeds.answered
+        # the request threads end too, without their answers: the requests were cut
+        for t in threading.enumerate():
+            if t.name.startswith("collect_"):
+                t.join(15)
+        done["threads_left"] = [t.name for t in threading.enumerate() if t.name.startswith("collect_") and t.is_alive()]
+        with slow_feeds.lock:
+            done["answered_after_join"] = slow_feeds.answered
 
     worker = threading.Thread(target=run)
     worker.start()
     assert slow_feeds.two_in_flight.wait(10), "collect never started polling"
     stop.set()
-    worker.join(30)
+    worker.join(60)
     assert not worker.is_alive()
     report = done["report"]
-    # collect came back while both requests were still waiting for their answer ...
+    # collect came back while both requests were still waiting for their answer, and their
+    # threads ended without one
     assert done["answered"] == 0
+    assert done["threads_left"] == [] and done["answered_after_join"] == 0
     # ... having queued nothing after them and stored nothing
     assert len(slow_feeds.requested) == 2
     assert report.stopped and report.sources_polled == 0 and report.new_links == 0

@@ -1,7 +1,9 @@
 """HTTP GET for feeds and pages: timeouts, a size cap, conditional GET, and text decoding.
 
 One :class:`Fetcher` is shared by the collecting threads; each thread has its own
-``requests.Session`` (sessions are not thread-safe) with keep-alive connections. A body is
+``requests.Session`` (sessions are not thread-safe) with keep-alive connections. The sockets of
+those connections are registered, so that :meth:`Fetcher.abort` can cut the requests in flight
+when a collect is stopped (a blocking read cannot be interrupted otherwise). A body is
 streamed and the read stops as soon as it passes ``max_bytes``; nothing larger is ever held in
 memory. Every failure is a :class:`FetchError` with a message a person can read.
 """
@@ -10,15 +12,20 @@ from __future__ import annotations
 
 import codecs
 import re
+import socket
 import threading
 import time
+import weakref
 from dataclasses import dataclass, field
 from email.message import Message
 from typing import Callable, Mapping
 
 import requests
 from charset_normalizer import from_bytes
+from requests.adapters import HTTPAdapter
 from requests.structures import CaseInsensitiveDict
+from urllib3.connection import HTTPConnection, HTTPSConnection
+from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
 from pipeline.errors import SourceError
 
@@ -119,6 +126,61 @@ def describe(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc}"
 
 
+class SocketRegistry:
+    """The sockets of one Fetcher's connections (weakly held: a closed connection drops out)."""
+
+    def __init__(self) -> None:
+        self._sockets: weakref.WeakSet[socket.socket] = weakref.WeakSet()
+        self._lock = threading.Lock()
+
+    def add(self, sock: socket.socket | None) -> None:
+        if sock is not None:
+            with self._lock:
+                self._sockets.add(sock)
+
+    def shutdown_all(self) -> int:
+        """Shut every socket down: a thread blocked reading one gets an error at once. How many."""
+        with self._lock:
+            sockets = list(self._sockets)
+        cut = 0
+        for sock in sockets:
+            try:
+                sock.shutdown(socket.SHUT_RDWR)
+                cut += 1
+            except OSError:  # closed meanwhile, or never connected
+                pass
+        return cut
+
+
+def _tracking_adapter(registry: SocketRegistry, pool_size: int) -> HTTPAdapter:
+    """An HTTPAdapter whose connections register their socket once connected. urllib3 takes
+    the connection class from the pool class, and the pool class from the pool manager."""
+
+    class Connection(HTTPConnection):
+        def connect(self) -> None:
+            super().connect()
+            registry.add(self.sock)
+
+    class SecureConnection(HTTPSConnection):
+        def connect(self) -> None:
+            super().connect()
+            registry.add(self.sock)
+
+    class Pool(HTTPConnectionPool):
+        ConnectionCls = Connection
+
+    class SecurePool(HTTPSConnectionPool):
+        ConnectionCls = SecureConnection
+
+    class Adapter(HTTPAdapter):
+        def init_poolmanager(self, *args, **kwargs) -> None:
+            super().init_poolmanager(*args, **kwargs)
+            # an instance attribute: the module-level mapping other pool managers use stays as it is
+            self.poolmanager.pool_classes_by_scheme = {"http": Pool, "https": SecurePool}
+
+    return Adapter(pool_connections=pool_size, pool_maxsize=pool_size)
+
+
 class SessionPool:
     """One requests.Session per thread (a Session is not thread-safe), all closed together."""
 
@@ -128,13 +190,14 @@ class SessionPool:
         self._local = threading.local()
         self._sessions: list[requests.Session] = []
         self._lock = threading.Lock()
+        self.sockets = SocketRegistry()
 
     def session(self) -> requests.Session:
         s = getattr(self._local, "session", None)
         if s is None:
             s = requests.Session()
             s.max_redirects = 10
-            adapter = requests.adapters.HTTPAdapter(pool_connections=self.pool_size, pool_maxsize=self.pool_size)
+            adapter = _tracking_adapter(self.sockets, self.pool_size)
             s.mount("http://", adapter)
             s.mount("https://", adapter)
             s.headers["User-Agent"] = self.user_agent
@@ -166,6 +229,13 @@ class Fetcher:
 
     def close(self) -> None:
         self._pool.close()
+
+    def abort(self) -> int:
+        """Cut every request in flight (its thread gets a FetchError at once) and drop the
+        keep-alive connections; the Fetcher stays usable (new requests connect afresh).
+        Returns how many connections were cut. A request still connecting is not reached: its
+        connect timeout ends it."""
+        return self._pool.sockets.shutdown_all()
 
     def get(self, url: str, *, etag: str | None = None, last_modified: str | None = None,
             accept: str = "*/*", want_body: Callable[[str], bool] | None = None) -> Response:

@@ -166,7 +166,7 @@ def collect(nl, *, progress: Progress | None = None, fetcher: Fetcher | None = N
     With ``fetch_pages=False`` only the feeds are polled; the pages wait for a later collect.
 
     Once ``stop_event`` is set (shutdown), nothing more is queued or stored: queued requests are
-    cancelled, running ones are left to finish in the background and their results dropped, and
+    cancelled, running ones are cut (``Fetcher.abort``) and their results dropped, and
     the report says ``stopped`` and how much was skipped. Every write is one transaction per feed
     or page, so nothing is half-stored; skipped sources and pages are simply done next time."""
     settings = nl.settings
@@ -210,13 +210,15 @@ def collect(nl, *, progress: Progress | None = None, fetcher: Fetcher | None = N
                     progress.step(message)
         if work:  # stopped
             skipped = work.drop()
+            fetcher.abort()  # the requests in flight end now, so their threads do not hold up an exit
             report.stopped = True
             report.sources_skipped, report.pages_skipped = skipped["feed"], skipped["page"]
             log.info("collect stopped: %d source(s) and %d page(s) left for the next collect",
                      report.sources_skipped, report.pages_skipped)
     finally:
         # On a stop (or an error) queued requests are cancelled and running ones not waited for:
-        # requests cannot be interrupted, and their results would not be stored anyway.
+        # their results would not be stored anyway (on a stop their sockets were cut above, so
+        # the threads end at once and do not hold up the interpreter's exit, which joins them).
         pool.shutdown(wait=not work and not report.stopped, cancel_futures=True)
         if own_fetcher:
             fetcher.close()
