@@ -14,10 +14,12 @@ import logging
 import sys
 from datetime import datetime, timezone
 
+from apscheduler.jobstores.base import ConflictingIdError
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
+from sqlalchemy.exc import IntegrityError
 
 from pipeline import jobs
 from pipeline.newsletter import Newsletter
@@ -59,9 +61,13 @@ def install_jobs(scheduler: BackgroundScheduler, nl: Newsletter) -> None:
         job = scheduler.get_job(job_id)
         if job is None:
             first = datetime.now(timezone.utc) if job_id == "send" else None
-            scheduler.add_job(func, trigger, args=[root], id=job_id, name=job_id,
-                              **({"next_run_time": first} if first else {}))
-        elif str(job.trigger) != str(trigger) or list(job.args) != [root]:
+            try:
+                scheduler.add_job(func, trigger, args=[root], id=job_id, name=job_id,
+                                  **({"next_run_time": first} if first else {}))
+                continue
+            except (ConflictingIdError, IntegrityError):  # another `run` on this database added it just now
+                job = scheduler.get_job(job_id)
+        if str(job.trigger) != str(trigger) or list(job.args) != [root]:
             scheduler.modify_job(job_id, args=[root])
             scheduler.reschedule_job(job_id, trigger=trigger)
     # the send check also runs at every start

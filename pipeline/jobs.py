@@ -51,7 +51,9 @@ def collect_and_assemble(nl: Newsletter) -> str:
     from pipeline.collect import collect
     from pipeline.draft.assemble import assemble
 
-    report = collect(nl)
+    report = collect(nl, stop_event=STOP)
+    if report.stopped:  # shutting down: the next start collects the rest and assembles
+        return str(report)
     result = assemble(nl)
     placed = len(getattr(result, "link_ids", []) or [])
     return f"{report}; draft {result.path.name}: {placed} new link(s)"

@@ -108,3 +108,18 @@ def test_postgres_upgrade_from_the_first_revision_matches_the_models(pg_database
             assert compare_metadata(MigrationContext.configure(conn), SQLModel.metadata) == []
     finally:
         engine.dispose()
+
+
+def test_upgrade_renormalizes_link_urls_stored_before(tmp_path):
+    engine = db.make_engine(f"sqlite:///{tmp_path / 'old.db'}")
+    db.upgrade(engine, "0003")
+    with engine.begin() as conn:
+        for i, url in enumerate(["https://a.example/%7eann/./p.html", "https://a.example/caf%c3%a9",
+                                 "https://a.example/plain"]):
+            conn.execute(text("INSERT INTO links (url, canonical_url, state, fetch_status, fetch_attempts, created_at) "
+                              "VALUES (:u, :u, 'picked', 'ok', 0, '2026-01-01 00:00:00')"), {"u": url})
+    db.upgrade(engine)
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT canonical_url FROM links ORDER BY id")).scalars().all() == [
+            "https://a.example/~ann/p.html", "https://a.example/caf%C3%A9", "https://a.example/plain"]
+    engine.dispose()

@@ -38,6 +38,7 @@ from pathlib import Path
 from typing import Iterator, Sequence
 from urllib.parse import parse_qsl, unquote, urlencode, urlsplit
 
+from pipeline.collect.urls import remove_dot_segments
 from pipeline.draft.format import Draft, list_drafts, parse_draft, write_atomic
 from pipeline.errors import LinkletterError
 from pipeline.models import Link, Quote
@@ -224,7 +225,7 @@ def url_key(url: str) -> str:
     if p.scheme.lower() not in ("http", "https") or not host:
         return url
     netloc = host if port in (None, 80, 443) else f"{host}:{port}"
-    path = unquote(p.path).rstrip("/")
+    path = remove_dot_segments(unquote(p.path)).rstrip("/")
     query = urlencode([(k, v) for k, v in parse_qsl(p.query, keep_blank_values=True) if not _TRACKING.match(k)])
     return f"{netloc}{path}" + (f"?{query}" if query else "")
 
