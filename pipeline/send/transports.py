@@ -45,7 +45,8 @@ class SmtpTarget:
 
 def parse_smtp_url(url: str) -> SmtpTarget:
     """smtp://[user:pass@]host[:port] (STARTTLS when offered; ?tls=none to never try),
-    smtp+starttls://... (STARTTLS required), smtps://... (TLS from the start)."""
+    smtp+starttls://... (STARTTLS required), smtps://... (TLS from the start). A password goes
+    only over TLS, to loopback, or with an explicit ?tls=none (see :func:`plain_login_refusal`)."""
     parts = urlsplit(url)
     scheme = parts.scheme.lower()
     if scheme not in ("smtp", "smtps", "smtp+starttls"):
