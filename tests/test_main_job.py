@@ -175,3 +175,30 @@ def test_a_failing_job_is_logged_and_visible_without_killing_the_scheduler(tmp_p
             out = stop(proc)
         assert "job send failed" in out and "001-broken.md:3" in out
         assert proc.returncode == 0
+
+
+def test_sigterm_during_a_collect_that_hangs_stops_the_process_promptly(tmp_path):
+    import socket
+    import sqlite3
+
+    root = make_letter(tmp_path, 0)
+    hang = socket.socket()
+    hang.bind(("127.0.0.1", 0))
+    hang.listen(16)  # connections complete, and then nobody ever answers
+    try:
+        port = hang.getsockname()[1]
+        env = clean_env(LINKLETTER_SOURCES=f"http://127.0.0.1:{port}/feed.xml", LINKLETTER_FETCH_TIMEOUT="120",
+                        LINKLETTER_SCHEDULE=json.dumps({"collect": "1s", "send": "1m"}))
+        proc = start(root, env, free_port())
+
+        def collect_running() -> bool:
+            with sqlite3.connect(root / "linkletter.db") as db:
+                row = db.execute("SELECT last_result FROM job_runs WHERE job_id = 'collect'").fetchone()
+            return row == ("running",)
+
+        wait_until(collect_running, "the collect to start", procs=[proc])
+        time.sleep(0.5)  # the request is now waiting for an answer that never comes
+        out = stop(proc)  # without a stoppable collect this waits out the 120 s timeout and fails
+        assert proc.returncode == 0, out
+    finally:
+        hang.close()
