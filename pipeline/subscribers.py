@@ -206,6 +206,9 @@ def remove_subscriber(nl, email: str) -> bool:
         if sub is not None:
             store.delete_subscriber(s, sub.id)
         store.add_suppression(s, email_hash(addr), "removed")
+    if sub is not None:  # the file outbox holds copies of the mails sent to them: those go too
+        for path in nl.settings.outbox_dir.glob(f"issue-*-sub-{sub.id:08d}.eml"):
+            path.unlink(missing_ok=True)
     return sub is not None
 
 

@@ -297,3 +297,17 @@ def test_files_that_cannot_be_read_or_written_are_clear_errors(nl_dir, tmp_path)
                           (["import", str(tmp_path / "nope.csv")], "no such file")]:
         proc = run_cli(*d, *args, check=False)
         assert proc.returncode == 1 and message in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_remove_also_deletes_the_copies_of_their_mails_in_the_outbox(nl_dir, nl):
+    from pipeline.send.campaign import send_issue
+    from tests.smtp_behaviours import write_draft
+
+    subs.add_subscriber(nl, "gone@example.org", name="Gone")
+    subs.add_subscriber(nl, "stays@example.org", name="Stays")
+    send_issue(nl, write_draft(nl_dir), force=True)
+    outbox = nl.settings.outbox_dir
+    assert len(list(outbox.glob("*.eml"))) == 2
+    assert subs.remove_subscriber(nl, "gone@example.org")
+    left = list(outbox.glob("*.eml"))
+    assert len(left) == 1 and b"stays@example.org" in left[0].read_bytes()
