@@ -132,3 +132,13 @@ def test_an_empty_blockquote_is_a_warning_not_a_quote(nl, nl_dir):
     report = check_draft(nl, write_draft(nl_dir, "007-x.md", draft_text(body)), fetch=False)
     assert report.quotes == []
     assert [(f.code, f.line) for f in report.warnings] == [("quote-empty", 9)]
+
+
+def test_french_spacing_inside_guillemets_and_before_punctuation_does_not_matter():
+    from pipeline.check.quotes import SourceText
+
+    source = SourceText("Il a dit\u00a0: «\u00a0La patience est un arbre dont la racine est amère, mais dont le "
+                        "fruit est très doux\u00a0!\u00a0» Puis il partit.")
+    assert source.find("„La patience est un arbre dont la racine est amère, mais dont le fruit est très doux!“")[0]
+    assert source.find("Il a dit: «La patience est un arbre")[0]
+    assert not source.find("„La patience est un arbre dont la racine est sucrée“")[0]

@@ -27,6 +27,10 @@ _INVISIBLE = "\u00ad\u200b\u200c\u200d\u2060\ufeff"
 _TRANS = str.maketrans({**{c: '"' for c in _DOUBLE}, **{c: "'" for c in _SINGLE}, **{c: "-" for c in _DASHES},
                         **{c: None for c in _INVISIBLE}})
 _DASH_RUN = re.compile(r" ?-+ ?")
+# French typography spaces the inside of « » and before : ; ! ? (often a no-break space);
+# other languages don't: no space there on either side.
+_QUOTE_SPACE = re.compile(r" ?([\"'\u2039\u203a]) ?")
+_PUNCT_SPACE = re.compile(r" ([:;!?])")
 _ELLIPSIS = re.compile(r"\s*(?:\[\s*(?:…|\.\s?\.\s?\.)\s*\]|\(\s*(?:…|\.\s?\.\s?\.)\s*\)|…|\.\s?\.\s?\.\.*)\s*")
 # What may be trimmed from the ends of a quote part: space, quotation marks, and the
 # punctuation an author adds or drops when cutting a sentence.
@@ -40,6 +44,12 @@ def normalize(text: str) -> str:
     characters, whitespace collapsed to one space, no space around dashes, case folded."""
     text = " ".join(unicodedata.normalize("NFKC", text).translate(_TRANS).split())
     return _DASH_RUN.sub("-", text).casefold()
+
+
+def spacing_free(normalized: str) -> str:
+    """A normalized text without the spaces French typography puts inside quotation marks and
+    before : ; ! ? (the search compares both sides this way; closest passages keep the spaces)."""
+    return _PUNCT_SPACE.sub(r"\1", _QUOTE_SPACE.sub(r"\1", normalized))
 
 
 def split_quote(quote: str) -> list[tuple[str, str]]:
@@ -102,6 +112,7 @@ class SourceText:
     def __init__(self, text: str):
         self.text = text or ""
         self.normalized = normalize(self.text)
+        self.searchable = spacing_free(self.normalized)
         self._words: tuple[list[str], list[tuple[int, int]]] | None = None
 
     def words(self) -> tuple[list[str], list[tuple[int, int]]]:
@@ -119,7 +130,7 @@ class SourceText:
         parts = split_parts(quote)
         if not parts:
             return False, 0, parts
-        missing = missing_part(parts, self.normalized)
+        missing = missing_part([spacing_free(p) for p in parts], self.searchable)
         return missing is None, missing, parts
 
 
