@@ -186,3 +186,18 @@ def test_invalid_mjml_names_file_and_line(nl):
     with pytest.raises(TemplateError) as e:
         render_issue(nl, path)
     assert str(e.value).startswith(f"{own / 'issue.mjml'}:4: invalid MJML")
+
+
+@pytest.mark.parametrize("broken, line, words", [
+    ("<mj-column>\n<mj-text>{{ content }}</mj-text>\n</mj-colum>\n", 6, "unknown tag </mj-colum>"),
+    ("<mj-column>\n<mj-bogus>x</mj-bogus>\n<mj-text>{{ content }}</mj-text>\n</mj-column>\n", 5, "unknown tag <mj-bogus>"),
+])
+def test_mjml_mistakes_mrml_would_let_pass_are_errors(nl, broken, line, words):
+    path = add_draft(nl, "003-short.md")
+    own = nl.settings.templates_dir / "email"
+    own.mkdir(parents=True)
+    (own / "issue.mjml").write_text("<mjml>\n<mj-body>\n<mj-section>\n" + broken + "</mj-section>\n</mj-body>\n</mjml>\n",
+                                    "utf-8")
+    with pytest.raises(TemplateError) as e:
+        render_issue(nl, path)
+    assert str(e.value).startswith(f"{own / 'issue.mjml'}:{line}: invalid MJML: {words}")

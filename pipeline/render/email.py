@@ -73,7 +73,14 @@ class RenderedEmail:
 
 def mjml_to_html(settings, name: str, mjml: str) -> str:
     """MRML's HTML for ``mjml``, the output of template ``name``; invalid MJML is a
-    TemplateError naming the template and, where it can be found, the line."""
+    TemplateError naming the template and, where it can be found, the line. MRML lets some
+    mistakes pass silently (an unknown mj- tag, a misspelt closing tag): those are looked for
+    first."""
+    problem = _first_bad_tag(mjml)
+    if problem is not None:
+        offset, reason = problem
+        path, line = _line_of(settings, name, mjml, offset)
+        raise TemplateError(path, line, f"invalid MJML: {reason}")
     try:
         return mjml2html(mjml)
     except (ValueError, RuntimeError) as e:
@@ -82,6 +89,32 @@ def mjml_to_html(settings, name: str, mjml: str) -> str:
 
 
 _MJ_TAG = re.compile(r"<(/?)(mjml|mj-[a-z-]+)\b[^>]*?(/?)>")
+# The tags of MJML 4 (what MRML implements); anything else named mj-* is a typo.
+MJML_TAGS = frozenset("""mjml mj-head mj-body mj-attributes mj-all mj-class mj-breakpoint mj-font mj-html-attributes
+    mj-html-attribute mj-selector mj-preview mj-style mj-title mj-include mj-accordion mj-accordion-element
+    mj-accordion-title mj-accordion-text mj-button mj-carousel mj-carousel-image mj-column mj-divider mj-group
+    mj-hero mj-image mj-navbar mj-navbar-link mj-raw mj-section mj-social mj-social-element mj-spacer mj-table
+    mj-text mj-wrapper""".split())
+
+
+def _first_bad_tag(mjml: str) -> tuple[int, str] | None:
+    """(offset, reason) of the first unknown MJML tag or closing tag that closes nothing open."""
+    stack: list[tuple[str, int]] = []
+    for m in _MJ_TAG.finditer(mjml):
+        closing, tag, selfclosing = m.group(1), m.group(2), m.group(3)
+        if tag not in MJML_TAGS:
+            return m.start(), f"unknown tag <{closing}{tag}>"
+        if selfclosing:
+            continue
+        if not closing:
+            stack.append((tag, m.start()))
+        elif stack and stack[-1][0] == tag:
+            stack.pop()
+        elif stack:  # point at the tag left open: that is where the mistake usually is
+            return stack[-1][1], f"<{stack[-1][0]}> is closed by </{tag}>"
+        else:
+            return m.start(), f"</{tag}> closes nothing that is open"
+    return None
 
 
 def _locate_mjml_error(settings, name: str, mjml: str):
@@ -102,10 +135,15 @@ def _locate_mjml_error(settings, name: str, mjml: str):
             break
     if bad is None and stack:
         bad = stack[-1][1]
-    default = templates.template_path(settings, name)
     if bad is None:
-        return default, None
-    wanted = mjml[bad:].split("\n", 1)[0].strip()
+        return templates.template_path(settings, name), None
+    return _line_of(settings, name, mjml, bad)
+
+
+def _line_of(settings, name: str, mjml: str, offset: int):
+    """The template file and line that wrote the MJML at ``offset`` (found by its text)."""
+    default = templates.template_path(settings, name)
+    wanted = mjml[offset:].split("\n", 1)[0].strip()
     for candidate in _template_chain(settings, name):
         for number, line in enumerate(candidate.read_text("utf-8").split("\n"), 1):
             if wanted and wanted in line:
