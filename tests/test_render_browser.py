@@ -27,6 +27,9 @@ from pipeline.render.site import render_issue_page
 
 DRAFTS = Path(__file__).parent / "fixtures" / "render" / "drafts"
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+# Like the PostgreSQL tests: run wherever the browser is (.ci/run installs it), and say why not elsewhere.
+pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(),
+                                reason="needs Debian's chromium (apt-get install chromium); .ci/run installs it")
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
          "--disable-background-networking", "--disable-component-update", "--disable-sync",
          "--hide-scrollbars", "--virtual-time-budget=3000"]
