@@ -63,7 +63,7 @@ def due_drafts(nl: Newsletter, now: datetime | None = None) -> tuple[list, list[
     """(drafts whose status is 'ready' and whose send_at has passed or is absent, problems).
     A draft that cannot be read (the author is in the middle of editing it) is a problem to
     report, not a reason to hold up the others."""
-    from pipeline.draft.format import is_draft_file, list_drafts, read_draft
+    from pipeline.draft.format import list_drafts, read_drafts_leniently
     from pipeline.errors import DraftError
 
     now = now or datetime.now(timezone.utc)
@@ -71,15 +71,8 @@ def due_drafts(nl: Newsletter, now: datetime | None = None) -> tuple[list, list[
     try:
         drafts = list_drafts(nl.settings.drafts_dir)
     except DraftError as e:
-        problems.append(str(e))
-        drafts = []
-        for path in sorted(nl.settings.drafts_dir.glob("*.md")):
-            if is_draft_file(path):
-                try:
-                    drafts.append(read_draft(path))
-                except DraftError as e2:
-                    if str(e2) != str(e):
-                        problems.append(str(e2))
+        drafts, broken = read_drafts_leniently(nl.settings.drafts_dir)
+        problems = list(dict.fromkeys([str(e), *map(str, broken)]))
         numbers = [d.issue for d in drafts]
         drafts = [d for d in drafts if numbers.count(d.issue) == 1]  # never guess between two
     due = [d for d in drafts if d.status == "ready" and (d.send_at is None or d.send_at <= now)]

@@ -86,7 +86,7 @@ def test_new_files_get_the_usual_mode_and_replaced_files_keep_theirs(tmp_path):
     import os
     import stat
 
-    from pipeline.draft.format import write_atomic
+    from pipeline.files import write_atomic
 
     old = os.umask(0o022)
     try:

@@ -39,7 +39,8 @@ from typing import Iterator, Sequence
 from urllib.parse import parse_qsl, unquote, urlencode, urlsplit
 
 from pipeline.collect.urls import remove_dot_segments
-from pipeline.draft.format import Draft, list_drafts, parse_draft, write_atomic
+from pipeline.draft.format import Draft, list_drafts, parse_draft
+from pipeline.files import write_atomic
 from pipeline.errors import LinkletterError
 from pipeline.models import Link, Quote
 from pipeline.store import picks as store

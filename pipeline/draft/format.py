@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import os
 import re
-import tempfile
 from dataclasses import dataclass
 from datetime import date as date_type
 from datetime import datetime, timezone
@@ -30,6 +29,7 @@ from pathlib import Path
 import yaml
 
 from pipeline.errors import DraftError
+from pipeline.files import write_atomic
 
 STATUSES = ("draft", "ready", "sent")
 KEYS = ("issue", "title", "subject", "preheader", "status", "send_at", "date")
@@ -203,6 +203,19 @@ def list_drafts(drafts_dir: str | os.PathLike) -> list[Draft]:
     return sorted(drafts, key=lambda d: d.issue)
 
 
+def read_drafts_leniently(drafts_dir: str | os.PathLike) -> tuple[list[Draft], list[DraftError]]:
+    """Every draft that can be read, and the errors of those that cannot (an author in the
+    middle of an edit). Duplicate issue numbers are not checked here: see ``list_drafts``."""
+    drafts, errors = [], []
+    for path in sorted(Path(drafts_dir).glob("*.md")):
+        if is_draft_file(path):
+            try:
+                drafts.append(read_draft(path))
+            except DraftError as e:
+                errors.append(e)
+    return drafts, errors
+
+
 def find_draft(drafts_dir: str | os.PathLike, ref: str) -> Path:
     """A draft named on the command line: a path, a file name in drafts/, or an issue number."""
     p = Path(ref)
@@ -218,38 +231,6 @@ def find_draft(drafts_dir: str | os.PathLike, ref: str) -> Path:
     from pipeline.errors import LinkletterError
 
     raise LinkletterError(f"no draft {ref!r}: give a file, a name in {drafts_dir}, or an issue number")
-
-
-def _umask() -> int:
-    try:
-        with open("/proc/self/status", encoding="ascii") as f:
-            for line in f:
-                if line.startswith("Umask:"):
-                    return int(line.split()[1], 8)
-    except OSError:
-        pass
-    return 0o022
-
-
-def write_atomic(path: str | os.PathLike, data: bytes) -> None:
-    """Write to a temporary file beside ``path``, then rename: readers never see half a file."""
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        # keep the mode of the file replaced; a new file gets the usual mode (0644 under umask
-        # 022), not mkstemp's 0600, so a web server running as another user can read the site
-        os.chmod(tmp, path.stat().st_mode & 0o777 if path.exists() else 0o666 & ~_umask())
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
 
 
 def _yaml_scalar(value) -> str:

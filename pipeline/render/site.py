@@ -22,7 +22,7 @@ from html import unescape as html_unescape
 
 from markupsafe import Markup, escape
 
-from pipeline.draft.format import Draft, is_draft_file, list_drafts, read_draft
+from pipeline.draft.format import Draft, list_drafts, read_drafts_leniently
 from pipeline.errors import DraftError
 from pipeline.i18n import format_date, t
 from pipeline.render import templates
@@ -62,15 +62,10 @@ def _readable_unless_sent(nl) -> list[Draft]:
 
     with nl.engine.connect() as conn:
         sent = sent_draft_names(conn)
-    drafts = []
-    for path in sorted(nl.settings.drafts_dir.glob("*.md")):
-        if not is_draft_file(path):
-            continue
-        try:
-            drafts.append(read_draft(path))
-        except DraftError:
-            if path.name in sent:  # a sent issue must not drop off the site: keep the old site
-                raise
+    drafts, broken = read_drafts_leniently(nl.settings.drafts_dir)
+    for error in broken:
+        if error.path.name in sent:  # a sent issue must not drop off the site: keep the old site
+            raise error
     numbers = [d.issue for d in drafts]
     if len(numbers) != len(set(numbers)):
         list_drafts(nl.settings.drafts_dir)  # raises the duplicate-number error

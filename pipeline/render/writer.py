@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from pathlib import Path, PurePosixPath
 
-from pipeline.draft.format import write_atomic
+from pipeline.files import write_atomic
 
 
 class Writer:

@@ -178,7 +178,8 @@ def send_issue(nl, draft_path, *, workers: int = 1, include_new: bool = False,
     if not force and (known is None or known["send_started_at"] is None):
         problems = pre_send_check(nl, draft)
         if problems:
-            raise LinkletterError("the pre-send check found problems (send with --force to send anyway):\n  "
+            raise LinkletterError("the pre-send check found problems; fix the draft, or send it anyway with "
+                                  "`linkletter send DRAFT --force`:\n  "
                                   + "\n  ".join(problems))
     signer = signer_from_settings(settings)
     if settings.smtp_url:
