@@ -15,11 +15,9 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session
 
 from pipeline.db import ensure_schema, make_engine, session_scope
-from pipeline.draft.format import is_draft_file
 from pipeline.errors import LinkletterError
 from pipeline.settings import CONFIG_NAME, KEYS, REQUIRED, Settings, load_settings
 
-TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 
 
 @dataclass
@@ -107,6 +105,8 @@ def init_newsletter(directory: str | os.PathLike, *, title: str = "My Newsletter
         raise LinkletterError(f"{root} exists and is not a folder.")
     if (root / "linkletter.db").exists():
         raise LinkletterError(f"{root} already holds a newsletter's database; not overwriting it.")
+    from pipeline.draft.format import is_draft_file
+
     if (root / "drafts").is_dir() and any(is_draft_file(p) for p in (root / "drafts").glob("*.md")):
         raise LinkletterError(f"{root / 'drafts'} already holds drafts; not overwriting a newsletter.")
     root.mkdir(parents=True, exist_ok=True)

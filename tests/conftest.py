@@ -1,12 +1,16 @@
 """Fixtures shared by every stage's tests: a real newsletter folder with a real SQLite file,
-and the real CLI run as a subprocess."""
+and the real CLI, run in-process with Click's CliRunner (fast), or as a subprocess where a
+test needs a process of its own (signals, exit on SIGTERM, a second process)."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
+import signal
 import subprocess
 import sys
+import traceback
 from pathlib import Path
 
 import pytest
@@ -39,11 +43,47 @@ def clean_env(**extra: str) -> dict[str, str]:
     return env
 
 
+@contextlib.contextmanager
+def _inside(cwd: Path | None):
+    """Run in ``cwd`` and give back the SIGTERM handler a command may have installed."""
+    before, handler = os.getcwd(), signal.getsignal(signal.SIGTERM)
+    try:
+        if cwd is not None:
+            os.chdir(cwd)
+        yield
+    finally:
+        os.chdir(before)
+        signal.signal(signal.SIGTERM, handler)
+
+
+def _invoke(args: tuple[str, ...], cwd: Path | None, env: dict[str, str], input: str) -> subprocess.CompletedProcess:
+    """The `linkletter` command group called in this process, as a subprocess would see it:
+    the given environment exactly (CliRunner sets and unsets the differences), stdin not a
+    terminal, and an unexpected exception printed as the traceback a process would print."""
+    from click.testing import CliRunner
+
+    from pipeline.cli import main
+
+    overrides: dict[str, str | None] = {k: None for k in os.environ if k not in env}
+    overrides.update({k: v for k, v in env.items() if os.environ.get(k) != v})
+    with _inside(cwd):
+        result = CliRunner().invoke(main, list(args), input=input, env=overrides, prog_name="linkletter")
+    stderr = result.stderr
+    if result.exception is not None and not isinstance(result.exception, SystemExit):
+        stderr += "".join(traceback.format_exception(result.exception))
+    return subprocess.CompletedProcess(["linkletter", *args], result.exit_code, result.stdout, stderr)
+
+
 def run_cli(*args: str, cwd: Path | None = None, env: dict[str, str] | None = None, input: str | None = None,
-            timeout: float = 120, check: bool = True) -> subprocess.CompletedProcess:
-    """Run the real `linkletter` command (python -m pipeline) with stdin not a terminal."""
-    proc = subprocess.run([sys.executable, "-m", "pipeline", *args], cwd=cwd, env=env or clean_env(),
-                          input=input if input is not None else "", capture_output=True, text=True, timeout=timeout)
+            timeout: float = 120, check: bool = True, process: bool = False) -> subprocess.CompletedProcess:
+    """Run the real `linkletter` command with stdin not a terminal: in-process, or with
+    ``process=True`` as ``python -m pipeline`` (``timeout`` applies to that one)."""
+    if process:
+        proc = subprocess.run([sys.executable, "-m", "pipeline", *args], cwd=cwd, env=env or clean_env(),
+                              input=input if input is not None else "", capture_output=True, text=True,
+                              timeout=timeout)
+    else:
+        proc = _invoke(args, cwd, env or clean_env(), input if input is not None else "")
     if check and proc.returncode != 0:
         raise AssertionError(f"linkletter {' '.join(args)} exited {proc.returncode}\n"
                              f"stdout:\n{proc.stdout}\nstderr:\n{proc.stderr}")

@@ -22,6 +22,23 @@ def test_new_database_is_at_the_newest_revision(nl):
     assert db.current_revision(nl.engine) == db.head_revision()
 
 
+def test_the_cheap_head_lookup_agrees_with_alembic():
+    assert db.script_head() == db.head_revision()
+
+
+def test_a_database_behind_the_newest_revision_is_upgraded_on_open(tmp_path):
+    (tmp_path / "linkletter.toml").write_text('title = "T"\nsender = "T <t@example.org>"\n'
+                                               'base_url = "https://t.example.org"\nsecret_key = "' + "k" * 40 + '"\n')
+    engine = db.make_engine(f"sqlite:///{tmp_path / 'linkletter.db'}")
+    db.upgrade(engine, "0001")
+    engine.dispose()
+    nl = open_newsletter(tmp_path, env={})
+    try:
+        assert db.current_revision(nl.engine) == db.head_revision() != "0001"
+    finally:
+        nl.close()
+
+
 def test_migrations_match_the_models(nl):
     """A model changed without a migration would make this diff non-empty."""
     with nl.engine.connect() as conn:

@@ -10,7 +10,7 @@ import feedparser
 import pytest
 
 from pipeline.i18n import LANGUAGES, STRINGS, format_date, t
-from pipeline.newsletter import TEMPLATES
+from pipeline.templates import FOLDER as TEMPLATES
 from pipeline.render.site import build_site
 
 

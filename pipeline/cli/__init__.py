@@ -1,6 +1,6 @@
-"""The ``linkletter`` command line. Each module registers the commands of one stage."""
+"""The ``linkletter`` command line: a lazy group (``pipeline/cli/base.py``) whose commands
+live in one module per stage, imported when used."""
 
-from pipeline.cli import check, collect, core, demo, draft, render, run, send, subscribers, web  # noqa: F401
 from pipeline.cli.base import main
 
 __all__ = ["main"]

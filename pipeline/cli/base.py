@@ -1,35 +1,81 @@
 """The ``linkletter`` command group and what every command shares. Commands live in the
-modules beside this one, one module per pipeline stage, each a thin layer over the library."""
+modules beside this one, one module per pipeline stage, each a thin layer over the library.
+
+The group is lazy: ``COMMANDS`` names the module of each command, and a module is imported
+only when one of its commands runs (or ``--help`` lists them). Command modules import the
+library inside their functions, so listing them stays cheap too; ``tests/test_cli_startup.py``
+checks which heavy modules each light command leaves unloaded."""
 
 from __future__ import annotations
 
 import functools
+import importlib
 import sys
 
 import click
 
+from pipeline import __version__
 from pipeline.errors import LinkletterError
-from pipeline.newsletter import Newsletter, open_newsletter
-from pipeline.settings import find_root
+
+# command name -> the module in pipeline/cli that defines it (registering it on ``main``)
+COMMANDS = {
+    "init": "core", "db": "core",
+    "sources": "collect", "links": "collect", "pick": "collect", "add": "collect", "collect": "collect",
+    "draft": "draft",
+    "check": "check",
+    "render": "render", "build": "render",
+    "send": "send", "status": "send",
+    "subscribers": "subscribers",
+    "serve": "web", "bookmarklet": "web",
+    "run": "run", "jobs": "run",
+    "demo": "demo",
+}
+
+
+class LazyModule:
+    """A module imported on first attribute access: ``lib = LazyModule("pipeline.collect")``
+    at the top of a command module costs nothing until a command uses ``lib.something``."""
+
+    def __init__(self, name: str):
+        self._name = name
+
+    def __getattr__(self, attr: str):
+        return getattr(importlib.import_module(self._name), attr)
+
+
+class LazyGroup(click.Group):
+    """A group whose commands are imported from their module on first use."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(set(COMMANDS) | set(self.commands))
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name not in self.commands and name in COMMANDS:
+            importlib.import_module(f"pipeline.cli.{COMMANDS[name]}")
+        return self.commands.get(name)
 
 
 class CliState:
     """Opens the newsletter folder on first use, so `init` and `--help` need none."""
 
     def __init__(self, root: str | None):
+        from pipeline.settings import find_root
+
         self.root = find_root(root)
-        self._nl: Newsletter | None = None
+        self._nl = None
 
     @property
-    def nl(self) -> Newsletter:
+    def nl(self):
         if self._nl is None:
+            from pipeline.newsletter import open_newsletter
+
             self._nl = open_newsletter(self.root)
         return self._nl
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--dir", "root", metavar="DIR", help="The newsletter folder (default: $LINKLETTER_DIR, else the current directory).")
-@click.version_option(package_name="linkletter")
+@click.version_option(__version__, prog_name="linkletter")
 @click.pass_context
 def main(ctx: click.Context, root: str | None) -> None:
     """Linkletter: collect links and quotes, draft, render, send and serve a newsletter."""

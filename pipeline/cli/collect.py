@@ -7,10 +7,10 @@ import sys
 
 import click
 
-from pipeline import collect as lib
-from pipeline.cli.base import main, pass_nl
-from pipeline.collect.progress import for_stream
-from pipeline.collect.urls import shown
+from pipeline.cli.base import LazyModule, main, pass_nl
+
+lib = LazyModule("pipeline.collect")
+urls = LazyModule("pipeline.collect.urls")
 
 
 def _when(dt) -> str:
@@ -31,7 +31,7 @@ def sources_group() -> None:
 def sources_add(nl, url: str, name: str, mode: str) -> None:
     """Follow the feed at URL."""
     src = lib.add_source(nl, url, name=name, mode=mode)
-    click.echo(f"Added source #{src.id} ({src.mode}): {shown(src.url)}")
+    click.echo(f"Added source #{src.id} ({src.mode}): {urls.shown(src.url)}")
 
 
 @sources_group.command("list")
@@ -42,7 +42,7 @@ def sources_list(nl) -> None:
     if not sources:
         click.echo("No sources yet. Add one with 'linkletter sources add URL'.")
     for src in sources:
-        click.echo(f"#{src.id}  {src.mode:<5}  {src.name or '-'}  {shown(src.url)}")
+        click.echo(f"#{src.id}  {src.mode:<5}  {src.name or '-'}  {urls.shown(src.url)}")
         error = f"{_when(src.last_error_at)}: {src.last_error}" if src.last_error else "none"
         click.echo(f"      last success: {_when(src.last_success_at)}   last error: {error}")
 
@@ -100,5 +100,7 @@ def add_cmd(nl, url: str, quotes: tuple[str, ...], note: str | None, no_fetch: b
 @pass_nl
 def collect_cmd(nl) -> None:
     """Poll every source once and fetch new pages; ends with a summary."""
+    from pipeline.collect.progress import for_stream
+
     report = lib.collect(nl, progress=for_stream(sys.stderr))
     click.echo(report.summary())

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import click
 
-from pipeline import db
-from pipeline.cli.base import handle_errors, main, pass_nl
-from pipeline.newsletter import init_newsletter
+from pipeline.cli.base import LazyModule, handle_errors, main, pass_nl
+
+db = LazyModule("pipeline.db")
 
 
 @main.command()
@@ -19,6 +19,8 @@ from pipeline.newsletter import init_newsletter
 @handle_errors
 def init(directory: str, title: str, language: str, sender: str, base_url: str) -> None:
     """Create a newsletter folder DIRECTORY: linkletter.toml, drafts/ and the database."""
+    from pipeline.newsletter import init_newsletter
+
     root = init_newsletter(directory, title=title, language=language, sender=sender, base_url=base_url)
     click.echo(f"Created a newsletter in {root}")
     click.echo(f"  settings: {root / 'linkletter.toml'}  (edit title, sender, sources)")

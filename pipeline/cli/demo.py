@@ -5,8 +5,7 @@ from __future__ import annotations
 import click
 
 from pipeline.cli.base import handle_errors, main
-from pipeline.demo import SOURCES_PORT, demo_sources_port, prepare_demo, serve_samples
-from pipeline.newsletter import open_newsletter
+from pipeline.demo import SOURCES_PORT
 
 
 @main.command()
@@ -23,6 +22,8 @@ def demo(directory: str, sources_port: int | None, port: int, once: bool) -> Non
     (`linkletter run`) until you stop it: set the draft's status to 'ready' and within a minute
     it is sent to the demo subscribers (into the folder's outbox/) and published on the site."""
     from pipeline.collect import collect
+    from pipeline.demo import demo_sources_port, prepare_demo, serve_samples
+    from pipeline.newsletter import open_newsletter
     from pipeline.draft.assemble import assemble
 
     server, base = serve_samples(sources_port or demo_sources_port(directory))

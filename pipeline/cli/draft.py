@@ -5,10 +5,9 @@ from __future__ import annotations
 import click
 
 from pipeline.cli.base import main, pass_nl
-from pipeline.draft.assemble import AssembleResult, assemble
 
 
-def summary(result: AssembleResult, root) -> str:
+def summary(result, root) -> str:
     """One line for the author: which draft, and what happened to it."""
     try:
         where = result.path.relative_to(root)
@@ -33,6 +32,8 @@ def draft(nl, dry_run: bool) -> None:
     """Append the picked links to the open draft in drafts/, or create the next draft.
 
     Never changes what is already in the draft; running it again adds only new picks."""
+    from pipeline.draft.assemble import assemble
+
     result = assemble(nl, write=not dry_run)
     if dry_run:
         click.echo(result.text, nl=False)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import click
 
 from pipeline.cli.base import main, pass_nl
-from pipeline.draft.format import find_draft
 
 
 @main.command()
@@ -14,6 +13,7 @@ from pipeline.draft.format import find_draft
 @pass_nl
 def render(nl, draft: str, out: str | None) -> None:
     """Render DRAFT (a file, a name in drafts/, or an issue number) into email.html, email.txt and page.html."""
+    from pipeline.draft.format import find_draft
     from pipeline.render.outputs import write_issue_files
 
     for path in write_issue_files(nl, find_draft(nl.settings.drafts_dir, draft), out):

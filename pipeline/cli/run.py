@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import click
 
-from pipeline.cli.base import main, pass_nl
-from pipeline.store import jobs as job_store
+from pipeline.cli.base import LazyModule, main, pass_nl
+
+job_store = LazyModule("pipeline.store.jobs")
 
 
 @main.command()

@@ -8,8 +8,9 @@ import threading
 
 import click
 
-from pipeline.cli.base import interactive, main, pass_nl
-from pipeline.draft.format import find_draft, read_draft
+from pipeline.cli.base import LazyModule, interactive, main, pass_nl
+
+draft_format = LazyModule("pipeline.draft.format")
 
 
 class _Bar:
@@ -49,15 +50,15 @@ def send(nl, draft: str, test_address: str | None, dry_run: bool, workers: int, 
     subscriber, exactly once each. Safe to run again: it resumes, or does nothing when done."""
     from pipeline.send import campaign
 
-    path = find_draft(nl.settings.drafts_dir, draft)
+    path = draft_format.find_draft(nl.settings.drafts_dir, draft)
     if test_address:
         click.echo(f"Test mail sent: {campaign.send_test(nl, path, test_address)}")
         return
     count = campaign.count_would_send(nl, path, include_new=include_new)
     if dry_run:
-        click.echo(f"Issue {read_draft(path).issue} would go to {count} subscriber{'s' if count != 1 else ''}.")
+        click.echo(f"Issue {draft_format.read_draft(path).issue} would go to {count} subscriber{'s' if count != 1 else ''}.")
         return
-    if interactive() and count and not click.confirm(f"Send issue {read_draft(path).issue} to {count} subscribers?"):
+    if interactive() and count and not click.confirm(f"Send issue {draft_format.read_draft(path).issue} to {count} subscribers?"):
         raise click.Abort()
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
@@ -97,6 +98,6 @@ def status(nl, draft: str | None) -> None:
     """Show the counts of a running or finished send: of DRAFT's issue, or the latest one."""
     from pipeline.send.campaign import send_status
 
-    path = find_draft(nl.settings.drafts_dir, draft) if draft else None
+    path = draft_format.find_draft(nl.settings.drafts_dir, draft) if draft else None
     for line in send_status(nl, path).lines():
         click.echo(line)

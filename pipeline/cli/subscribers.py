@@ -6,8 +6,10 @@ import sys
 
 import click
 
-from pipeline import subscribers as subs
-from pipeline.cli.base import interactive, main, pass_nl
+from pipeline.cli.base import LazyModule, interactive, main, pass_nl
+from pipeline.states import SUBSCRIBER_STATUSES
+
+subs = LazyModule("pipeline.subscribers")
 
 
 @main.group("subscribers")
@@ -29,7 +31,7 @@ def add(nl, email: str, name: str, status: str) -> None:
 
 
 @subscribers_group.command("list")
-@click.option("--status", type=click.Choice(subs.STATUSES), help="Only subscribers with this status.")
+@click.option("--status", type=click.Choice(SUBSCRIBER_STATUSES), help="Only subscribers with this status.")
 @pass_nl
 def list_(nl, status: str | None) -> None:
     """List subscribers: email, status, name (tab-separated)."""
@@ -73,7 +75,7 @@ def import_(nl, file: str, status: str) -> None:
 
 @subscribers_group.command("export")
 @click.argument("file", required=False, type=click.Path(dir_okay=False, writable=True))
-@click.option("--status", type=click.Choice(subs.STATUSES), help="Only subscribers with this status.")
+@click.option("--status", type=click.Choice(SUBSCRIBER_STATUSES), help="Only subscribers with this status.")
 @pass_nl
 def export(nl, file: str | None, status: str | None) -> None:
     """Write all subscribers with every field as CSV to FILE (default: standard output)."""

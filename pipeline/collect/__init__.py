@@ -14,11 +14,20 @@ Helpers others may use: ``canonicalize(url)`` (the dedup key of links) and ``quo
 brings links stored before canonicalize normalized paths in line (for a data migration).
 """
 
-from pipeline.collect.links import add_link, get_link, link_quotes, list_links, pick
-from pipeline.collect.run import CollectReport, collect
-from pipeline.collect.sources import add_source, list_sources, remove_source
-from pipeline.collect.text import quote_hash
-from pipeline.collect.urls import canonicalize
+# Each name is imported from its module on first use (PEP 562), so ``pipeline.collect.list_links``
+# does not load the fetcher, feedparser and trafilatura for a command that only reads the database.
+_EXPORTS = {
+    "add_link": "links", "get_link": "links", "link_quotes": "links", "list_links": "links", "pick": "links",
+    "CollectReport": "run", "collect": "run",
+    "add_source": "sources", "list_sources": "sources", "remove_source": "sources",
+    "quote_hash": "text", "canonicalize": "urls",
+}
+__all__ = sorted(_EXPORTS)
 
-__all__ = ["CollectReport", "add_link", "add_source", "canonicalize", "collect", "get_link", "link_quotes", "list_links",
-           "list_sources", "pick", "quote_hash", "remove_source"]
+
+def __getattr__(name: str):
+    if name in _EXPORTS:
+        import importlib
+
+        return getattr(importlib.import_module(f"pipeline.collect.{_EXPORTS[name]}"), name)
+    raise AttributeError(f"module 'pipeline.collect' has no attribute {name!r}")

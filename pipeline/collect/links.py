@@ -3,19 +3,21 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable, Sequence, TypeVar
+from typing import TYPE_CHECKING, Callable, Sequence, TypeVar
 
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlmodel import Session
 
-from pipeline.collect.feeds import FeedEntry
-from pipeline.collect.fetch import Fetcher
-from pipeline.collect.pages import PageResult, apply_page, read_page
 from pipeline.collect.text import normalize_text, one_line, quote_hash
 from pipeline.collect.urls import canonicalize, check_url, strip_tracking
 from pipeline.errors import LinkletterError
 from pipeline.models import Link, Quote, Source, utcnow
 from pipeline.store import links as store
+
+if TYPE_CHECKING:  # the fetcher, feedparser and trafilatura load only where a page is read
+    from pipeline.collect.feeds import FeedEntry
+    from pipeline.collect.fetch import Fetcher
+    from pipeline.collect.pages import PageResult
 
 STATES = ("inbox", "picked", "dismissed")
 ORIGINS = ("feed", "annotation", "cli", "bookmarklet")
@@ -85,6 +87,8 @@ def store_page(s: Session, link: Link, page: PageResult) -> None:
     """Write a fetch result to ``link``; the page's own canonical URL replaces the link's when it
     is on the same site and no other link has it (two links are never merged behind the
     author's back)."""
+    from pipeline.collect.pages import apply_page
+
     apply_page(link, page)
     if page.ok and page.canonical_url and page.canonical_url != link.canonical_url:
         if store.link_by_canonical(s, page.canonical_url) is None:
@@ -111,6 +115,9 @@ def add_link(nl, url: str, *, quotes: Sequence[QuoteIn] = (), note: str | None =
             fetch = known is None or known.fetch_status != "ok"  # a page read before is not fetched again
     if fetch:
         own = fetcher is None
+        from pipeline.collect.fetch import Fetcher
+        from pipeline.collect.pages import read_page
+
         fetcher = fetcher or Fetcher(timeout=nl.settings.fetch_timeout, max_bytes=nl.settings.fetch_max_bytes)
         try:
             page = read_page(fetcher, url)

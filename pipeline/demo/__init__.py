@@ -11,7 +11,6 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 from pipeline.errors import LinkletterError
-from pipeline.newsletter import init_newsletter
 from pipeline.settings import CONFIG_NAME
 
 SITE = Path(__file__).resolve().parent / "site"
@@ -98,6 +97,8 @@ def prepare_demo(directory: str | Path, sources_base: str, port: int = 8080) -> 
     root = Path(directory).resolve()
     if (root / CONFIG_NAME).exists():
         return root, False
+    from pipeline.newsletter import init_newsletter
+
     init_newsletter(root, title="Linkletter Demo", language="en",
                     sender="Linkletter Demo <demo@linkletter.invalid>", base_url=f"http://127.0.0.1:{port}",
                     author="Demo Author", sources=sources_config(sources_base))

@@ -17,7 +17,7 @@ import jinja2
 from jinja2.loaders import split_template_path
 
 from pipeline.errors import LinkletterError
-from pipeline.newsletter import TEMPLATES
+from pipeline.templates import FOLDER as TEMPLATES
 
 
 class TemplateError(LinkletterError):

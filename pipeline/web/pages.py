@@ -10,9 +10,10 @@ import jinja2
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
+from pipeline.templates import FOLDER as TEMPLATES
 from pipeline.web import strings
 
-SHIPPED = Path(__file__).resolve().parent.parent.parent / "templates" / "web"
+SHIPPED = TEMPLATES / "web"
 
 # No cookies, no scripts, no framing: these pages only ever need their own form.
 SECURITY_HEADERS = {
