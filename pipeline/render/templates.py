@@ -42,8 +42,12 @@ class OverrideLoader(jinja2.BaseLoader):
             path = os.path.join(folder, *pieces)
             if not os.path.isfile(path):
                 continue
-            with open(path, encoding="utf-8") as f:
-                source = f.read()
+            try:
+                with open(path, encoding="utf-8") as f:
+                    source = f.read()
+            except (OSError, UnicodeDecodeError) as e:
+                reason = e.strerror if isinstance(e, OSError) else f"not UTF-8 text ({e.reason} at byte {e.start})"
+                raise TemplateError(path, None, f"cannot read the template {template!r}: {reason}") from None
             mtime = os.path.getmtime(path)
             before = [os.path.join(other, *pieces) for other in self.folders[:i]]
 
