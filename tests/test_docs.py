@@ -14,7 +14,11 @@ README = (ROOT / "README.md").read_text("utf-8")
 
 
 def _commands(group: click.Group, prefix: str = ""):
-    for name, cmd in sorted(group.commands.items()):
+    ctx = click.Context(group)
+    names = group.list_commands(ctx)  # the lazy group imports each command's module here
+    assert names, f"no commands under {prefix or 'linkletter'}"
+    for name in names:
+        cmd = group.get_command(ctx, name)
         yield f"{prefix}{name}", cmd
         if isinstance(cmd, click.Group):
             yield from _commands(cmd, f"{prefix}{name} ")
