@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 import sys
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 from apscheduler.jobstores.base import ConflictingIdError
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
@@ -34,11 +34,13 @@ JOBS = {
 }
 
 
-def trigger_for(expr: str):
-    """An interval ('30m') from now on, or a cron expression in the machine's local time zone."""
+def trigger_for(expr: str, now: datetime | None = None):
+    """An interval ('30m') from ``now`` (default: the clock) on, or a cron expression in the
+    machine's local time zone."""
     seconds = parse_interval(expr)
     if seconds:
-        return IntervalTrigger(seconds=seconds, timezone=timezone.utc)
+        start = now + timedelta(seconds=seconds) if now else None  # None: APScheduler's own now
+        return IntervalTrigger(seconds=seconds, timezone=timezone.utc, start_date=start)
     return CronTrigger.from_crontab(expr)
 
 
@@ -51,16 +53,18 @@ def make_scheduler(nl: Newsletter) -> BackgroundScheduler:
     )
 
 
-def install_jobs(scheduler: BackgroundScheduler, nl: Newsletter) -> None:
+def install_jobs(scheduler: BackgroundScheduler, nl: Newsletter, now: datetime | None = None) -> None:
     """Add each job once. An existing job keeps its next run time (so a run missed during
-    downtime still happens), unless its schedule in linkletter.toml changed."""
+    downtime still happens), unless its schedule in linkletter.toml changed. ``now`` (default:
+    the clock) is when this start happens, for tests."""
     root = str(nl.settings.root)
+    now = now or datetime.now(timezone.utc)
     for job_id, (func, key) in JOBS.items():
         expr = getattr(nl.settings.schedule, key)
-        trigger = trigger_for(expr)
+        trigger = trigger_for(expr, now)
         job = scheduler.get_job(job_id)
         if job is None:
-            first = datetime.now(timezone.utc) if job_id == "send" else None
+            first = now if job_id == "send" else None
             try:
                 scheduler.add_job(func, trigger, args=[root], id=job_id, name=job_id,
                                   **({"next_run_time": first} if first else {}))
@@ -71,7 +75,7 @@ def install_jobs(scheduler: BackgroundScheduler, nl: Newsletter) -> None:
             scheduler.modify_job(job_id, args=[root])
             scheduler.reschedule_job(job_id, trigger=trigger)
     # the send check also runs at every start
-    scheduler.modify_job("send", next_run_time=datetime.now(timezone.utc))
+    scheduler.modify_job("send", next_run_time=now)
 
 
 def configure_logging() -> None:

@@ -5,8 +5,11 @@ deliver the rest; two processes on one database never send an issue twice."""
 from __future__ import annotations
 
 import collections
+import contextlib
 import json
 import signal
+import socket
+import sqlite3
 import subprocess
 import sys
 import time
@@ -73,6 +76,26 @@ def wait_until(cond, what: str, timeout: float = 60.0, procs: list[subprocess.Po
     raise AssertionError(f"timed out waiting for {what}")
 
 
+def job_run(root: Path, job_id: str) -> tuple[str, str] | None:
+    """(last_run_at, last_result) of a job, as `linkletter jobs` reads them."""
+    with contextlib.closing(sqlite3.connect(root / "linkletter.db")) as db:
+        return db.execute("SELECT last_run_at, last_result FROM job_runs WHERE job_id = ?", (job_id,)).fetchone()
+
+
+def wait_for_send_checks(root: Path, n: int, procs: list[subprocess.Popen]) -> None:
+    """Until n runs of the send job that started after now have finished."""
+    before = job_run(root, "send")
+    finished: set[str] = set()
+
+    def done() -> bool:
+        row = job_run(root, "send")
+        if row and row[1] != "running" and (before is None or row[0] != before[0]):
+            finished.add(row[0])
+        return len(finished) >= n
+
+    wait_until(done, f"{n} more send checks", procs=procs)
+
+
 def stop(proc: subprocess.Popen, sig=signal.SIGTERM) -> str:
     proc.send_signal(sig)
     out, _ = proc.communicate(timeout=20)  # a liveness bound, not a measurement
@@ -122,7 +145,7 @@ def test_ready_draft_is_sent_once_survives_sigterm_and_lands_in_the_feed(tmp_pat
 
             wait_until(feed_has_issue, "the feed to hold the issue", procs=[proc])
             total = sum(got.values())
-            time.sleep(3)  # three more send checks: nothing goes out again
+            wait_for_send_checks(root, 3, [proc])  # three more send checks: nothing goes out again
             assert sum(recipients(smtp).values()) == total
 
             jobs = subprocess.run([sys.executable, "-m", "pipeline", "--dir", str(root), "jobs"], env=env_for(smtp, sources),
@@ -145,7 +168,7 @@ def test_two_run_processes_on_one_database_send_each_subscriber_once(tmp_path, s
         try:
             wait_until(lambda: read_draft(draft).status == "sent" and len(recipients(smtp)) == n,
                        "the issue to be sent", procs=procs)
-            time.sleep(3)
+            wait_for_send_checks(root, 3, procs)  # later checks, in either process, send nothing again
         finally:
             outs = [stop(p) for p in procs]
         got = recipients(smtp)
@@ -178,27 +201,30 @@ def test_a_failing_job_is_logged_and_visible_without_killing_the_scheduler(tmp_p
 
 
 def test_sigterm_during_a_collect_that_hangs_stops_the_process_promptly(tmp_path):
-    import socket
-    import sqlite3
-
     root = make_letter(tmp_path, 0)
     hang = socket.socket()
     hang.bind(("127.0.0.1", 0))
-    hang.listen(16)  # connections complete, and then nobody ever answers
+    hang.listen(16)
+    hang.settimeout(60)  # a liveness bound for the collect to connect
     try:
         port = hang.getsockname()[1]
         env = clean_env(LINKLETTER_SOURCES=f"http://127.0.0.1:{port}/feed.xml", LINKLETTER_FETCH_TIMEOUT="120",
                         LINKLETTER_SCHEDULE=json.dumps({"collect": "1s", "send": "1m"}))
         proc = start(root, env, free_port())
-
-        def collect_running() -> bool:
-            with sqlite3.connect(root / "linkletter.db") as db:
-                row = db.execute("SELECT last_result FROM job_runs WHERE job_id = 'collect'").fetchone()
-            return row == ("running",)
-
-        wait_until(collect_running, "the collect to start", procs=[proc])
-        time.sleep(0.5)  # the request is now waiting for an answer that never comes
-        out = stop(proc)  # without a stoppable collect this waits out the 120 s timeout and fails
+        conn, _ = hang.accept()
+        with conn:
+            request = b""
+            while b"\r\n\r\n" not in request:  # the whole request is in: it now waits for an answer that never comes
+                chunk = conn.recv(4096)
+                assert chunk, "the collect closed its request before the stop"
+                request += chunk
+            assert request.startswith(b"GET /feed.xml ")
+            assert job_run(root, "collect")[1] == "running"
+            out = stop(proc)  # without a stoppable collect this waits out the 120 s timeout and fails
         assert proc.returncode == 0, out
+        # the collect ended as stopped, with the source left for the next start, and says so
+        result = job_run(root, "collect")[1]
+        assert "Stopped early: 1 source(s)" in result, result
+        assert "job collect: Polled 0 source(s)" in out and "Stopped early: 1 source(s)" in out, out
     finally:
         hang.close()

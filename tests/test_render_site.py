@@ -70,7 +70,9 @@ def test_feeds_parse_without_errors_and_hold_full_content(nl_site):
                                                  "https://lese.example.de/issues/3.html"]
         assert feed.entries[0].title == "Wochenlese #12: Über Langsamkeit"
         content = feed.entries[0].content[0].value
-        assert "„Die Leere war nie das Problem." in content or "Die Leere war nie das Problem." in content
+        # the quote's last paragraph, whole, then its attribution: the full issue, not a summary
+        assert ("<p>Die Leere war nie das Problem. Das Problem war, dass wir nicht wussten, was wir mit ihr "
+                "anfangen sollten.</p>\n<footer>— <a href=") in content
         assert content.count("<blockquote") == 10
     assert rss.version == "rss20" and atom.version == "atom10"
     assert rss.entries[0].id == "https://lese.example.de/issues/12.html"  # stable guid: the page URL

@@ -15,10 +15,10 @@ from pipeline.newsletter import open_newsletter
 from pipeline.store.jobs import next_run_times
 
 
-def _boot(nl):
+def _boot(nl, now: datetime | None = None):
     s = scheduler.make_scheduler(nl)
     s.start(paused=True)
-    scheduler.install_jobs(s, nl)
+    scheduler.install_jobs(s, nl, now=now)
     return s
 
 
@@ -37,15 +37,17 @@ def _set_next_run_while_down(nl, job_id: str, when: datetime) -> None:
 def test_jobs_are_added_once_and_keep_their_next_run_across_restarts(nl_dir):
     nl = open_newsletter(nl_dir, env={"LINKLETTER_SCHEDULE": json.dumps({"collect": "30m", "send": "1m", "grace": "2h"})})
     try:
-        s = _boot(nl)
+        started = datetime.now(timezone.utc)
+        s = _boot(nl, now=started)
         collect = s.get_job("collect")
         assert collect.func_ref == "pipeline.jobs:collect_job" and collect.args == (str(nl_dir),)
         assert (collect.coalesce, collect.max_instances, collect.misfire_grace_time) == (True, 1, 7200)
         first_next = collect.next_run_time
+        assert abs(first_next - (started + timedelta(minutes=30))) < timedelta(milliseconds=1)
         s.shutdown(wait=False)
-        time.sleep(1.1)  # a restart that replaced the job would now compute another next run
 
-        s = _boot(nl)
+        # a restart an hour later: a replaced job would be due 30 minutes after the restart
+        s = _boot(nl, now=started + timedelta(hours=1))
         assert s.get_job("collect").next_run_time == first_next
         assert sorted(j.id for j in s.get_jobs()) == ["collect", "send"]
         s.shutdown(wait=False)
