@@ -1,4 +1,4 @@
-"""scheduler.py: jobs are added once and keep their next run times across restarts; missed
+"""The main job's scheduling (pipeline/mainjob/schedule.py) and the scheduler.py entry point: jobs are added once and keep their next run times across restarts; missed
 runs coalesce within the grace time; one instance per job; schedules come from the config."""
 
 from __future__ import annotations
@@ -11,14 +11,15 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 import scheduler
+from pipeline.mainjob import schedule
 from pipeline.newsletter import open_newsletter
 from pipeline.store.jobs import next_run_times
 
 
 def _boot(nl, now: datetime | None = None):
-    s = scheduler.make_scheduler(nl)
+    s = schedule.make_scheduler(nl)
     s.start(paused=True)
-    scheduler.install_jobs(s, nl, now=now)
+    schedule.install_jobs(s, nl, now=now)
     return s
 
 
@@ -26,7 +27,7 @@ def _set_next_run_while_down(nl, job_id: str, when: datetime) -> None:
     """What downtime looks like in the job store: a next run time that has passed."""
     from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 
-    offline = scheduler.make_scheduler(nl)
+    offline = schedule.make_scheduler(nl)
     store = SQLAlchemyJobStore(engine=nl.engine)
     store.start(offline, "default")
     job = store.lookup_job(job_id)
@@ -40,7 +41,7 @@ def test_jobs_are_added_once_and_keep_their_next_run_across_restarts(nl_dir):
         started = datetime.now(timezone.utc)
         s = _boot(nl, now=started)
         collect = s.get_job("collect")
-        assert collect.func_ref == "pipeline.jobs:collect_job" and collect.args == (str(nl_dir),)
+        assert collect.func_ref == "pipeline.mainjob.jobs:collect_job" and collect.args == (str(nl_dir),)
         assert (collect.coalesce, collect.max_instances, collect.misfire_grace_time) == (True, 1, 7200)
         first_next = collect.next_run_time
         assert abs(first_next - (started + timedelta(minutes=30))) < timedelta(milliseconds=1)
@@ -94,9 +95,32 @@ def test_the_send_check_runs_at_every_start(nl_dir):
 
 def test_python_scheduler_py_takes_dir_in_both_forms(tmp_path, monkeypatch):
     seen = []
-    import pipeline.cli
+    import pipeline.cli.run
 
-    monkeypatch.setattr(pipeline.cli, "main", lambda args, prog_name: seen.append(args))
+    monkeypatch.setattr(pipeline.cli.run, "main", lambda args, prog_name: seen.append(args))
     scheduler.main(["--dir", "/srv/letter", "--port", "9000"])
     scheduler.main(["--port", "9000", "--dir=/srv/letter"])
     assert seen == [["--dir", "/srv/letter", "run", "--port", "9000"], ["--dir=/srv/letter", "run", "--port", "9000"]]
+
+
+def test_a_job_stored_by_a_release_with_the_old_job_module_is_replaced(nl_dir):
+    """Before pipeline/mainjob/, the job functions were pipeline.jobs:*; such a stored job could
+    not be restored and must not break the start."""
+    import pickle
+
+    from sqlalchemy import text
+
+    nl = open_newsletter(nl_dir, env={})
+    try:
+        s = _boot(nl)
+        s.shutdown(wait=False)
+        with nl.engine.begin() as conn:
+            state = pickle.loads(conn.execute(text("SELECT job_state FROM apscheduler_jobs WHERE id='collect'")).scalar())
+            state["func"] = "pipeline.jobs:collect_job"
+            conn.execute(text("UPDATE apscheduler_jobs SET job_state = :s WHERE id='collect'"),
+                         {"s": pickle.dumps(state)})
+        s = _boot(nl)
+        assert s.get_job("collect").func_ref == "pipeline.mainjob.jobs:collect_job"
+        s.shutdown(wait=False)
+    finally:
+        nl.close()

@@ -43,10 +43,10 @@ def demo(directory: str, sources_port: int | None, port: int, once: bool) -> Non
                        f"http://127.0.0.1:{port}/subscribe.")
             click.echo(f"Write in the draft, then set 'status: ready' in its front matter: within a minute it "
                        f"goes to the demo subscribers as .eml files in {nl.settings.outbox_dir}/ and onto the site.")
-            import scheduler
+            from pipeline.mainjob.server import configure_logging, run as run_main_job
 
-            scheduler.configure_logging()
-            scheduler.run(nl, "127.0.0.1", port)
+            configure_logging()
+            run_main_job(nl, "127.0.0.1", port)
         finally:
             nl.close()
     finally:

@@ -1,6 +1,9 @@
-"""The main job: `linkletter run` (scheduler + web server) and `linkletter jobs`."""
+"""The main job: `linkletter run` (scheduler + web server) and `linkletter jobs`; and the
+argument handling of the top-level ``scheduler.py`` entry point."""
 
 from __future__ import annotations
+
+import sys
 
 import click
 
@@ -15,9 +18,9 @@ job_store = LazyModule("pipeline.store.jobs")
 @pass_nl
 def run(nl, host: str | None, port: int | None) -> None:
     """Run the main job: collect, assemble, send ready drafts and serve the site, until stopped."""
-    import scheduler
+    from pipeline.mainjob.server import configure_logging, run as run_main_job
 
-    scheduler.configure_logging()
+    configure_logging()
     s = nl.settings
     click.echo(f"Linkletter '{s.title}' running from {s.root}")
     click.echo(f"  site and feeds:  http://{host or s.host}:{port or s.port}/  (feed.xml, atom.xml)")
@@ -25,7 +28,7 @@ def run(nl, host: str | None, port: int | None) -> None:
     click.echo(f"  drafts:          {s.drafts_dir}  (set 'status: ready' to send)")
     click.echo(f"  mail goes to:    {s.smtp_url.split('@')[-1] if s.smtp_url else s.outbox_dir}")
     click.echo("Stop with Ctrl-C.")
-    scheduler.run(nl, host, port)
+    run_main_job(nl, host, port)
 
 
 @main.command()
@@ -47,3 +50,17 @@ def jobs(nl) -> None:
         click.echo(f"  last result: {(r.last_result or '-') if r else '-'}")
         if r and r.last_error:
             click.echo(f"  last error:  {r.last_error}  (failed {r.failures} time(s) in a row)")
+
+
+def scheduler_main(argv: list[str] | None = None) -> None:
+    """``python scheduler.py [--dir DIR] ...``: `linkletter run` with the same options."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    front = []
+    for i, arg in enumerate(args):  # --dir is an option of the command group, not of `run`
+        if arg == "--dir":
+            front, args = args[i:i + 2], args[:i] + args[i + 2:]
+            break
+        if arg.startswith("--dir="):
+            front, args = [arg], args[:i] + args[i + 1:]
+            break
+    main([*front, "run", *args], prog_name="linkletter")

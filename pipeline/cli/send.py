@@ -81,10 +81,10 @@ def _publish(nl) -> None:
     """A finished send publishes the issue: rebuild the site and feeds. The mail is out, so a
     broken build is a warning (the old site stays), never a failed send."""
     from pipeline.errors import LinkletterError
-    from pipeline.render.site import build_site
+    from pipeline.render.publish import rebuild_after_send
 
     try:
-        out = build_site(nl, skip_unsent_broken=True)
+        out = rebuild_after_send(nl)
     except LinkletterError as e:
         click.echo(f"warning: the site was not rebuilt: {e}", err=True)
         return

@@ -1,6 +1,7 @@
-"""The main job's work, one function per scheduled job. ``scheduler.py`` refers to these by
-``module:function`` strings; each opens the newsletter folder it is given, does its work
-through the library, and records its run in ``job_runs`` (shown by ``linkletter jobs``).
+"""The main job's work, one function per scheduled job, and the state one main-job process
+owns (:class:`MainJob`). The scheduler refers to the job functions by ``module:function``
+strings (``pipeline/mainjob/schedule.py``); each opens the newsletter folder it is given, does
+its work through the library, and records its run in ``job_runs`` (``linkletter jobs``).
 
 A job's error is logged with the job's name and recorded; it never reaches the scheduler.
 """
@@ -11,6 +12,7 @@ import logging
 import os
 import threading
 import traceback
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
 from pipeline.errors import LinkletterError
@@ -19,8 +21,35 @@ from pipeline.store import jobs as job_store
 
 log = logging.getLogger("linkletter.jobs")
 
-# Set when the process shuts down: a running send finishes its batch in flight and stops.
-STOP = threading.Event()
+
+@dataclass
+class MainJob:
+    """What one main-job process owns, shared by its scheduled runs."""
+
+    # Set when the process shuts down: a running send finishes its batch in flight and stops,
+    # a collect cuts its requests.
+    stop: threading.Event = field(default_factory=threading.Event)
+    # Drafts the pre-send check refused, by path: (modification time, message). An unchanged
+    # draft is not checked again every minute (that would fetch every cited page each time).
+    refused: dict[str, tuple[float, str]] = field(default_factory=dict)
+    # True while the site has not been rebuilt since a send (e.g. a broken draft stopped the build).
+    site_stale: bool = False
+
+
+# The main job of this process. APScheduler calls the module-level job functions below by
+# name, so they find the state here; `run` (pipeline/mainjob/server.py) installs a fresh one.
+_current = MainJob()
+
+
+def current() -> MainJob:
+    return _current
+
+
+def start_fresh() -> MainJob:
+    """A new MainJob for a starting main job (a process may run one after another in tests)."""
+    global _current
+    _current = MainJob()
+    return _current
 
 
 def _run(job_id: str, root: str, work) -> str | None:
@@ -29,7 +58,7 @@ def _run(job_id: str, root: str, work) -> str | None:
         with nl.session() as s:
             job_store.record_job_start(s, job_id)
         try:
-            result = work(nl)
+            result = work(nl, current())
         except Exception as e:  # noqa: BLE001 (a job must never kill the scheduler)
             if isinstance(e, LinkletterError):  # meant for a person: the message says it all
                 log.error("job %s failed: %s", job_id, e)
@@ -47,11 +76,11 @@ def _run(job_id: str, root: str, work) -> str | None:
         nl.close()
 
 
-def collect_and_assemble(nl: Newsletter) -> str:
+def collect_and_assemble(nl: Newsletter, job: MainJob) -> str:
     from pipeline.collect import collect
     from pipeline.draft.assemble import assemble
 
-    report = collect(nl, stop_event=STOP)
+    report = collect(nl, stop_event=job.stop)
     if report.stopped:  # shutting down: the next start collects the rest and assembles
         return str(report)
     result = assemble(nl)
@@ -79,46 +108,39 @@ def due_drafts(nl: Newsletter, now: datetime | None = None) -> tuple[list, list[
     return due, problems
 
 
-# Drafts the pre-send check refused, by path: (modification time, message). An unchanged
-# draft is not checked again every minute (that would fetch every cited page each time).
-_REFUSED: dict[str, tuple[float, str]] = {}
-# True while the site has not been rebuilt since a send (e.g. a broken draft stopped the build).
-_SITE_STALE = threading.Event()
-
-
-def send_due(nl: Newsletter) -> str:
+def send_due(nl: Newsletter, job: MainJob) -> str:
     """Send every due draft, each on its own: one that is refused or fails does not hold up the
     others. Then rebuild the site, also when an earlier rebuild failed."""
-    from pipeline.render.site import build_site
+    from pipeline.render.publish import rebuild_after_send
     from pipeline.send.campaign import send_issue
 
     due, failed = due_drafts(nl)
     done = []
     for draft in due:
-        if STOP.is_set():
+        if job.stop.is_set():
             break
         key, mtime = str(draft.path), draft.path.stat().st_mtime
-        if key in _REFUSED and _REFUSED[key][0] == mtime:
-            failed.append(_REFUSED[key][1])
+        if key in job.refused and job.refused[key][0] == mtime:
+            failed.append(job.refused[key][1])
             continue
         try:
-            report = send_issue(nl, draft.path, stop_event=STOP)
+            report = send_issue(nl, draft.path, stop_event=job.stop)
         except LinkletterError as e:
-            _REFUSED[key] = (mtime, f"{draft.path.name}: {e}")
-            failed.append(_REFUSED[key][1])
+            job.refused[key] = (mtime, f"{draft.path.name}: {e}")
+            failed.append(job.refused[key][1])
             continue
-        _REFUSED.pop(key, None)
+        job.refused.pop(key, None)
         done.append(report.summary())
-        _SITE_STALE.set()
-    if _SITE_STALE.is_set():
-        build_site(nl, skip_unsent_broken=True)
-        _SITE_STALE.clear()
+        job.site_stale = True
+    if job.site_stale:
+        rebuild_after_send(nl)
+        job.site_stale = False
     if failed:
         raise LinkletterError("; ".join(done + failed))
     return "; ".join(done) or "nothing due"
 
 
-def build(nl: Newsletter) -> str:
+def build(nl: Newsletter, job: MainJob) -> str:
     from pipeline.render.site import build_site
 
     return f"site built in {build_site(nl)}"
