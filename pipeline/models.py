@@ -97,7 +97,7 @@ class Issue(SQLModel, table=True):
     title: str = ""
     subject: str = ""
     draft_path: str = ""
-    # draft | ready | sending | sent
+    # draft | sending | sent (pipeline/states.py: IssueStatus; the database decides "sent")
     status: str = Field(default="draft", index=True)
     frozen_html: str | None = Field(default=None, sa_column=Column(Text))
     frozen_text: str | None = Field(default=None, sa_column=Column(Text))
@@ -145,7 +145,8 @@ class Suppression(SQLModel, table=True):
 
 
 class Delivery(SQLModel, table=True):
-    """One issue to one subscriber. state: queued → sending → sent | failed | bounced.
+    """One issue to one subscriber. state: queued → sending → sent | failed (DeliveryState in
+    pipeline/states.py; a bounce changes the subscriber, not the delivery).
     Marked sent the moment the mail server accepted the message."""
 
     __tablename__ = "deliveries"

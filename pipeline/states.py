@@ -1,13 +1,62 @@
 """The status vocabulary: every state a subscriber, link, draft, issue or delivery can be in,
-in one place. Plain tuples of strings, since they are stored as text and typed on the
-command line; this module imports nothing, so the CLI can offer them as choices cheaply."""
+in one place, and which side decides each. The values are stored as text and typed on the
+command line; as ``StrEnum`` members they compare equal to those strings. This module imports
+nothing heavy, so the CLI can offer them as choices cheaply.
 
-# A subscriber: pending --confirm--> active --unsubscribe--> unsubscribed; the send stage
-# and the bounce intake set bounced and complained (see pipeline/subscribers.py).
-SUBSCRIBER_STATUSES = ("pending", "active", "unsubscribed", "bounced", "complained")
+Who decides:
 
-# A collected link: waiting in the inbox, picked for an issue, or dismissed.
-LINK_STATES = ("inbox", "picked", "dismissed")
+- **Draft status** (front matter ``status:``) is the author's: ``draft`` while writing,
+  ``ready`` to ask for a send. ``sent`` is written *by the send* once the database says the
+  issue is sent; the front matter only mirrors it (with the send ``date``).
+- **Issue status** (table ``issues``) is the database's, and it decides whether an issue was
+  sent: ``draft`` (a row exists: a draft was assembled or a send is being prepared),
+  ``sending`` (frozen, deliveries created, mail going out), ``sent`` (every delivery done).
+  The archive, the feeds and the repeat-link check go by this, not by the front matter.
+- **Delivery state** is the send engine's: ``queued`` → ``sending`` (claimed by one
+  connection) → ``sent`` (the mail server accepted it) or ``failed``. A bounce is not a
+  delivery state: it changes the *subscriber* (``bounced``).
+- **Subscriber status** changes only through ``pipeline/subscribers.py``: pending → active →
+  unsubscribed, and bounced / complained from the send stage and what comes back.
+- **Link state**: ``inbox`` → ``picked`` (for the next issue) or ``dismissed``.
+"""
 
-# A draft's front matter `status:` (what the author says).
-DRAFT_STATUSES = ("draft", "ready", "sent")
+from enum import StrEnum
+
+
+class DraftStatus(StrEnum):
+    DRAFT = "draft"
+    READY = "ready"
+    SENT = "sent"
+
+
+class IssueStatus(StrEnum):
+    DRAFT = "draft"
+    SENDING = "sending"
+    SENT = "sent"
+
+
+class DeliveryState(StrEnum):
+    QUEUED = "queued"
+    SENDING = "sending"
+    SENT = "sent"
+    FAILED = "failed"
+
+
+class SubscriberStatus(StrEnum):
+    PENDING = "pending"
+    ACTIVE = "active"
+    UNSUBSCRIBED = "unsubscribed"
+    BOUNCED = "bounced"
+    COMPLAINED = "complained"
+
+
+class LinkState(StrEnum):
+    INBOX = "inbox"
+    PICKED = "picked"
+    DISMISSED = "dismissed"
+
+
+# the values as plain strings, for command-line choices and messages
+SUBSCRIBER_STATUSES = tuple(s.value for s in SubscriberStatus)
+LINK_STATES = tuple(s.value for s in LinkState)
+DRAFT_STATUSES = tuple(s.value for s in DraftStatus)
