@@ -275,12 +275,21 @@ def _yaml_scalar(value) -> str:
 def update_front_matter(path: str | os.PathLike, **changes) -> Draft:
     """Set front matter keys (e.g. status='sent', date=...) and keep every other byte of the
     file as it was. Returns the draft as read back."""
+    return update_front_matter_with(path, lambda _draft: changes)
+
+
+def update_front_matter_with(path: str | os.PathLike, decide) -> Draft:
+    """Like :func:`update_front_matter`, with the changes ``decide(draft)`` returns for the
+    draft as it is in the file now (read once); no changes: the file is not written."""
     path = Path(path)
     try:
         raw = path.read_bytes()
     except OSError as e:
         raise DraftError(path, None, f"cannot read the draft: {e.strerror or e}") from None
-    decode_draft(raw, path)  # refuse to touch a broken draft
+    current = decode_draft(raw, path)  # refuse to touch a broken draft
+    changes = decide(current)
+    if not changes:
+        return current
     text = raw.decode("utf-8")
     bom = "\ufeff" if text.startswith("\ufeff") else ""
     text = text[len(bom):]
