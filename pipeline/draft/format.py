@@ -112,6 +112,42 @@ def _key_lines(fm: str) -> dict[str, int]:
     return {k.value: k.start_mark.line + 2 for k, _v in node.value if isinstance(k, yaml.ScalarNode)}
 
 
+def _text_value(data: dict, key: str, err, path: Path, required: bool = False) -> str | None:
+    v = data.get(key)
+    if v is None:
+        if required:
+            raise DraftError(path, 2, f"the front matter has no '{key}'")
+        return None
+    if isinstance(v, (int, float)) and not isinstance(v, bool):
+        v = str(v)
+    if not isinstance(v, str):
+        raise err(key, f"'{key}' must be text, got {type(v).__name__}")
+    if "\r" in v or "\n" in v:
+        raise err(key, f"'{key}' must be a single line")
+    return v.strip()
+
+
+def _when(data: dict, key: str, err) -> datetime | None:
+    v = data.get(key)
+    if v is None:
+        return None
+    if isinstance(v, str):
+        try:
+            v = datetime.fromisoformat(v.strip())
+        except ValueError:
+            raise err(key, f"'{key}' must be an ISO 8601 date and time with offset, "
+                           f"e.g. 2026-12-01T07:00:00+01:00, got {v!r}") from None
+    elif isinstance(v, date_type) and not isinstance(v, datetime):
+        if key == "send_at":
+            raise err(key, "'send_at' needs a time and an offset, e.g. 2026-12-01T07:00:00+01:00")
+        v = datetime(v.year, v.month, v.day, tzinfo=timezone.utc)
+    if not isinstance(v, datetime):
+        raise err(key, f"'{key}' must be a date and time, got {v!r}")
+    if v.tzinfo is None:
+        raise err(key, f"'{key}' needs an offset such as +01:00 or Z, so the time is unambiguous")
+    return v
+
+
 def parse_draft(text: str, path: Path) -> Draft:
     path = Path(path)
     fm, body, body_line = split_front_matter(text, path)
@@ -149,46 +185,12 @@ def parse_draft(text: str, path: Path) -> Draft:
     if status not in STATUSES:
         raise err("status", f"unknown status {status!r}; use one of: {', '.join(STATUSES)}")
 
-    def text_value(key: str, required: bool = False) -> str | None:
-        v = data.get(key)
-        if v is None:
-            if required:
-                raise DraftError(path, 2, f"the front matter has no '{key}'")
-            return None
-        if isinstance(v, (int, float)) and not isinstance(v, bool):
-            v = str(v)
-        if not isinstance(v, str):
-            raise err(key, f"'{key}' must be text, got {type(v).__name__}")
-        if "\r" in v or "\n" in v:
-            raise err(key, f"'{key}' must be a single line")
-        return v.strip()
-
-    title = text_value("title") or ""
-    subject = text_value("subject")
-    preheader = text_value("preheader")
-
-    def when(key: str) -> datetime | None:
-        v = data.get(key)
-        if v is None:
-            return None
-        if isinstance(v, str):
-            try:
-                v = datetime.fromisoformat(v.strip())
-            except ValueError:
-                raise err(key, f"'{key}' must be an ISO 8601 date and time with offset, "
-                               f"e.g. 2026-12-01T07:00:00+01:00, got {v!r}") from None
-        elif isinstance(v, date_type) and not isinstance(v, datetime):
-            if key == "send_at":
-                raise err(key, "'send_at' needs a time and an offset, e.g. 2026-12-01T07:00:00+01:00")
-            v = datetime(v.year, v.month, v.day, tzinfo=timezone.utc)
-        if not isinstance(v, datetime):
-            raise err(key, f"'{key}' must be a date and time, got {v!r}")
-        if v.tzinfo is None:
-            raise err(key, f"'{key}' needs an offset such as +01:00 or Z, so the time is unambiguous")
-        return v
+    title = _text_value(data, "title", err, path) or ""
+    subject = _text_value(data, "subject", err, path)
+    preheader = _text_value(data, "preheader", err, path)
 
     return Draft(path=path, issue=issue, title=title, status=status, subject=subject, preheader=preheader,
-                 send_at=when("send_at"), date=when("date"), body=body, body_line=body_line,
+                 send_at=_when(data, "send_at", err), date=_when(data, "date", err), body=body, body_line=body_line,
                  issue_line=lines.get("issue", 2))
 
 

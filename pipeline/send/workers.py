@@ -200,6 +200,8 @@ def _mailable(rec: Recorder, batch: list, subs: dict) -> list[Mailing]:
 
 def connection_loop(work: Work, index: int) -> None:
     """One connection: claim a batch, send each message, record each outcome before the next."""
+    # Longer than 60 lines on purpose: claim, send and record in one visible order is what
+    # makes a send exactly-once (the outcome of a message is written before the next one goes).
     claimer = f"{work.owner}/{index}"
     opt, issue_id, rec = work.options, work.issue_id, work.recorder
     messenger = make_messenger(work.settings, opt)
