@@ -3,7 +3,7 @@ and a footnote mark is not part of the quoted words."""
 
 from __future__ import annotations
 
-from pipeline.check.parse import parse_body
+from pipeline.render.cites import parse_body
 from pipeline.render import markdown
 
 

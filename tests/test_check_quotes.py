@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from pipeline.check import check_draft
-from pipeline.check.parse import parse_body
+from pipeline.render.cites import parse_body
 from pipeline.check.quotes import SourceText, closest_passage, normalize, split_parts, split_quote
 from pipeline.models import Link
 from tests.fixtures.check.site import draft_text, write_draft

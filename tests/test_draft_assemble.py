@@ -10,8 +10,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
-from markdown_it import MarkdownIt
-from mdit_py_plugins.footnote import footnote_plugin
+from markdown_it_pyrs import MarkdownIt
 from sqlmodel import select
 
 from pipeline.draft.assemble import assemble, url_key
@@ -75,7 +74,7 @@ class _Html(HTMLParser):
 
 def rendered(markdown: str) -> _Html:
     """The block as CommonMark with tables, strikethrough and footnotes would render it."""
-    md = MarkdownIt("commonmark").enable(["table", "strikethrough"]).use(footnote_plugin)
+    md = MarkdownIt("commonmark").enable_many(["table", "strikethrough", "footnote"])
     parser = _Html()
     parser.feed(md.render(markdown))
     return parser

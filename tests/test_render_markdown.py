@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from pipeline.render.markdown import parse, render_html, to_text
+from pipeline.render.markdown import parse, render_html
+from pipeline.render.plaintext import to_text
 
 LABELS = {"notes": "Notes", "image": "Image"}
 

@@ -12,21 +12,23 @@ from pathlib import Path
 
 from pipeline.check.hygiene import check_hygiene
 from pipeline.check.links import BLOCKING_STATUSES, is_web_url, probe_links, tracking_params
-from pipeline.check.parse import Blockquote, DraftDocument, parse_body
 from pipeline.check.quotes import SourceText, closest_passage, split_quote
 from pipeline.check.report import CheckReport, Finding, LinkResult, QuoteResult
 from pipeline.check.sources import Source, load_sources, url_variants
 from pipeline.draft.format import Draft, read_draft
 from pipeline.errors import DraftError
+from pipeline.render.cites import Blockquote, Cites, parse_body
+from pipeline.render.issue import PreparedIssue, prepare
 from pipeline.store import check as store
 
 
-def check_draft(nl, draft_path: str | os.PathLike, *, fetch: bool = True) -> CheckReport:
-    """Check the draft at ``draft_path``. With ``fetch`` (the default) links are requested and
-    sources without stored text are fetched now; without it only the database is consulted.
-    A draft that cannot be read raises DraftError (file:line: reason)."""
-    draft = read_draft(draft_path)
-    doc = parse_body(draft.body, draft.body_line)
+def check_draft(nl, draft: PreparedIssue | Draft | str | os.PathLike, *, fetch: bool = True) -> CheckReport:
+    """Check a draft (a path, or the issue already prepared: see :mod:`pipeline.render.issue`).
+    With ``fetch`` (the default) links are requested and sources without stored text are
+    fetched now; without it only the database is consulted. The sources loaded stay on the
+    report (``report.sources``). A draft that cannot be read raises DraftError (file:line: reason)."""
+    prepared = prepare(nl, draft)
+    draft, doc = prepared.draft, prepared.cites
     report = CheckReport(draft_path=Path(draft.path), issue=draft.issue, title=draft.title, fetched=fetch)
     report.findings += check_hygiene(draft, doc)
 
@@ -36,7 +38,7 @@ def check_draft(nl, draft_path: str | os.PathLike, *, fetch: bool = True) -> Che
         sources_job = pool.submit(load_sources, nl, quote_urls, fetch=fetch)
         status_job = pool.submit(probe_links, link_urls, timeout=nl.settings.fetch_timeout,
                                  per_host=nl.settings.per_host_connections) if fetch else None
-        sources = sources_job.result()
+        sources = report.sources = sources_job.result()
         statuses = status_job.result() if status_job else {}
 
     texts: dict[str, SourceText] = {}
@@ -135,7 +137,7 @@ def featured_before(nl, draft: Draft, urls: list[str]) -> dict[str, list[int]]:
     return {u: sorted(n) for u, n in out.items()}
 
 
-def sent_drafts_before(drafts_dir: Path, draft: Draft) -> list[tuple[int, DraftDocument]]:
+def sent_drafts_before(drafts_dir: Path, draft: Draft) -> list[tuple[int, Cites]]:
     """(issue number, parsed body) of every draft in ``drafts_dir`` marked sent with a lower
     number. A draft that cannot be read is passed over here: it is not the one being checked."""
     out = []
@@ -154,7 +156,7 @@ def sent_drafts_before(drafts_dir: Path, draft: Draft) -> list[tuple[int, DraftD
     return out
 
 
-def link_results(doc: DraftDocument, statuses: dict, featured: dict[str, list[int]]) -> list[LinkResult]:
+def link_results(doc: Cites, statuses: dict, featured: dict[str, list[int]]) -> list[LinkResult]:
     out = []
     for link in doc.links:
         out.append(_link_result(link.url, link.line, link.text, statuses, featured, image=False))

@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import re
 
-from pipeline.check.parse import DraftDocument
 from pipeline.check.report import Finding
 from pipeline.draft.assemble import STRINGS
 from pipeline.draft.format import Draft
+from pipeline.render.cites import Cites
 
 # Mail clients cut subjects around here; longer ones still work, but the end goes unread.
 SUBJECT_MAX = 78
@@ -23,7 +23,7 @@ def assembly_placeholders() -> list[str]:
     return sorted(found)
 
 
-def check_hygiene(draft: Draft, doc: DraftDocument) -> list[Finding]:
+def check_hygiene(draft: Draft, doc: Cites) -> list[Finding]:
     out: list[Finding] = []
 
     def add(severity: str, code: str, line: int | None, message: str, **details) -> None:

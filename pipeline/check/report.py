@@ -58,6 +58,9 @@ class CheckReport:
     links: list[LinkResult] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
     fetched: bool = True  # False: links were not requested, sources not fetched
+    # The quoted sources as loaded (URL as cited -> check.sources.Source): the send keeps
+    # these in its snapshot instead of fetching them again. Not part of the report's JSON.
+    sources: dict[str, Any] = field(default_factory=dict, repr=False)
 
     @property
     def errors(self) -> list[Finding]:

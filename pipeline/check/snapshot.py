@@ -12,9 +12,10 @@ import os
 from datetime import datetime, timezone
 
 from pipeline.check.links import is_web_url
-from pipeline.check.parse import parse_body
-from pipeline.check.sources import load_sources, without_fragment
-from pipeline.draft.format import Draft, read_draft
+from pipeline.check.sources import Source, load_sources, without_fragment
+from pipeline.draft.format import Draft
+from pipeline.render.cites import Cites
+from pipeline.render.issue import PreparedIssue, prepare
 
 SNAPSHOT_VERSION = 1
 
@@ -28,23 +29,25 @@ def archive_url(url: str, when: datetime) -> str:
     return f"https://web.archive.org/web/{when:%Y%m%d%H%M%S}/{url}"
 
 
-def cited_urls(draft: Draft) -> list[str]:
+def cited_urls(doc: Cites) -> list[str]:
     """The distinct web pages a draft cites (its links and quote sources; not its images),
     in order of first mention, without fragments."""
-    doc = parse_body(draft.body, draft.body_line)
     urls = [link.url for link in doc.links if not link.has_image or link.text]
     urls += [q.source_url for q in doc.quotes if q.source_url]
     return list(dict.fromkeys(without_fragment(u) for u in urls if is_web_url(u)))
 
 
-def snapshot_sources(nl, draft: Draft | str | os.PathLike, *, fetch: bool = True) -> str:
+def snapshot_sources(nl, draft: PreparedIssue | Draft | str | os.PathLike, *, fetch: bool = True,
+                     loaded: dict[str, Source] | None = None) -> str:
     """JSON of each cited source: URL, title, site, author, when it was fetched and its main
     text, as stored at collect time (fetched now for sources never collected, with ``fetch``).
-    Reads only; the caller stores the result (``Issue.snapshot``)."""
-    if not isinstance(draft, Draft):
-        draft = read_draft(draft)
-    urls = cited_urls(draft)
-    sources = load_sources(nl, urls, fetch=fetch)
+    ``loaded``: sources the check loaded already (``CheckReport.sources``); those are kept as
+    they are, not fetched again. Reads only; the caller stores the result (``Issue.snapshot``)."""
+    prepared = prepare(nl, draft)
+    draft = prepared.draft
+    urls = cited_urls(prepared.cites)
+    sources = {without_fragment(u): s for u, s in (loaded or {}).items()}
+    sources.update(load_sources(nl, [u for u in urls if u not in sources], fetch=fetch))
     items = []
     for url in urls:
         s = sources.get(url)

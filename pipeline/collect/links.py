@@ -59,12 +59,21 @@ def retrying(write: Callable[[], T]) -> T:
     raise AssertionError("unreachable")
 
 
-def add_quotes(s: Session, link_id: int, quotes: Sequence[tuple[str, str | None, str | None]], origin: str) -> int:
-    """Attach quotes (text, source_url, note) to a link, each passage once. Returns how many were new."""
+@dataclass(frozen=True)
+class NewQuote:
+    """A passage to keep with a link: its words, the page they are from, the author's note."""
+
+    text: str
+    source_url: str | None = None
+    note: str | None = None
+
+
+def add_quotes(s: Session, link_id: int, quotes: Sequence[NewQuote], origin: str) -> int:
+    """Attach quotes to a link, each passage once. Returns how many were new."""
     known = store.quote_hashes(s, link_id)
     new = 0
-    for text, src, note in quotes:
-        text = normalize_text(text)
+    for quote in quotes:
+        text, src, note = normalize_text(quote.text), quote.source_url, quote.note
         if not text:
             continue
         h = quote_hash(text)
@@ -146,7 +155,7 @@ def _merge_pick(nl, url: str, canonical: str, page: PageResult | None, parts: li
             s.add(link)
         if page is not None and link.fetch_status != "ok":
             store_page(s, link, page)
-        add_quotes(s, link.id, [(t, src, None) for t, src in parts], origin)
+        add_quotes(s, link.id, [NewQuote(t, src) for t, src in parts], origin)
         return link.id
 
 

@@ -15,6 +15,10 @@ Markdown body ...
 
 Every problem is a :class:`DraftError` naming the file and line. Updates touch only the
 front matter lines they change, so the author's text stays byte for byte as it was.
+
+A hostile draft is refused before a parser sees it (see :mod:`pipeline.draft.bounds`): the
+file and its front matter are bounded in size, YAML aliases (``*name``, the "billion laughs")
+are refused, and the body's nesting is bounded.
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ from pathlib import Path
 
 import yaml
 
+from pipeline.draft.bounds import MAX_DRAFT_BYTES, MAX_FRONT_MATTER_CHARS, nesting_problem
 from pipeline.errors import DraftError
 from pipeline.files import write_atomic
 
@@ -48,6 +53,7 @@ class Draft:
     date: datetime | None
     body: str
     body_line: int  # the file line (1-based) where the body starts
+    issue_line: int = 2  # the file line of the 'issue' key
 
     @property
     def subject_line(self) -> str:
@@ -83,10 +89,22 @@ def split_front_matter(text: str, path: Path) -> tuple[str, str, int]:
     return fm, body, body_line
 
 
+class _Loader(yaml.SafeLoader):
+    """YAML without aliases: seven scalar keys need none, and an alias bomb (anchors
+    referring to anchors, a few hundred bytes) expands to gigabytes."""
+
+    def compose_node(self, parent, index):
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()
+            raise yaml.composer.ComposerError(None, None, "aliases (*name) are not allowed in front matter",
+                                              event.start_mark)
+        return super().compose_node(parent, index)
+
+
 def _key_lines(fm: str) -> dict[str, int]:
     """Line (in the file) of each top-level key of the front matter."""
     try:
-        node = yaml.compose(fm, Loader=yaml.SafeLoader)
+        node = yaml.compose(fm, Loader=_Loader)
     except yaml.YAMLError:
         return {}
     if not isinstance(node, yaml.MappingNode):
@@ -94,11 +112,53 @@ def _key_lines(fm: str) -> dict[str, int]:
     return {k.value: k.start_mark.line + 2 for k, _v in node.value if isinstance(k, yaml.ScalarNode)}
 
 
+def _text_value(data: dict, key: str, err, path: Path, required: bool = False) -> str | None:
+    v = data.get(key)
+    if v is None:
+        if required:
+            raise DraftError(path, 2, f"the front matter has no '{key}'")
+        return None
+    if isinstance(v, (int, float)) and not isinstance(v, bool):
+        v = str(v)
+    if not isinstance(v, str):
+        raise err(key, f"'{key}' must be text, got {type(v).__name__}")
+    if "\r" in v or "\n" in v:
+        raise err(key, f"'{key}' must be a single line")
+    return v.strip()
+
+
+def _when(data: dict, key: str, err) -> datetime | None:
+    v = data.get(key)
+    if v is None:
+        return None
+    if isinstance(v, str):
+        try:
+            v = datetime.fromisoformat(v.strip())
+        except ValueError:
+            raise err(key, f"'{key}' must be an ISO 8601 date and time with offset, "
+                           f"e.g. 2026-12-01T07:00:00+01:00, got {v!r}") from None
+    elif isinstance(v, date_type) and not isinstance(v, datetime):
+        if key == "send_at":
+            raise err(key, "'send_at' needs a time and an offset, e.g. 2026-12-01T07:00:00+01:00")
+        v = datetime(v.year, v.month, v.day, tzinfo=timezone.utc)
+    if not isinstance(v, datetime):
+        raise err(key, f"'{key}' must be a date and time, got {v!r}")
+    if v.tzinfo is None:
+        raise err(key, f"'{key}' needs an offset such as +01:00 or Z, so the time is unambiguous")
+    return v
+
+
 def parse_draft(text: str, path: Path) -> Draft:
     path = Path(path)
     fm, body, body_line = split_front_matter(text, path)
+    if len(fm) > MAX_FRONT_MATTER_CHARS:
+        raise DraftError(path, 2, f"the front matter is {len(fm):,} characters long; at most "
+                                  f"{MAX_FRONT_MATTER_CHARS:,} are read (it holds a few short keys)")
+    problem = nesting_problem(body)
+    if problem is not None:
+        raise DraftError(path, body_line + problem[0] - 1, problem[1])
     try:
-        data = yaml.safe_load(fm) if fm.strip() else {}
+        data = yaml.load(fm, Loader=_Loader) if fm.strip() else {}
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None) or getattr(e, "context_mark", None)
         line = mark.line + 2 if mark else 2
@@ -125,46 +185,13 @@ def parse_draft(text: str, path: Path) -> Draft:
     if status not in STATUSES:
         raise err("status", f"unknown status {status!r}; use one of: {', '.join(STATUSES)}")
 
-    def text_value(key: str, required: bool = False) -> str | None:
-        v = data.get(key)
-        if v is None:
-            if required:
-                raise DraftError(path, 2, f"the front matter has no '{key}'")
-            return None
-        if isinstance(v, (int, float)) and not isinstance(v, bool):
-            v = str(v)
-        if not isinstance(v, str):
-            raise err(key, f"'{key}' must be text, got {type(v).__name__}")
-        if "\r" in v or "\n" in v:
-            raise err(key, f"'{key}' must be a single line")
-        return v.strip()
-
-    title = text_value("title") or ""
-    subject = text_value("subject")
-    preheader = text_value("preheader")
-
-    def when(key: str) -> datetime | None:
-        v = data.get(key)
-        if v is None:
-            return None
-        if isinstance(v, str):
-            try:
-                v = datetime.fromisoformat(v.strip())
-            except ValueError:
-                raise err(key, f"'{key}' must be an ISO 8601 date and time with offset, "
-                               f"e.g. 2026-12-01T07:00:00+01:00, got {v!r}") from None
-        elif isinstance(v, date_type) and not isinstance(v, datetime):
-            if key == "send_at":
-                raise err(key, "'send_at' needs a time and an offset, e.g. 2026-12-01T07:00:00+01:00")
-            v = datetime(v.year, v.month, v.day, tzinfo=timezone.utc)
-        if not isinstance(v, datetime):
-            raise err(key, f"'{key}' must be a date and time, got {v!r}")
-        if v.tzinfo is None:
-            raise err(key, f"'{key}' needs an offset such as +01:00 or Z, so the time is unambiguous")
-        return v
+    title = _text_value(data, "title", err, path) or ""
+    subject = _text_value(data, "subject", err, path)
+    preheader = _text_value(data, "preheader", err, path)
 
     return Draft(path=path, issue=issue, title=title, status=status, subject=subject, preheader=preheader,
-                 send_at=when("send_at"), date=when("date"), body=body, body_line=body_line)
+                 send_at=_when(data, "send_at", err), date=_when(data, "date", err), body=body, body_line=body_line,
+                 issue_line=lines.get("issue", 2))
 
 
 def read_draft(path: str | os.PathLike) -> Draft:
@@ -173,6 +200,13 @@ def read_draft(path: str | os.PathLike) -> Draft:
         raw = path.read_bytes()
     except OSError as e:
         raise DraftError(path, None, f"cannot read the draft: {e.strerror or e}") from None
+    return decode_draft(raw, path)
+
+
+def decode_draft(raw: bytes, path: Path) -> Draft:
+    """The draft in ``raw``, the bytes of the file at ``path``."""
+    if len(raw) > MAX_DRAFT_BYTES:
+        raise DraftError(path, None, f"the draft is {len(raw):,} bytes long; at most {MAX_DRAFT_BYTES:,} are read")
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as e:
@@ -197,8 +231,7 @@ def list_drafts(drafts_dir: str | os.PathLike) -> list[Draft]:
     for d in drafts:
         if d.issue in seen:
             other = seen[d.issue]
-            raise DraftError(d.path, _key_lines(split_front_matter(d.path.read_text("utf-8"), d.path)[0]).get("issue", 2),
-                             f"issue {d.issue} is already used by {other.path.name}")
+            raise DraftError(d.path, d.issue_line, f"issue {d.issue} is already used by {other.path.name}")
         seen[d.issue] = d
     return sorted(drafts, key=lambda d: d.issue)
 
@@ -244,9 +277,22 @@ def _yaml_scalar(value) -> str:
 def update_front_matter(path: str | os.PathLike, **changes) -> Draft:
     """Set front matter keys (e.g. status='sent', date=...) and keep every other byte of the
     file as it was. Returns the draft as read back."""
+    return update_front_matter_with(path, lambda _draft: changes)
+
+
+def update_front_matter_with(path: str | os.PathLike, decide) -> Draft:
+    """Like :func:`update_front_matter`, with the changes ``decide(draft)`` returns for the
+    draft as it is in the file now (read once); no changes: the file is not written."""
     path = Path(path)
-    text = path.read_bytes().decode("utf-8")
-    read_draft(path)  # refuse to touch a broken draft
+    try:
+        raw = path.read_bytes()
+    except OSError as e:
+        raise DraftError(path, None, f"cannot read the draft: {e.strerror or e}") from None
+    current = decode_draft(raw, path)  # refuse to touch a broken draft
+    changes = decide(current)
+    if not changes:
+        return current
+    text = raw.decode("utf-8")
     bom = "\ufeff" if text.startswith("\ufeff") else ""
     text = text[len(bom):]
     first = text.split("\n", 1)[0]
@@ -262,5 +308,7 @@ def update_front_matter(path: str | os.PathLike, **changes) -> Draft:
             fm = pattern.sub(lambda _m: line, fm, count=1)
         else:
             fm = fm + ("" if fm.endswith("\n") or not fm else "\n") + line + "\n"
-    write_atomic(path, (bom + first + "\n" + fm + tail).encode("utf-8"))
-    return read_draft(path)
+    data = (bom + first + "\n" + fm + tail).encode("utf-8")
+    updated = decode_draft(data, path)
+    write_atomic(path, data)
+    return updated

@@ -1,8 +1,20 @@
-"""One issue, prepared once for every output: the draft, its sanitized HTML body, its plain
-text body with the numbered links, and what the templates around it need.
+"""One issue, prepared once for every stage: the one owner of what a draft contains.
 
-The email, the plain text and the web page are all made from one :class:`PreparedIssue`,
-so the Markdown is parsed once however many outputs are written.
+A :class:`PreparedIssue` is made from a draft read once (:func:`pipeline.draft.format.read_draft`)
+and its body parsed once (:func:`pipeline.render.markdown.parse`, the only Markdown parser).
+It holds:
+
+- ``draft``: the front matter (issue, title, subject, preheader, status, dates) and the body;
+- ``document``: the body's syntax tree (its blocks);
+- ``cites``: the links, images, blockquotes with their attributions and raw HTML blocks,
+  each with its file line (:mod:`pipeline.render.cites`);
+- ``html`` and ``text`` (+ ``links``): the body rendered, sanitized HTML and plain text;
+- ``web_url`` and ``preheader``.
+
+The check (:func:`pipeline.check.check_draft`), the render (email, web page, feeds), the
+source snapshot and the send all take this one object, so a send reads and parses its
+draft once. Nothing else parses a draft body, except the check reading earlier sent
+issues' links (:func:`pipeline.render.cites.parse_body`).
 """
 
 from __future__ import annotations
@@ -14,8 +26,10 @@ from datetime import datetime
 from pathlib import Path
 
 from pipeline.draft.format import Draft, read_draft
+from pipeline.errors import DraftError
 from pipeline.i18n import format_date, t
-from pipeline.render import markdown
+from pipeline.render import markdown, plaintext
+from pipeline.render.cites import Cites, cites_of
 
 
 def issue_path(number: int) -> str:
@@ -32,6 +46,8 @@ def issue_url(settings, number: int) -> str:
 @dataclass(frozen=True)
 class PreparedIssue:
     draft: Draft
+    document: markdown.Document  # the body's syntax tree
+    cites: Cites  # its links, images, quotes (with attributions), raw HTML blocks
     html: str  # the sanitized body
     text: str  # the body as plain text, links as [n]
     links: list[str]  # the URLs of [1], [2], ...
@@ -102,15 +118,22 @@ def without_controls(draft: Draft) -> Draft:
     return replace(draft, **fields) if fields else draft
 
 
-def prepare(nl, draft: Draft | str | os.PathLike) -> PreparedIssue:
-    """Parse the draft's body once into HTML and plain text."""
+def prepare(nl, draft: PreparedIssue | Draft | str | os.PathLike) -> PreparedIssue:
+    """Read the draft (unless given as a :class:`Draft`) and parse its body once into what
+    every stage takes. A body nested too deep is a DraftError with its file line."""
+    if isinstance(draft, PreparedIssue):
+        return draft
     draft = without_controls(load(draft))
     lang = nl.settings.language
-    doc = markdown.parse(draft.body)
+    try:
+        doc = markdown.parse(draft.body)
+    except markdown.TooDeep as e:
+        raise DraftError(draft.path, draft.body_line + e.line - 1, e.reason) from None
     html = markdown.to_html(doc)
-    plain = markdown.to_text(doc, {"notes": t(lang, "text.notes"), "image": t(lang, "text.image")})
+    plain = plaintext.to_text(doc, {"notes": t(lang, "text.notes"), "image": t(lang, "text.image")})
     return PreparedIssue(
-        draft=draft, html=html, text=plain.body, links=plain.links,
+        draft=draft, document=doc, cites=cites_of(doc, draft.body, draft.body_line),
+        html=html, text=plain.body, links=plain.links,
         web_url=issue_url(nl.settings, draft.issue),
         preheader=draft.preheader if draft.preheader is not None else default_preheader(plain.body),
     )

@@ -1,8 +1,12 @@
-"""Markdown → safe HTML, and Markdown → plain text written for reading.
+"""The one Markdown parser of Linkletter, and Markdown → safe HTML.
 
 The body is parsed once (CommonMark with footnotes and tables, by markdown-it.rs through
 markdown-it-pyrs: the markdown-it rules, ten times faster than the pure-Python port) into a
-syntax tree; the HTML and the text are two renderings of the same tree.
+syntax tree; the HTML (here), the plain text (:mod:`pipeline.render.plaintext`) and what
+the check reads (:mod:`pipeline.render.cites`) all come from that same tree.
+
+Nesting is bounded before the text reaches markdown-it.rs (:mod:`pipeline.draft.bounds`):
+a body nested too deep raises :class:`TooDeep` with its line.
 
 Quotes: a blockquote whose last line is an attribution ``— [Source](URL)`` (also ``–`` or
 ``--``) gets ``cite="URL"`` and that line as its ``<footer>``.
@@ -18,12 +22,13 @@ instead of leaking into everything after it. Typography passes through as writte
 from __future__ import annotations
 
 import html
-import re
 from dataclasses import dataclass
 from functools import lru_cache
 
 import nh3
 from markdown_it_pyrs import MarkdownIt, Node
+
+from pipeline.draft.bounds import nesting_problem
 
 ATTRIBUTION_DASHES = ("—", "–", "--", "―")
 URL_SCHEMES = ("http:", "https:", "mailto:")
@@ -91,20 +96,33 @@ class Document:
     root: Node
 
 
+class TooDeep(ValueError):
+    """A body nested deeper than the renderers can take; ``line`` is the body line."""
+
+    def __init__(self, line: int, reason: str):
+        super().__init__(f"line {line}: {reason}")
+        self.line, self.reason = line, reason
+
+
 def parse(text: str) -> Document:
+    """The syntax tree of ``text``. Raises :class:`TooDeep` for hostile nesting (a draft
+    read with :func:`pipeline.draft.format.read_draft` was refused before this already)."""
+    problem = nesting_problem(text)
+    if problem is not None:
+        raise TooDeep(*problem)
     return Document(_parser().tree(text))
 
 
 # ---------------------------------------------------------------- attributions
 
 
-def _plain(node: Node) -> str:
+def plain(node: Node) -> str:
     """The text of an inline node and its children."""
     if node.name in ("text", "text_special"):
         return node.meta.get("content", "")
     if node.name in ("softbreak", "hardbreak"):
         return " "
-    return "".join(_plain(c) for c in node.children)
+    return "".join(plain(c) for c in node.children)
 
 
 @dataclass(frozen=True)
@@ -125,7 +143,7 @@ def split_quote(node: Node) -> Quote:
         start = breaks[-1] + 1 if breaks else 0
         tail = inlines[start:]
         links = [c for c in tail if c.name in ("link", "autolink")]
-        if tail and links and "".join(_plain(c) for c in tail).lstrip().startswith(ATTRIBUTION_DASHES):
+        if tail and links and "".join(plain(c) for c in tail).lstrip().startswith(ATTRIBUTION_DASHES):
             url = links[0].meta.get("url", "")
             cite = url if url.lower().startswith(("http:", "https:")) else None
             if start == 0:
@@ -155,13 +173,13 @@ class _Html:
             elif name == "strikethrough":
                 out.append(f"<s>{self.inline(n.children)}</s>")
             elif name == "code_inline":
-                out.append(f"<code>{_esc(_plain(n))}</code>")
+                out.append(f"<code>{_esc(plain(n))}</code>")
             elif name in ("link", "autolink"):
                 title = f' title="{_esc(meta["title"])}"' if meta.get("title") else ""
                 out.append(f'<a href="{_esc(meta.get("url", ""))}"{title}>{self.inline(n.children)}</a>')
             elif name == "image":
                 title = f' title="{_esc(meta["title"])}"' if meta.get("title") else ""
-                out.append(f'<img src="{_esc(meta.get("url", ""))}" alt="{_esc(_plain(n))}"{title}>')
+                out.append(f'<img src="{_esc(meta.get("url", ""))}" alt="{_esc(plain(n))}"{title}>')
             elif name == "html_inline":
                 out.append(meta.get("content", ""))
             elif name == "footnote_ref":
@@ -255,185 +273,3 @@ def to_html(doc: Document) -> str:
 
 def render_html(text: str) -> str:
     return to_html(parse(text))
-
-
-# ---------------------------------------------------------------- plain text
-
-WIDTH = 72
-
-
-class _Text:
-    """Renders the tree as text: quotes with '> ', links as numbered references [n]."""
-
-    def __init__(self, labels: dict[str, str]):
-        self.labels = labels
-        self.links: list[str] = []
-        self._numbers: dict[str, int] = {}
-
-    def ref(self, url: str) -> int:
-        if url not in self._numbers:
-            self.links.append(url)
-            self._numbers[url] = len(self.links)
-        return self._numbers[url]
-
-    def linkable(self, url: str) -> bool:
-        return url.lower().startswith(URL_SCHEMES)
-
-    # inline --------------------------------------------------------------
-    def inline(self, nodes) -> str:
-        out: list[str] = []
-        hidden: str | None = None  # inside inline <script> or <style>: its text is no prose
-        for n in nodes:
-            name, meta = n.name, n.meta
-            if hidden:
-                if name == "html_inline" and re.match(rf"</{hidden}\b", meta.get("content", ""), re.I):
-                    hidden = None
-                continue
-            if name == "html_inline":
-                m = re.match(r"<(script|style)\b", meta.get("content", ""), re.I)
-                if m and not meta.get("content", "").rstrip().endswith("/>"):
-                    hidden = m.group(1).lower()
-                continue
-            if name == "text" or name == "text_special":
-                out.append(meta.get("content", ""))
-            elif name == "softbreak":
-                out.append(" ")
-            elif name == "hardbreak":
-                out.append("\n")
-            elif name == "code_inline":
-                out.append(_plain(n))
-            elif name in ("link", "autolink"):
-                label = self.inline(n.children)
-                out.append(label)
-                url = meta.get("url", "")
-                if self.linkable(url) and label.strip() not in (url, url.removeprefix("mailto:")):
-                    out.append(f" [{self.ref(url)}]")  # an autolink shows its URL already
-            elif name == "image":
-                alt = _plain(n) or self.labels["image"]
-                url = meta.get("url", "")
-                out.append(f"[{alt}]" + (f" [{self.ref(url)}]" if self.linkable(url) else ""))
-            elif name == "footnote_ref":
-                out.append(f"[^{meta['def_id']}]")
-            elif name in ("html_inline", "footnote_ref_anchor"):
-                continue  # tags only; the text between them comes as text nodes
-            else:
-                out.append(self.inline(n.children))
-        return "".join(out)
-
-    # blocks --------------------------------------------------------------
-    def blocks(self, nodes, width: int) -> list[str]:
-        """Paragraph strings (possibly multi-line), to be joined by blank lines."""
-        paras: list[str] = []
-        for n in nodes:
-            name, meta = n.name, n.meta
-            if name == "paragraph":
-                paras.append(_wrap(self.inline(n.children), width))
-            elif name == "heading":
-                title = self.inline(n.children)
-                level = int(meta.get("level", 2))
-                if level <= 2:
-                    paras.append(title + "\n" + ("=" if level == 1 else "-") * min(len(title), width))
-                else:
-                    paras.append(_wrap(title, width))
-            elif name == "blockquote":
-                q = split_quote(n)
-                inner = self.blocks(q.body[:-1] if q.last_inlines is not None else q.body, width - 2)
-                if q.last_inlines is not None:
-                    inner.append(_wrap(self.inline(q.last_inlines), width - 2))
-                if q.footer is not None:
-                    inner.append(_wrap(self.inline(q.footer).strip(), width - 2))
-                body = "\n\n".join(p for p in inner if p.strip())
-                paras.append("\n".join(("> " + line) if line else ">" for line in body.split("\n")))
-            elif name in ("bullet_list", "ordered_list"):
-                paras.append(self.list_items(n, width))
-            elif name in ("code_block", "fence"):
-                paras.append("\n".join("    " + line for line in meta.get("content", "").rstrip("\n").split("\n")))
-            elif name == "html_block":
-                text = _html_text(meta.get("content", ""))
-                if text.strip():
-                    paras.append(_wrap(text, width))
-            elif name == "hr":
-                paras.append("* * *")
-            elif name == "table":
-                paras.append(self.table(n))
-            elif name == "footnote_container":
-                paras.append(self.footnotes(n, width))
-            elif name not in BLOCKS:  # inline content of a tight list item
-                paras.append(_wrap(self.inline([n]), width))
-        return [p for p in paras if p.strip()]
-
-    def list_items(self, n: Node, width: int) -> str:
-        number = int(n.meta.get("start", 1))
-        items = []
-        for item in n.children:
-            marker = "- " if n.name == "bullet_list" else f"{number}. "
-            kids = list(item.children)
-            k = next((i for i, c in enumerate(kids) if c.name in BLOCKS), len(kids))
-            parts = ([_wrap(self.inline(kids[:k]), width - len(marker))] if k else []) \
-                + self.blocks(kids[k:], width - len(marker))
-            gap = "\n" if k else "\n\n"  # a tight item keeps its nested list close
-            lines = gap.join(p for p in parts if p.strip()).split("\n")
-            items.append("\n".join([marker + lines[0]] + [(" " * len(marker) + ln) if ln else "" for ln in lines[1:]]))
-            number += 1
-        return "\n".join(items)
-
-    def table(self, n: Node) -> str:
-        return "\n".join(" | ".join(self.inline(cell.children) for cell in row.children)
-                         for part in n.children for row in part.children)
-
-    def footnotes(self, n: Node, width: int) -> str:
-        notes = []
-        for note in n.children:
-            label = f"[^{note.meta['def_id']}] "
-            body = " ".join(self.blocks(note.children, width - len(label)))
-            notes.append(_wrap(label + " ".join(body.split("\n")), width, indent="    "))
-        return self.labels["notes"] + ":\n\n" + "\n".join(notes)
-
-
-def _wrap(text: str, width: int, indent: str = "") -> str:
-    """Wrap at ASCII spaces only: never inside a word, never at a non-breaking space.
-    Greedy like textwrap, but cutting with str.rfind instead of a loop over words."""
-    width = max(width, 20)
-    out: list[str] = []
-    for line in text.split("\n"):
-        if "  " in line:
-            line = _SPACES.sub(" ", line)
-        line = line.strip(" ")
-        while len(line) > width:
-            first = len(indent) + 1 if indent and line.startswith(indent) else 1  # never cut inside the indent
-            cut = line.rfind(" ", first, width + 1)
-            if cut == -1:
-                cut = line.find(" ", max(width, first))  # a word longer than the line: keep it whole
-                if cut == -1:
-                    break
-            out.append(line[:cut].rstrip(" "))
-            line = indent + line[cut + 1:].lstrip(" ")
-        out.append(line)
-    return "\n".join(out).strip("\n")
-
-
-_SPACES = re.compile(" {2,}")
-
-
-_TAG = re.compile(r"<[^>]*>")
-
-
-def _html_text(fragment: str) -> str:
-    """The readable text of raw HTML: sanitized first (scripts and styles vanish with their
-    content), then stripped of tags."""
-    clean = nh3.clean(fragment, tags=set(), clean_content_tags={"script", "style"})
-    return html.unescape(_TAG.sub("", clean)).strip()
-
-
-@dataclass
-class PlainText:
-    body: str
-    links: list[str]
-
-
-def to_text(doc: Document, labels: dict[str, str]) -> PlainText:
-    """The body as plain text plus the numbered link list. ``labels`` holds the localized
-    words the text needs: 'notes' and 'image'."""
-    r = _Text(labels)
-    body = "\n\n".join(r.blocks(doc.root.children, WIDTH))
-    return PlainText(body=body, links=r.links)

@@ -5,7 +5,8 @@ An issue is published when its draft says ``status: sent``; its ``date`` is the 
 date (else ``send_at``, else the file's modification time). Drafts in any other status are
 left out of the index and feeds, but ``render_issue_page`` previews any draft.
 
-``build_site`` renders everything first, then writes (see writer.py): a broken draft or
+A sent issue is shown as it was mailed, from its frozen body (see archive.py); a correction
+is an explicit, recorded step. ``build_site`` renders everything first, then writes (see writer.py): a broken draft or
 template leaves the site as it was.
 """
 
@@ -176,7 +177,10 @@ def render_index(nl, issues: list[PreparedIssue]) -> str:
 
 def plan_site(nl, writer: Writer, *, skip_unsent_broken: bool = False) -> None:
     """Render every file of the site into ``writer`` (nothing is written yet)."""
-    issues = [prepare(nl, d) for d in published_issues(nl, skip_unsent_broken=skip_unsent_broken)]
+    from pipeline.render.archive import as_mailed
+
+    # a sent issue's page and feed items show what was mailed (see pipeline/render/archive.py)
+    issues = as_mailed(nl, [prepare(nl, d) for d in published_issues(nl, skip_unsent_broken=skip_unsent_broken)])
     writer.add("index.html", render_index(nl, issues))
     for p in issues:
         writer.add(issue_path(p.number), page_from(nl, p))

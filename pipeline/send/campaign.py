@@ -1,10 +1,14 @@
 """Sending an issue to every active subscriber, exactly once each.
 
-The flow of :func:`send_issue`:
+The flow of :func:`send_issue`, one function per phase: ``_gate`` (read and parse the draft
+once, check it, refuse what must not go out), ``_coordinate_or_join`` (the lease; freeze and
+enqueue, see :mod:`pipeline.send.freeze`), ``_start_workers``, ``_supervise`` (lease renewal,
+sweeps, progress, stop) and ``_finish`` (the report; the issue and the draft marked sent).
 
 1. **Lease.** The process that takes the issue's lease (``lease_owner``/``lease_expires_at``)
-   is the coordinator: it freezes the rendered issue on the issue row (``frozen_*``, built
-   into one MIME template) and enqueues one delivery per active subscriber in the same
+   is the coordinator: it checks the issue, freezes it on the issue row (``frozen_html`` and
+   ``frozen_text``: the body as mailed, which the archive shows; ``frozen_mime``: one MIME
+   template) and enqueues one delivery per active subscriber in the same
    transaction, renews the lease while it runs, requeues claims of dead workers, and marks the
    issue and the draft sent at the end. A process that finds the lease held by a live process
    joins as a helper and only claims deliveries. A lease held by a dead process on this
@@ -22,35 +26,35 @@ The flow of :func:`send_issue`:
 
 from __future__ import annotations
 
-import logging
 import math
 import multiprocessing
 import os
-import secrets
 import threading
 import time
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Callable
 
-from pipeline.draft.format import Draft, read_draft, update_front_matter
+from pipeline.draft.format import update_front_matter_with
 from pipeline.errors import LinkletterError
 from pipeline.models import utcnow
 from pipeline.send.dkim import signer_from_settings
+from pipeline.send.freeze import (freeze_and_enqueue, pre_send_check, render_for_send, requeue_dead,
+                                  source_snapshot, template_bytes)
 from pipeline.send.identity import new_owner, owner_is_dead
-from pipeline.send.message import MessageTemplate, build_template, sender_address, smtp_address
+from pipeline.send.message import sender_address
 from pipeline.send.pool import SmtpSession
-from pipeline.send.transports import parse_smtp_url, write_outbox
-from pipeline.send.workers import (RateLimiter, SendOptions, Work, load_template, outbox_name, personalize,
-                                   run_connections, worker_process)
+from pipeline.send.status import SendStatus, aware, count_would_send, send_status, send_test
+from pipeline.send.transports import parse_smtp_url
+from pipeline.send.workers import (RateLimiter, SendOptions, Work, load_template, outbox_name, run_connections,
+                                   worker_process)
 from pipeline.store import deliveries as dstore
 from pipeline.store import issues as istore
 
-log = logging.getLogger("linkletter.send")
-
-__all__ = ["SendOptions", "SendReport", "SendError", "SendStatus", "send_issue", "send_test", "count_would_send",
-           "send_status", "pre_send_check", "mark_draft_sent", "outbox_name", "RateLimiter"]
+__all__ = ["SendOptions", "SendRun", "SendReport", "SendError", "SendStatus", "send_issue", "send_test",
+           "count_would_send", "send_status", "pre_send_check", "mark_draft_sent", "outbox_name", "RateLimiter",
+           "render_for_send", "source_snapshot", "template_bytes"]
 
 
 @dataclass
@@ -86,51 +90,224 @@ class SendReport:
         return line
 
 
-def _aware(dt: datetime | None) -> datetime | None:
-    if dt is not None and dt.tzinfo is None:
-        return dt.replace(tzinfo=timezone.utc)
-    return dt
+@dataclass
+class SendRun:
+    """The options of one send (``send_issue(nl, draft, SendRun(...))``, or the same as keywords)."""
+
+    workers: int = 1                  # processes; each opens smtp_connections / workers connections
+    include_new: bool = False         # also mail those confirmed after the send began
+    progress: Callable[[dict, int], None] | None = None  # (counts by state, total), a few times a second
+    stop_event: threading.Event | None = None  # set: stop after the messages in flight
+    force: bool = False               # skip the pre-send check
+    render: Callable | None = None    # (nl, PreparedIssue) -> RenderedEmail; default: the render stage's
+    options: SendOptions | None = None  # tuning of the engine
 
 
-# ---------------------------------------------------------------- the pre-send check hook
+@dataclass
+class _Send:
+    """One send while it runs: what the phases hand on to each other."""
 
-def pre_send_check(nl, draft: Draft) -> list[str]:
-    """Problems that should stop a send: `linkletter check`'s errors (quotes not found in their
-    sources, dead links, missing title, leftover placeholders), one 'file:line: message' each.
-    Empty: nothing found. ``--force`` skips it."""
-    from pipeline.check import check_draft
+    run: SendRun
+    opt: SendOptions
+    stop_event: threading.Event
+    prepared: object  # the PreparedIssue
+    owner: str = field(default_factory=new_owner)
+    t0: float = field(default_factory=time.monotonic)
+    issue_id: int = 0
+    role: str = "coordinator"
+    loaded: dict | None = None  # the sources the check loaded
+    started: datetime | None = None
+    work: Work | None = None
+    threads: list = field(default_factory=list)
+    procs: list = field(default_factory=list)
+    mp_stop: object = None
+    results: object = None
+    stopped: bool = False
+    signer: object = None
 
-    return check_draft(nl, draft.path).error_messages()
-
-
-def source_snapshot(nl, draft: Draft) -> str | None:
-    """The cited sources' text and metadata, kept with the issue when it goes out (a record that
-    outlasts link rot). A snapshot that cannot be made never stops a send."""
-    from pipeline.check import snapshot_sources
-
-    try:
-        return snapshot_sources(nl, draft)
-    except Exception as e:  # noqa: BLE001 (the send matters more than its record)
-        log.warning("issue %s: no source snapshot: %s", draft.issue, e)
-        return None
-
-
-# ---------------------------------------------------------------- rendering and the template
-
-def render_for_send(nl, draft: Draft):
-    """The render stage's email: subject, html, text holding UNSUBSCRIBE_PLACEHOLDER."""
-    from pipeline.render.email import render_issue
-
-    return render_issue(nl, draft)
-
-
-def template_bytes(settings, rendered, *, test: bool = False) -> bytes:
-    subject = rendered.subject if not test else f"[Test] {rendered.subject}"
-    return build_template(settings, issue=rendered.issue, subject=subject, html=rendered.html, text=rendered.text,
-                          test=test)
+    @property
+    def draft(self):
+        return self.prepared.draft
 
 
 # ---------------------------------------------------------------- the send
+
+def send_issue(nl, draft_path, run: SendRun | None = None, **options) -> SendReport:
+    """Send the issue of ``draft_path`` to every active subscriber who hasn't got it yet.
+    ``run`` (or the same fields as keywords, see :class:`SendRun`) holds the options.
+
+    Safe to run again at any time (after a crash it resumes; after the end it sends nothing),
+    and in several processes or machines at once (they split the deliveries).
+    """
+    from pipeline.render.issue import prepare
+
+    run = run or SendRun(**options)
+    s = _Send(run=run, opt=run.options or SendOptions(), stop_event=run.stop_event or threading.Event(),
+              prepared=prepare(nl, Path(draft_path)))  # the one read and parse of the draft
+    done = _gate(nl, s)
+    if done is not None:
+        return done
+    try:
+        _coordinate_or_join(nl, s)
+        _start_workers(nl, s)
+        _supervise(nl, s)
+        return _finish(nl, s)
+    finally:
+        _shut_down(nl, s)
+
+
+def _gate(nl, s: _Send) -> SendReport | None:
+    """Refuse what must not go out; make sure the issue row exists. A report: nothing to do."""
+    draft, settings = s.draft, nl.settings
+    with nl.engine.connect() as conn:
+        known = istore.issue_by_number(conn, draft.issue)
+    # The check guards what goes out; once a send has started its content is frozen, so a
+    # resume (or a run after the end) does not check again: a source gone down since must
+    # not keep the rest of the subscribers from getting what the first ones got.
+    if not s.run.force and (known is None or known["send_started_at"] is None):
+        report = pre_send_check(nl, s.prepared)
+        if report.error_messages():
+            raise LinkletterError("the pre-send check found problems; fix the draft, or send it anyway with "
+                                  "`linkletter send DRAFT --force`:\n  " + "\n  ".join(report.error_messages()))
+        s.loaded = report.sources
+    s.signer = signer_from_settings(settings)  # a bad DKIM key is an error before anything is frozen
+    if settings.smtp_url:
+        _probe(settings, s.opt)  # a wrong address or password is one clear error, before anything is frozen
+    with nl.engine.begin() as conn:
+        s.issue_id = istore.ensure_issue(conn, number=draft.issue, slug=draft.slug, title=draft.title,
+                                         subject=draft.subject_line, draft_path=str(draft.path))
+        row = istore.issue_by_id(conn, s.issue_id)
+    if draft.status == "sent" and row["send_started_at"] is None:
+        raise LinkletterError(f"{draft.path.name} says 'status: sent' but this newsletter never sent issue "
+                              f"{draft.issue}; to send it, set 'status: ready' in its front matter")
+    if row["status"] == "sent" and not s.run.include_new:
+        mark_draft_sent(draft.path, aware(row["send_started_at"]) or aware(row["sent_at"]) or utcnow())
+        report = _report(nl, s.issue_id, draft.issue)
+        report.already_sent = report.finished = True
+        return report
+    s.role = _take_lease(nl, s.issue_id, s.owner, row["lease_owner"])
+    return None
+
+
+def _lease(settings) -> timedelta:
+    return timedelta(seconds=max(settings.send_lease_seconds, 1))
+
+
+def _coordinate_or_join(nl, s: _Send) -> None:
+    """The coordinator freezes and enqueues; a helper waits until that is done."""
+    if s.role == "coordinator":
+        freeze_and_enqueue(nl, s.issue_id, s.owner, s.prepared, include_new=s.run.include_new, render=s.run.render,
+                           loaded=s.loaded)
+    else:
+        _wait_frozen(nl, s.issue_id, _lease(nl.settings).total_seconds())
+    with nl.engine.connect() as conn:
+        s.started = aware(istore.issue_by_id(conn, s.issue_id)["send_started_at"])
+
+
+def _start_workers(nl, s: _Send) -> None:
+    """Connection threads in this process, or ``workers`` processes with their own."""
+    settings, workers = nl.settings, s.run.workers
+    template, number = load_template(settings, nl.engine, s.issue_id)
+    s.work = Work(settings=settings, engine=nl.engine, issue_id=s.issue_id, issue_number=number, owner=s.owner,
+                  template=template, signer=s.signer, options=s.opt, stop=threading.Event(),
+                  limiter=RateLimiter(settings.smtp_rate / max(1, workers)))
+    connections = max(1, settings.smtp_connections) if settings.smtp_url else 1
+    if s.stop_event.is_set():  # asked to stop before the first message: frozen and queued, nothing sent
+        s.work.stop.set()
+    if workers <= 1:
+        s.threads = run_connections(s.work, connections)
+        return
+    ctx = multiprocessing.get_context("spawn")
+    s.mp_stop, s.results = ctx.Event(), ctx.Queue()
+    if s.stop_event.is_set():
+        s.mp_stop.set()
+    per = max(1, math.ceil(connections / workers))
+    s.procs = [ctx.Process(target=worker_process, daemon=True,
+                           args=(settings, s.issue_id, per, settings.smtp_rate / workers, s.opt, s.mp_stop,
+                                 s.results, os.getpid()))
+               for _ in range(workers)]
+    for p in s.procs:
+        p.start()
+
+
+def _supervise(nl, s: _Send) -> None:
+    """Until the workers end: pass on a stop, renew the lease, requeue dead claims, report progress."""
+    lease = _lease(nl.settings)
+    last_renew = last_sweep = time.monotonic()
+    while any(t.is_alive() for t in s.threads) or any(p.is_alive() for p in s.procs):
+        if s.stop_event.is_set() and not s.stopped:
+            s.stopped = True
+            s.work.stop.set()
+            if s.mp_stop is not None:
+                s.mp_stop.set()
+        now_m = time.monotonic()
+        if s.role == "coordinator" and now_m - last_renew > lease.total_seconds() / 3:
+            with nl.engine.begin() as conn:
+                if not istore.renew_lease(conn, s.issue_id, s.owner, utcnow() + lease):
+                    s.role = "helper"  # someone took over (we looked dead); keep sending claims only
+            last_renew = now_m
+        if s.role == "coordinator" and now_m - last_sweep > 1.0:
+            requeue_dead(nl, s.issue_id, lease)
+            last_sweep = now_m
+        _progress(nl, s)
+        try:
+            for t in s.threads:
+                t.join(s.opt.poll / max(1, len(s.threads)))
+            for p in s.procs:
+                p.join(s.opt.poll / max(1, len(s.procs)))
+        except KeyboardInterrupt:  # Ctrl-C: stop like SIGTERM, after the messages in flight
+            s.stop_event.set()
+
+
+def _progress(nl, s: _Send) -> None:
+    if s.run.progress:
+        with nl.engine.connect() as conn:
+            counts = dstore.counts_by_state(conn, s.issue_id)
+        s.run.progress(counts, sum(counts.values()))
+
+
+def _finish(nl, s: _Send) -> SendReport:
+    """The report; when every delivery is done, the issue and the draft are marked sent."""
+    work = s.work
+    report = _report(nl, s.issue_id, work.issue_number)
+    report.role = s.role
+    report.stopped = s.stopped or s.stop_event.is_set()
+    report.sent_now = work.sent_now
+    for _p in s.procs:
+        try:
+            n, fatal = s.results.get(timeout=1)
+        except Exception:  # a worker process that died without a word (killed)
+            continue
+        report.sent_now += n
+        work.fatal = work.fatal or fatal
+    if work.fatal:
+        report.errors.append(work.fatal)
+    if report.pending == 0 and not work.fatal:
+        if s.role == "coordinator" or _take_lease(nl, s.issue_id, s.owner, None) == "coordinator":
+            _finalize(nl, s.issue_id, s.draft.path, s.started)
+            report.finished = True
+    _progress(nl, s)
+    report.duration = time.monotonic() - s.t0
+    if work.fatal and not report.stopped:
+        raise SendError(work.fatal, report)
+    return report
+
+
+def _shut_down(nl, s: _Send) -> None:
+    """Also on an error: nothing may go on sending in the background of the caller."""
+    if s.work is not None:
+        s.work.stop.set()
+    if s.mp_stop is not None:
+        s.mp_stop.set()
+    for t in s.threads:
+        t.join()
+    for p in s.procs:
+        p.join()
+    if s.work is not None and s.work.recorder is not None:
+        s.work.recorder.close()
+    with nl.engine.begin() as conn:
+        istore.release_lease(conn, s.issue_id, s.owner)
+
 
 def _finalize(nl, issue_id: int, draft_path: Path, started: datetime | None) -> None:
     with nl.engine.begin() as conn:
@@ -139,10 +316,14 @@ def _finalize(nl, issue_id: int, draft_path: Path, started: datetime | None) -> 
 
 
 def mark_draft_sent(draft_path: Path, when: datetime) -> None:
-    """The draft's front matter becomes ``status: sent`` with the ``date`` it went out."""
-    draft = read_draft(draft_path)
-    if draft.status != "sent" or draft.date is None:
-        update_front_matter(draft_path, status="sent", date=(draft.date or _aware(when)).replace(microsecond=0))
+    """The draft's front matter becomes ``status: sent`` with the ``date`` it went out. The
+    file is read again here on purpose: the author may have edited it during a long send."""
+    def changes(draft) -> dict:
+        if draft.status == "sent" and draft.date is not None:
+            return {}
+        return {"status": "sent", "date": (draft.date or aware(when)).replace(microsecond=0)}
+
+    update_front_matter_with(draft_path, changes)
 
 
 def _report(nl, issue_id: int, number: int) -> SendReport:
@@ -152,159 +333,6 @@ def _report(nl, issue_id: int, number: int) -> SendReport:
     return SendReport(issue=number, total=sum(counts.values()), sent=counts.get("sent", 0),
                       failed=counts.get("failed", 0), bounced=bounced,
                       pending=counts.get("queued", 0) + counts.get("sending", 0))
-
-
-def send_issue(nl, draft_path, *, workers: int = 1, include_new: bool = False,
-               progress: Callable[[dict, int], None] | None = None, stop_event: threading.Event | None = None,
-               force: bool = False, render: Callable | None = None, options: SendOptions | None = None) -> SendReport:
-    """Send the issue of ``draft_path`` to every active subscriber who hasn't got it yet.
-
-    Safe to run again at any time (after a crash it resumes; after the end it sends nothing),
-    and in several processes or machines at once (they split the deliveries).
-    ``progress(counts, total)`` is called a few times a second; setting ``stop_event`` stops
-    after the messages in flight, leaving the rest queued for the next run.
-    """
-    opt = options or SendOptions()
-    settings = nl.settings
-    stop_event = stop_event or threading.Event()
-    t0 = time.monotonic()
-    draft_path = Path(draft_path)
-    draft = read_draft(draft_path)
-    with nl.engine.connect() as conn:
-        known = istore.issue_by_number(conn, draft.issue)
-    # The check guards what goes out; once a send has started its content is frozen, so a
-    # resume (or a run after the end) does not check again: a source gone down since must
-    # not keep the rest of the subscribers from getting what the first ones got.
-    if not force and (known is None or known["send_started_at"] is None):
-        problems = pre_send_check(nl, draft)
-        if problems:
-            raise LinkletterError("the pre-send check found problems; fix the draft, or send it anyway with "
-                                  "`linkletter send DRAFT --force`:\n  "
-                                  + "\n  ".join(problems))
-    signer = signer_from_settings(settings)
-    if settings.smtp_url:
-        _probe(settings, opt)  # a wrong address or password is one clear error, before anything is frozen
-
-    owner = new_owner()
-    with nl.engine.begin() as conn:
-        issue_id = istore.ensure_issue(conn, number=draft.issue, slug=draft.slug, title=draft.title,
-                                       subject=draft.subject_line, draft_path=str(draft_path))
-        row = istore.issue_by_id(conn, issue_id)
-    if draft.status == "sent" and row["send_started_at"] is None:
-        raise LinkletterError(f"{draft_path.name} says 'status: sent' but this newsletter never sent issue "
-                              f"{draft.issue}; to send it, set 'status: ready' in its front matter")
-    if row["status"] == "sent" and not include_new:
-        mark_draft_sent(draft_path, _aware(row["send_started_at"]) or _aware(row["sent_at"]) or utcnow())
-        report = _report(nl, issue_id, draft.issue)
-        report.already_sent = report.finished = True
-        return report
-
-    role = _take_lease(nl, issue_id, owner, row["lease_owner"])
-    lease = timedelta(seconds=max(settings.send_lease_seconds, 1))
-    work: Work | None = None
-    threads: list[threading.Thread] = []
-    procs: list = []
-    mp_stop = None
-    try:
-        if role == "coordinator":
-            _prepare(nl, issue_id, owner, draft, include_new=include_new, render=render or render_for_send)
-        else:
-            _wait_frozen(nl, issue_id, lease.total_seconds())
-        with nl.engine.connect() as conn:
-            row = istore.issue_by_id(conn, issue_id)
-        started = _aware(row["send_started_at"])
-
-        template, number = load_template(settings, nl.engine, issue_id)
-        work = Work(settings=settings, engine=nl.engine, issue_id=issue_id, issue_number=number, owner=owner,
-                     template=template, signer=signer, options=opt, stop=threading.Event(),
-                     limiter=RateLimiter(settings.smtp_rate / max(1, workers)))
-        connections = max(1, settings.smtp_connections) if settings.smtp_url else 1
-        if stop_event.is_set():  # asked to stop before the first message: frozen and queued, nothing sent
-            work.stop.set()
-        results = None
-        if workers > 1:
-            ctx = multiprocessing.get_context("spawn")
-            mp_stop, results = ctx.Event(), ctx.Queue()
-            if stop_event.is_set():
-                mp_stop.set()
-            per = max(1, math.ceil(connections / workers))
-            rate = settings.smtp_rate / workers
-            procs = [ctx.Process(target=worker_process, daemon=True,
-                                 args=(settings, issue_id, per, rate, opt, mp_stop, results, os.getpid()))
-                     for _ in range(workers)]
-            for p in procs:
-                p.start()
-        else:
-            threads = run_connections(work, connections)
-
-        last_renew = last_sweep = time.monotonic()
-        stopped = False
-        while any(t.is_alive() for t in threads) or any(p.is_alive() for p in procs):
-            if stop_event.is_set() and not stopped:
-                stopped = True
-                work.stop.set()
-                if mp_stop is not None:
-                    mp_stop.set()
-            now_m = time.monotonic()
-            if role == "coordinator" and now_m - last_renew > lease.total_seconds() / 3:
-                with nl.engine.begin() as conn:
-                    if not istore.renew_lease(conn, issue_id, owner, utcnow() + lease):
-                        role = "helper"  # someone took over (we looked dead); keep sending claims only
-                last_renew = now_m
-            if role == "coordinator" and now_m - last_sweep > 1.0:
-                _requeue_dead(nl, issue_id, lease)
-                last_sweep = now_m
-            if progress:
-                with nl.engine.connect() as conn:
-                    counts = dstore.counts_by_state(conn, issue_id)
-                progress(counts, sum(counts.values()))
-            try:
-                for t in threads:
-                    t.join(opt.poll / max(1, len(threads)))
-                for p in procs:
-                    p.join(opt.poll / max(1, len(procs)))
-            except KeyboardInterrupt:  # Ctrl-C: stop like SIGTERM, after the messages in flight
-                stop_event.set()
-
-        report = _report(nl, issue_id, number)
-        report.role = role
-        report.stopped = stopped or stop_event.is_set()
-        report.sent_now = work.sent_now
-        for _p in procs:
-            try:
-                n, fatal = results.get(timeout=1)
-            except Exception:  # a worker process that died without a word (killed)
-                continue
-            report.sent_now += n
-            work.fatal = work.fatal or fatal
-        if work.fatal:
-            report.errors.append(work.fatal)
-        if report.pending == 0 and not work.fatal:
-            if role == "coordinator" or _take_lease(nl, issue_id, owner, None) == "coordinator":
-                _finalize(nl, issue_id, draft_path, started)
-                report.finished = True
-        if progress:
-            with nl.engine.connect() as conn:
-                counts = dstore.counts_by_state(conn, issue_id)
-            progress(counts, sum(counts.values()))
-        report.duration = time.monotonic() - t0
-        if work.fatal and not report.stopped:
-            raise SendError(work.fatal, report)
-        return report
-    finally:
-        # also on an error: nothing may go on sending in the background of the caller
-        if work is not None:
-            work.stop.set()
-        if mp_stop is not None:
-            mp_stop.set()
-        for t in threads:
-            t.join()
-        for p in procs:
-            p.join()
-        if work is not None and work.recorder is not None:
-            work.recorder.close()
-        with nl.engine.begin() as conn:
-            istore.release_lease(conn, issue_id, owner)
 
 
 class SendError(LinkletterError):
@@ -353,112 +381,3 @@ def _wait_frozen(nl, issue_id: int, seconds: float) -> None:
             raise LinkletterError(f"issue {row['number']} is being prepared for sending by {row['lease_owner']}; "
                                   f"try again later")
         time.sleep(0.2)
-
-
-def _prepare(nl, issue_id: int, owner: str, draft: Draft, *, include_new: bool, render: Callable) -> None:
-    """Freeze and enqueue (first run), or requeue what a dead run left and add new subscribers."""
-    with nl.engine.connect() as conn:
-        row = istore.issue_by_id(conn, issue_id)
-    if row["send_started_at"] is None:
-        rendered = render(nl, draft)
-        if rendered.issue != draft.issue:
-            raise LinkletterError(f"the rendered email is issue {rendered.issue}, the draft is issue {draft.issue}")
-        mime = template_bytes(nl.settings, rendered)
-        snapshot = source_snapshot(nl, draft)
-        started = utcnow()
-        with nl.engine.begin() as conn:  # freeze and enqueue together: a crash leaves neither or both
-            if istore.freeze_issue(conn, issue_id, owner, html=rendered.html, text=rendered.text, mime=mime,
-                                   subject=rendered.subject, title=draft.title, started_at=started,
-                                   snapshot=snapshot):
-                dstore.enqueue_deliveries(conn, issue_id, confirmed_before=started)
-    elif include_new:
-        with nl.engine.begin() as conn:
-            dstore.enqueue_deliveries(conn, issue_id, confirmed_before=None)
-    _requeue_dead(nl, issue_id, timedelta(seconds=max(nl.settings.send_lease_seconds, 1)))
-
-
-def _requeue_dead(nl, issue_id: int, lease: timedelta) -> None:
-    with nl.engine.begin() as conn:
-        dead = [c for c in dstore.claimers(conn, issue_id) if owner_is_dead(c)]
-        dstore.requeue_claims_of(conn, issue_id, dead)
-        dstore.requeue_stale_claims(conn, issue_id, utcnow() - lease)
-
-
-# ---------------------------------------------------------------- test mail, dry run, status
-
-def send_test(nl, draft_path, address: str, *, render: Callable | None = None) -> str:
-    """One copy of the issue, marked as a test, to ``address``; no deliveries. Returns where it went."""
-    draft = read_draft(draft_path)
-    rendered = (render or render_for_send)(nl, draft)
-    template = MessageTemplate.from_settings(nl.settings, template_bytes(nl.settings, rendered, test=True), draft.issue)
-    rcpt = smtp_address(address)
-    signer = signer_from_settings(nl.settings)
-    if not nl.settings.smtp_url:
-        data = personalize(template, signer, 0, rcpt, "", stuffed=False)
-        name = f"test-issue-{draft.issue:04d}-{time.strftime('%Y%m%d-%H%M%S')}-{secrets.token_hex(3)}.eml"
-        return str(write_outbox(nl.settings.outbox_dir, data, name))
-    data = personalize(template, signer, 0, rcpt, "", stuffed=True)
-    session = SmtpSession(parse_smtp_url(nl.settings.smtp_url), sender_address(nl.settings.sender))
-    try:
-        session.deliver(rcpt, data)
-    finally:
-        session.close()
-    return f"{rcpt} via {session.target.host}:{session.target.port}"
-
-
-def count_would_send(nl, draft_path, *, include_new: bool = False) -> int:
-    """How many subscribers a send of this draft would mail now (for --dry-run)."""
-    draft = read_draft(draft_path)
-    with nl.engine.connect() as conn:
-        row = istore.issue_by_number(conn, draft.issue)
-        if row is None or row["send_started_at"] is None:
-            return dstore.count_recipients(conn, None, confirmed_before=None)
-        counts = dstore.counts_by_state(conn, row["id"])
-        waiting = counts.get("queued", 0) + counts.get("sending", 0)
-        new = dstore.count_recipients(conn, row["id"], confirmed_before=None) if include_new else 0
-        return waiting + new
-
-
-@dataclass
-class SendStatus:
-    issue: int
-    status: str
-    counts: dict[str, int]
-    bounced: int
-    started_at: datetime | None
-    sent_at: datetime | None
-    lease_owner: str | None
-    lease_expires_at: datetime | None
-
-    def lines(self) -> list[str]:
-        c = self.counts
-        out = [f"Issue {self.issue}: {self.status}",
-               f"  deliveries: {sum(c.values())}  sent: {c.get('sent', 0)}  queued: {c.get('queued', 0)}  "
-               f"sending: {c.get('sending', 0)}  failed: {c.get('failed', 0)} ({self.bounced} bounced)"]
-        if self.started_at:
-            out.append(f"  started: {self.started_at.isoformat(timespec='seconds')}")
-        if self.sent_at:
-            out.append(f"  finished: {self.sent_at.isoformat(timespec='seconds')}")
-        if self.lease_owner:
-            out.append(f"  being sent by {self.lease_owner}"
-                       + (" (that process is gone)" if owner_is_dead(self.lease_owner) else ""))
-        return out
-
-
-def send_status(nl, draft_path=None) -> SendStatus:
-    """Counts of the send of ``draft_path``'s issue, or of the issue sent most recently."""
-    with nl.engine.connect() as conn:
-        if draft_path is not None:
-            number = read_draft(draft_path).issue
-            row = istore.issue_by_number(conn, number)
-            if row is None:
-                raise LinkletterError(f"issue {number} has not been sent yet")
-        else:
-            row = istore.latest_sending_issue(conn)
-            if row is None:
-                raise LinkletterError("no issue has been sent yet")
-        counts = dstore.counts_by_state(conn, row["id"])
-        bounced = dstore.bounced_count(conn, row["id"])
-    return SendStatus(issue=row["number"], status=row["status"], counts=counts, bounced=bounced,
-                      started_at=_aware(row["send_started_at"]), sent_at=_aware(row["sent_at"]),
-                      lease_owner=row["lease_owner"], lease_expires_at=_aware(row["lease_expires_at"]))

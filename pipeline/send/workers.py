@@ -10,7 +10,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Callable
+from typing import Callable, NamedTuple
 
 from pipeline.errors import LinkletterError
 from pipeline.models import utcnow
@@ -165,8 +165,43 @@ def retry_delay(options: SendOptions, attempts: int) -> float | None:
     return wait if waited + wait <= options.retry_window else None
 
 
+class Mailing(NamedTuple):
+    """A claimed delivery about to be mailed."""
+
+    delivery_id: int
+    subscriber_id: int
+    attempts: int
+    rcpt: str  # the address as SMTP takes it
+    email: str
+    name: str
+
+
+_GONE = dstore.Recipient("", "", "gone")
+
+
+def _mailable(rec: Recorder, batch: list, subs: dict) -> list[Mailing]:
+    """The claims still to be mailed; the others (unsubscribed or bounced since the send
+    began, or an address that cannot be mailed) are marked failed, unattempted."""
+    items = []
+    for claim in batch:
+        did = claim.delivery_id
+        who = subs.get(claim.subscriber_id, _GONE)
+        if who.status != "active":
+            rec.write(lambda c, did=did, status=who.status: dstore.mark_failed(
+                c, did, f"not sent: the subscriber is {status}", attempted=False))
+            continue
+        try:
+            items.append(Mailing(did, claim.subscriber_id, claim.attempts, smtp_address(who.email), who.email,
+                                 who.name))
+        except AddressError as e:
+            rec.write(lambda c, did=did, e=e: dstore.mark_failed(c, did, str(e), attempted=False))
+    return items
+
+
 def connection_loop(work: Work, index: int) -> None:
     """One connection: claim a batch, send each message, record each outcome before the next."""
+    # Longer than 60 lines on purpose: claim, send and record in one visible order is what
+    # makes a send exactly-once (the outcome of a message is written before the next one goes).
     claimer = f"{work.owner}/{index}"
     opt, issue_id, rec = work.options, work.issue_id, work.recorder
     messenger = make_messenger(work.settings, opt)
@@ -189,29 +224,19 @@ def connection_loop(work: Work, index: int) -> None:
                     work.stop.wait(opt.poll)
                     continue
                 renewed = time.monotonic()
-                subs = dstore.subscribers_by_id(conn, [sid for _d, sid, _a in batch])
+                subs = dstore.subscribers_by_id(conn, [c.subscriber_id for c in batch])
                 conn.rollback()
-                items = []  # (delivery, subscriber, attempts, rcpt, email, name) of those to mail
-                for did, sid, attempts in batch:
-                    email, name, status = subs.get(sid, ("", "", "gone"))
-                    if status != "active":  # unsubscribed or bounced since the send began
-                        rec.write(lambda c, did=did, status=status: dstore.mark_failed(
-                            c, did, f"not sent: the subscriber is {status}", attempted=False))
-                        continue
-                    try:
-                        items.append((did, sid, attempts, smtp_address(email), email, name))
-                    except AddressError as e:
-                        rec.write(lambda c, did=did, e=e: dstore.mark_failed(c, did, str(e), attempted=False))
+                items = _mailable(rec, batch, subs)
                 for pos, (did, sid, attempts, rcpt, email, name) in enumerate(items):
                     if work.stop.is_set():
                         messenger.discard()
-                        release([it[0] for it in items[pos:]])
+                        release([it.delivery_id for it in items[pos:]])
                         return
                     if time.monotonic() - renewed > renew_every:
                         rec.write(lambda c: dstore.touch_claims(c, claimer, utcnow()))
                         renewed = time.monotonic()
                     data = personalize(work.template, work.signer, sid, email, name, messenger.stuffed)
-                    next_rcpt = items[pos + 1][3] if look_ahead and pos + 1 < len(items) else None
+                    next_rcpt = items[pos + 1].rcpt if look_ahead and pos + 1 < len(items) else None
                     work.limiter.wait(work.stop)
                     try:
                         messenger.deliver(work.issue_number, sid, rcpt, data, next_rcpt)
@@ -225,7 +250,7 @@ def connection_loop(work: Work, index: int) -> None:
                     except TemporaryFailure as e:
                         if messenger.stuffed and messenger.session.conn is None and "cannot reach" in str(e):
                             # the server is away: not this delivery's fault; hand the batch back and wait
-                            release([it[0] for it in items[pos:]])
+                            release([it.delivery_id for it in items[pos:]])
                             connect_failures += 1
                             if connect_failures >= opt.connect_attempts:
                                 work.fail(str(e))
@@ -242,11 +267,11 @@ def connection_loop(work: Work, index: int) -> None:
                         continue
                     except TransportError as e:  # refused sender or login: every message would fail
                         messenger.discard()
-                        release([it[0] for it in items[pos:]])
+                        release([it.delivery_id for it in items[pos:]])
                         work.fail(str(e))
                         return
                     except OSError as e:  # the outbox folder
-                        release([it[0] for it in items[pos:]])
+                        release([it.delivery_id for it in items[pos:]])
                         work.fail(f"cannot write to the outbox: {e}")
                         return
                     rec.write_many(dstore.mark_sent_many, (did, utcnow()))

@@ -8,6 +8,7 @@ mail server accepted, at the moment it accepted it.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import NamedTuple
 
 from sqlalchemy import Integer, String, and_, bindparam, func, literal, or_, select, update
 
@@ -16,6 +17,22 @@ from pipeline.store.issues import _insert_for, dialect
 
 D = Delivery.__table__
 S = Subscriber.__table__
+
+
+class Claim(NamedTuple):
+    """A delivery a worker claimed: its id, whom it goes to, and the attempts before this one."""
+
+    delivery_id: int
+    subscriber_id: int
+    attempts: int
+
+
+class Recipient(NamedTuple):
+    """Who a claimed delivery goes to, as the subscriber row says now."""
+
+    email: str
+    name: str
+    status: str  # 'active' is mailed; anyone else is no longer a recipient
 
 
 def _recipients(issue_id: int, confirmed_before: datetime | None, *columns):
@@ -49,7 +66,7 @@ def count_recipients(conn, issue_id: int | None, *, confirmed_before: datetime |
     return conn.execute(select(func.count()).select_from(_recipients(issue_id, confirmed_before).subquery())).scalar_one()
 
 
-def claim_deliveries(conn, issue_id: int, claimer: str, limit: int, now: datetime) -> list[tuple[int, int, int]]:
+def claim_deliveries(conn, issue_id: int, claimer: str, limit: int, now: datetime) -> list[Claim]:
     # One UPDATE ... WHERE id IN (SELECT ... LIMIT n [FOR UPDATE SKIP LOCKED]) RETURNING:
     # on PostgreSQL the subquery skips rows another worker has locked, so concurrent claimers
     # get disjoint batches without waiting; on SQLite (which ignores FOR UPDATE) the single
@@ -63,15 +80,15 @@ def claim_deliveries(conn, issue_id: int, claimer: str, limit: int, now: datetim
             .values(state="sending", claimed_by=claimer, claimed_at=now)
             .returning(D.c.id, D.c.subscriber_id, D.c.attempts))
     rows = conn.execute(stmt).all()
-    return sorted((r[0], r[1], r[2]) for r in rows)
+    return sorted(Claim(r[0], r[1], r[2]) for r in rows)
 
 
-def subscribers_by_id(conn, ids: list[int]) -> dict[int, tuple[str, str, str]]:
-    # One query per claimed batch (not one per message): id -> (email, name, status).
+def subscribers_by_id(conn, ids: list[int]) -> dict[int, Recipient]:
+    # One query per claimed batch (not one per message).
     if not ids:
         return {}
     rows = conn.execute(select(S.c.id, S.c.email, S.c.name, S.c.status).where(S.c.id.in_(ids))).all()
-    return {r[0]: (r[1], r[2] or "", r[3]) for r in rows}
+    return {r[0]: Recipient(r[1], r[2] or "", r[3]) for r in rows}
 
 
 # Built once: constructing an UPDATE costs more than running it (~300 µs against ~40 µs),

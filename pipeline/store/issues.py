@@ -108,3 +108,19 @@ def sent_draft_names(conn) -> set[str]:
     # absolute by a send), and a draft folder may have moved since.
     rows = conn.execute(select(I.c.draft_path).where(I.c.status == "sent")).scalars()
     return {Path(p).name for p in rows if p}
+
+
+def frozen_issues(conn) -> dict[int, dict]:
+    # number -> the frozen body (html, text), title and snapshot of every issue whose send began:
+    # what the archive shows for a sent issue.
+    rows = conn.execute(select(I.c.id, I.c.number, I.c.title, I.c.frozen_html, I.c.frozen_text, I.c.snapshot)
+                        .where(and_(I.c.send_started_at.is_not(None), I.c.frozen_html.is_not(None)))).mappings()
+    return {r["number"]: dict(r) for r in rows}
+
+
+def correct_frozen(conn, issue_id: int, *, html: str, text: str, title: str, snapshot: str) -> bool:
+    # A recorded correction of a sent issue's archive: the new body, and the snapshot JSON with
+    # the correction appended. Only an issue whose send began has anything to correct.
+    res = conn.execute(update(I).where(and_(I.c.id == issue_id, I.c.send_started_at.is_not(None)))
+                       .values(frozen_html=html, frozen_text=text, title=title, snapshot=snapshot))
+    return res.rowcount == 1
