@@ -4,9 +4,9 @@ Source → Link (+ Quote) → Issue → Delivery ← Subscriber.
 
 Only these classes have ``table=True``. Every change to a table needs a migration in
 ``pipeline/migrations/versions/``; ``tests/test_db.py`` fails when models and migrations differ.
+Annotations are real here (no ``from __future__ import annotations``): pydantic would otherwise
+evaluate each of them from a string when the classes are made, on every command's start.
 """
-
-from __future__ import annotations
 
 from datetime import datetime, timezone
 

@@ -96,7 +96,7 @@ def _publish(nl) -> None:
 @pass_nl
 def status(nl, draft: str | None) -> None:
     """Show the counts of a running or finished send: of DRAFT's issue, or the latest one."""
-    from pipeline.send.campaign import send_status
+    from pipeline.send.status import send_status
 
     path = draft_format.find_draft(nl.settings.drafts_dir, draft) if draft else None
     for line in send_status(nl, path).lines():
