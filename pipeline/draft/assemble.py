@@ -43,6 +43,8 @@ from pipeline.draft.format import Draft, list_drafts, parse_draft
 from pipeline.files import write_atomic
 from pipeline.errors import LinkletterError
 from pipeline.models import Link, Quote
+from pipeline.store import issues as issue_store
+from pipeline.store import links as link_store
 from pipeline.store import picks as store
 
 try:  # POSIX: serialize concurrent runs (CLI and scheduler) on one folder
@@ -393,7 +395,7 @@ def _assemble(nl, folder: Path, *, write: bool) -> AssembleResult:
         picks = store.unplaced_picks(session)
         found = {link.id: n for link in picks if (n := index.issue_of(link)) is not None}
         new = [link for link in picks if link.id not in found]
-        quotes = store.quotes_for_links(session, [link.id for link in new])
+        quotes = link_store.quotes_for_links(session, [link.id for link in new])
 
     blocks = tuple(render_block(link, quotes.get(link.id, []), settings.language) for link in new)
     open_draft = _open_draft(drafts, statuses)
@@ -433,8 +435,8 @@ def _assemble(nl, folder: Path, *, write: bool) -> AssembleResult:
     # Only now, with the file on disk, record what it holds.
     with nl.session() as session:
         slug = path.stem.split("-", 1)[1] if "-" in path.stem else path.stem
-        store.ensure_issue(session, number=number, slug=slug, title=title,
-                           draft_path=_relative(path, settings.root))
+        issue_store.ensure_issue(session.connection(), number=number, slug=slug, title=title, subject="",
+                                 draft_path=_relative(path, settings.root))
         store.mark_placed(session, placed, number)
         for issue in sorted(set(found.values())):
             store.mark_placed(session, [i for i, n in found.items() if n == issue], issue)

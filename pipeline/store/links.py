@@ -109,7 +109,11 @@ def insert_quote(s: Session, quote: Quote) -> Quote:
 
 
 def quotes_for_links(s: Session, link_ids: Sequence[int]) -> dict[int, list[Quote]]:
-    # all quotes of the listed links in one query, in the order they were added
+    """The quotes of many links at once, each link's in the order they were taken (every id
+    is a key, with an empty list when it has none).
+
+    Why: one query per chunk of 500 ids instead of one per link (no N+1); ordered by id
+    because that is the order the quotes were collected."""
     out: dict[int, list[Quote]] = {i: [] for i in link_ids}
     ids = list(link_ids)
     for i in range(0, len(ids), 500):

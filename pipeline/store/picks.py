@@ -1,15 +1,15 @@
-"""Queries of the draft stage: picked links not yet placed in an issue, their quotes, and the
-issue rows that drafts are numbered after. Every function takes the session."""
+"""Queries of the draft stage: picked links not yet placed in an issue, where they were placed,
+and the issue rows that drafts are numbered after. Every function takes the session. (A link's
+quotes: ``store/links.py``; creating an issue row: ``store/issues.py``.)"""
 
 from __future__ import annotations
 
 from typing import Iterable
 
 from sqlalchemy import func, update
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
-from pipeline.models import Issue, Link, Quote
+from pipeline.models import Issue, Link
 
 # SQLite allows 999 bound parameters per statement in old builds; stay well below.
 _CHUNK = 500
@@ -34,20 +34,6 @@ def unplaced_picks(session: Session) -> list[Link]:
     return list(session.exec(stmt))
 
 
-def quotes_for_links(session: Session, link_ids: Iterable[int]) -> dict[int, list[Quote]]:
-    """The quotes of many links at once, each link's in the order they were taken.
-
-    Why: one query per chunk of ids instead of one per link (no N+1); ordered by id because
-    that is the order the quotes were collected, which is the reading order of the page
-    more often than not."""
-    out: dict[int, list[Quote]] = {}
-    for chunk in _chunks(link_ids):
-        stmt = select(Quote).where(Quote.link_id.in_(chunk)).order_by(Quote.link_id, Quote.id)  # type: ignore[attr-defined]
-        for q in session.exec(stmt):
-            out.setdefault(q.link_id, []).append(q)
-    return out
-
-
 def highest_issue_number(session: Session) -> int:
     """The highest issue number the database knows (0 when none).
 
@@ -67,23 +53,6 @@ def issue_statuses(session: Session, numbers: Iterable[int]) -> dict[int, str]:
         for number, status in session.exec(select(Issue.number, Issue.status).where(Issue.number.in_(chunk))):  # type: ignore[attr-defined]
             out[number] = status
     return out
-
-
-def ensure_issue(session: Session, *, number: int, slug: str, title: str, draft_path: str) -> bool:
-    """Add the issue row for a draft unless one with this number exists. True if added.
-
-    Why: look up by the unique number first and never update an existing row: its status,
-    lease and frozen rendering belong to the send stage. The insert runs in a savepoint, so
-    when another process (a send starting) inserted the same number in between, the unique
-    constraint turns it into "exists" instead of failing the whole transaction."""
-    if session.exec(select(Issue.id).where(Issue.number == number)).first() is not None:
-        return False
-    try:
-        with session.begin_nested():
-            session.add(Issue(number=number, slug=slug, title=title, draft_path=draft_path, status="draft"))
-    except IntegrityError:
-        return False
-    return True
 
 
 def mark_placed(session: Session, link_ids: Iterable[int], issue_number: int) -> int:
