@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-LANGUAGES = ("de", "en")
+LANGUAGES = ("de", "en")  # the languages readers can be addressed in; settings check against it
 
 STRINGS: dict[str, dict[str, str]] = {
     # the issue: email, page, plain text

@@ -20,10 +20,10 @@ from pathlib import Path
 from typing import Any, Callable, Mapping
 
 from pipeline.errors import LinkletterError
+from pipeline.i18n import LANGUAGES
 
 CONFIG_NAME = "linkletter.toml"
 ENV_PREFIX = "LINKLETTER_"
-LANGUAGES = ("de", "en")
 SOURCE_MODES = ("inbox", "auto")
 
 
