@@ -16,6 +16,7 @@ from pipeline.collect.destinations import Allowed, BlockedDestination, FetchPoli
 from pipeline.newsletter import config_text, open_newsletter
 from pipeline.settings import SettingsError, load_settings
 from tests.conftest import allow_fetch
+from tests.fixtures.collect.raw import loopback_server
 
 INTERNAL_PAGE = "<html><head><title>Internal admin console</title></head><body><p>secret</p></body></html>"
 
@@ -23,22 +24,16 @@ INTERNAL_PAGE = "<html><head><title>Internal admin console</title></head><body><
 @pytest.fixture
 def internal():
     """An "internal" service on loopback that no source of the author's lives on."""
-    server = HTTPServer(host="127.0.0.1", port=0)
-    server.start()
-    server.expect_request("/admin").respond_with_data(INTERNAL_PAGE, content_type="text/html")
-    yield server
-    server.clear()
-    server.stop()
+    with loopback_server() as server:
+        server.expect_request("/admin").respond_with_data(INTERNAL_PAGE, content_type="text/html")
+        yield server
 
 
 @pytest.fixture
 def source():
     """The author's source: a feed on loopback whose entries point elsewhere."""
-    server = HTTPServer(host="127.0.0.1", port=0)
-    server.start()
-    yield server
-    server.clear()
-    server.stop()
+    with loopback_server() as server:
+        yield server
 
 
 def _feed(links: list[str]) -> str:
@@ -168,3 +163,44 @@ def test_fetch_allow_is_a_documented_setting(nl_dir):
     assert settings.fetch_allow == ("127.0.0.1", "localhost:8080")
     with pytest.raises(SettingsError, match="LINKLETTER_FETCH_ALLOW.*fetch_allow"):
         build_policy(load_settings(nl_dir, env={"LINKLETTER_FETCH_ALLOW": "localhost:99999"}))
+
+
+def test_https_goes_through_the_checked_address_with_the_hosts_name_for_tls(tmp_path):
+    """The pinned connection still verifies the certificate against the URL's host name."""
+    import ssl
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    from pipeline.collect.fetch import Fetcher, FetchError
+    from tests.smtp_behaviours import self_signed_cert
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self):  # noqa: N802
+            body = b"<html><head><title>Over TLS</title></head></html>"
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    cert, key = self_signed_cert(tmp_path)
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.load_cert_chain(str(cert), str(key))
+    server.socket = ctx.wrap_socket(server.socket, server_side=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    port = server.server_address[1]
+    fetcher = Fetcher(timeout=2, max_bytes=100_000, policy=FetchPolicy([Allowed.parse("localhost")]))
+    try:
+        fetcher._session().verify = str(cert)  # trust the test's own certificate
+        r = fetcher.get(f"https://localhost:{port}/")
+        assert r.status == 200 and b"Over TLS" in r.body
+        with pytest.raises(FetchError, match="fetch_allow"):  # the same server by address: not allowed
+            fetcher.get(f"https://127.0.0.1:{port}/")
+    finally:
+        fetcher.close()
+        server.shutdown()
+        server.server_close()

@@ -7,11 +7,10 @@ from __future__ import annotations
 import re
 
 import pytest
-from pytest_httpserver import HTTPServer
 
 from pipeline.collect.text import normalize_text, one_line
 from pipeline.collect.urls import InvalidURL, check_url
-from tests.fixtures.collect.raw import RawServer
+from tests.fixtures.collect.raw import RawServer, loopback_server
 
 ESC_TITLE = "\x1b]0;owned\x07\x1b[31mRed alert\x1b[0m"
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
@@ -19,11 +18,8 @@ CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\
 
 @pytest.fixture
 def server():
-    s = HTTPServer(host="127.0.0.1", port=0)
-    s.start()
-    yield s
-    s.clear()
-    s.stop()
+    with loopback_server() as s:
+        yield s
 
 
 def _rss(base: str) -> str:

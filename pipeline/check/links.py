@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 import requests
 
 from pipeline.collect.destinations import BlockedDestination, FetchPolicy
-from pipeline.collect.fetch import Deadline, SessionPool, deadline_message, describe, total_deadline
+from pipeline.collect.connections import Deadline
+from pipeline.collect.fetch import SessionPool, deadline_message, describe, total_deadline
 from pipeline.collect.urls import host_of, is_web_url, tracking_params
 
 __all__ = ["BLOCKING_STATUSES", "LinkStatus", "Prober", "is_web_url", "probe_links", "tracking_params"]
