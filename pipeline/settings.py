@@ -67,6 +67,7 @@ class Settings:
     archive_links: bool = False
     fetch_timeout: float = 10.0
     fetch_max_bytes: int = 5_000_000
+    fetch_allow: tuple[str, ...] = ()
     per_host_connections: int = 2
     collect_concurrency: int = 32
     smtp_connections: int = 4
@@ -262,6 +263,20 @@ def _sources(value: Any, key: str) -> tuple[SourceConfig, ...]:
     return tuple(out)
 
 
+def _allow_list(value: Any, key: str) -> tuple[str, ...]:
+    """Hosts, addresses or networks with an optional port; from the environment: JSON, or
+    entries separated by commas or spaces."""
+    if isinstance(value, str):
+        value = value.strip()
+        value = json.loads(value) if value.startswith("[") else [v for v in re.split(r"[,\s]+", value) if v]
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ValueError("must be a list of hosts, e.g. [\"127.0.0.1\", \"localhost:8080\"]")
+    bad = next((v for v in value if not v.strip() or any(c.isspace() for c in v.strip())), None)
+    if bad is not None:
+        raise ValueError(f"has an entry that is not a host: {bad!r}")
+    return tuple(v.strip() for v in value)
+
+
 def _schedule(value: Any, key: str) -> Schedule:
     if isinstance(value, str):
         value = json.loads(value)
@@ -298,8 +313,9 @@ KEYS: dict[str, tuple[Parser, Any, str]] = {
     "collect_token": (_str, "", "Token for the bookmarklet's POST /collect; empty: derived from secret_key."),
     "feed_items": (_int, 20, "How many published issues the RSS and Atom feeds hold."),
     "archive_links": (_bool, False, "Add a Web Archive link next to every cited link on the web pages."),
-    "fetch_timeout": (_float, 10.0, "Seconds to wait for a feed or page to connect and answer."),
+    "fetch_timeout": (_float, 10.0, "Seconds to wait for a feed or page to connect and answer; a whole fetch ends after 6 times this."),
     "fetch_max_bytes": (_int, 5_000_000, "Largest feed or page body that is read, in bytes."),
+    "fetch_allow": (_allow_list, (), "Local or private hosts that may be fetched besides your sources' own, e.g. [\"127.0.0.1\", \"intranet:8080\", \"10.0.0.0/8\"]."),
     "per_host_connections": (_int, 2, "Parallel requests to one host while collecting."),
     "collect_concurrency": (_int, 32, "Parallel requests in all while collecting."),
     "smtp_connections": (_int, 4, "Parallel SMTP connections while sending."),

@@ -28,6 +28,14 @@ def nl_dir(tmp_path: Path) -> Path:
                            sender="Weekly Reads <news@example.org>", base_url="https://news.example.org")
 
 
+def allow_fetch(nl_dir: Path, *hosts: str) -> Path:
+    """Put ``hosts`` on the folder's fetch_allow list: the test's pages are served on loopback,
+    which is fetched only from the author's sources' own host and port unless allowed."""
+    with open(nl_dir / "linkletter.toml", "a", encoding="utf-8") as f:
+        f.write("fetch_allow = [" + ", ".join(f'"{h}"' for h in hosts or ("127.0.0.1",)) + "]\n")
+    return nl_dir
+
+
 @pytest.fixture
 def nl(nl_dir: Path):
     """The opened newsletter (settings + engine) of ``nl_dir``; no environment overrides."""

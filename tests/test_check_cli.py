@@ -7,8 +7,14 @@ import json
 
 import pytest
 
-from tests.conftest import run_cli
+from tests.conftest import allow_fetch, run_cli
 from tests.fixtures.check.site import FIXTURES, draft_text, start_site, write_draft
+
+
+@pytest.fixture
+def nl_dir(nl_dir):
+    """The newsletter folder, allowed to fetch the fixture pages on loopback (no source serves them)."""
+    return allow_fetch(nl_dir)
 
 
 @pytest.fixture(scope="module")

@@ -17,9 +17,17 @@ from sqlmodel import select
 
 from pipeline.check import archive_url, check_draft, snapshot_sources
 from pipeline.check.links import probe_links
+from pipeline.collect.destinations import Allowed, FetchPolicy
 from pipeline.models import Link
+from tests.conftest import allow_fetch
 from tests.fixtures.check.site import FIXTURES, draft_text, start_site, write_draft
 from tests.smtp import free_port
+
+
+@pytest.fixture
+def nl_dir(nl_dir):
+    """The newsletter folder, allowed to fetch the fixture pages on loopback (no source serves them)."""
+    return allow_fetch(nl_dir)
 
 
 @pytest.fixture(scope="module")
@@ -212,7 +220,8 @@ def test_links_to_one_host_are_requested_at_most_per_host_connections_at_a_time(
     thread.start()
     try:
         base = f"http://127.0.0.1:{server.server_address[1]}"
-        statuses = probe_links([f"{base}/{i}" for i in range(10)], timeout=5, workers=8, per_host=2)
+        statuses = probe_links([f"{base}/{i}" for i in range(10)], timeout=5, workers=8, per_host=2,
+                               policy=FetchPolicy([Allowed.parse("127.0.0.1")]))
     finally:
         server.shutdown()
         server.server_close()

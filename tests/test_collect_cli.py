@@ -63,7 +63,8 @@ def test_add_with_an_unreachable_page_keeps_the_pick(nl_dir, cli):
 
     d = ["--dir", str(nl_dir)]
     url = f"http://127.0.0.1:{free_port()}/gone"
-    proc = cli(*d, "add", url, "--quote", "still worth quoting", env=clean_env(LINKLETTER_FETCH_TIMEOUT="0.5"))
+    proc = cli(*d, "add", url, "--quote", "still worth quoting",
+               env=clean_env(LINKLETTER_FETCH_TIMEOUT="0.5", LINKLETTER_FETCH_ALLOW="127.0.0.1"))
     assert "Picked link #1" in proc.stdout
     assert "could not be fetched" in proc.stderr and "next collect" in proc.stderr
     assert "(page failed: connection refused)" in cli(*d, "links", "--picked").stdout

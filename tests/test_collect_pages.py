@@ -8,11 +8,13 @@ import pytest
 from pipeline.collect import add_link, collect, get_link, link_quotes
 from pipeline.collect.fetch import decode
 from pipeline.newsletter import open_newsletter
+from tests.conftest import allow_fetch
 from tests.fixtures.collect.site import site, site_server  # noqa: F401  (fixtures)
 
 
 @pytest.fixture
 def cnl(nl_dir):
+    allow_fetch(nl_dir)  # the pages are served on loopback, by no source
     nl = open_newsletter(nl_dir, env={"LINKLETTER_FETCH_TIMEOUT": "2", "LINKLETTER_FETCH_MAX_BYTES": "1000000"})
     yield nl
     nl.close()

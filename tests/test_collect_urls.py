@@ -157,3 +157,25 @@ def test_links_stored_before_the_normalization_are_found_again_after_renormalizi
     with nl.session() as s:  # a second run changes nothing
         again = renormalize_canonical_urls(s)
     assert again.updated == 0 and again.conflicts == [(ids["tilde"], ids["twin"])]
+
+
+def test_one_list_of_tracking_parameters_for_canonical_urls_draft_keys_and_the_check():
+    from pipeline.collect.urls import tracking_params, url_key
+
+    page = "https://example.org/a"
+    for name in ("gbraid", "wbraid", "ga_source", "hsCtaTracking", "WT.mc_id", "trkCampaign", "utm_source"):
+        tracked = f"{page}?{name}=x"
+        assert canonicalize(tracked) == page
+        assert url_key(tracked) == url_key(page)
+        assert tracking_params(tracked) == [name]
+
+
+def test_is_web_url_has_one_definition():
+    from pipeline.check import links as check_links
+    from pipeline.collect import urls
+    from pipeline.draft import assemble
+
+    assert check_links.is_web_url is urls.is_web_url and assemble.is_web_url is urls.is_web_url
+    assert urls.is_web_url("https://example.org/") and urls.is_web_url("HTTP://example.org")
+    for url in (None, "", "javascript:alert(1)", "mailto:a@example.org", "https:///path", "http://[oops"):
+        assert not urls.is_web_url(url)

@@ -11,7 +11,15 @@ import pytest
 from pipeline.mainjob import jobs
 from pipeline.draft.format import read_draft
 from pipeline.errors import LinkletterError
+from tests.conftest import allow_fetch
 from tests.smtp_behaviours import add_subscribers
+
+
+@pytest.fixture
+def nl_dir(nl_dir):
+    """The newsletter folder, allowed to fetch the cited pages served on loopback (no source serves them)."""
+    return allow_fetch(nl_dir, "localhost")
+
 
 PAGE = "<html><body><article><p>Slow pages are read slowly, and that is fine.</p><p>More text.</p></article></body></html>"
 

@@ -12,8 +12,14 @@ from pipeline.errors import LinkletterError
 from pipeline.models import Delivery, Issue
 from pipeline.newsletter import open_newsletter
 from pipeline.send.campaign import send_issue
-from tests.conftest import clean_env, run_cli
+from tests.conftest import allow_fetch, clean_env, run_cli
 from tests.smtp_behaviours import add_subscribers
+
+
+@pytest.fixture
+def nl_dir(nl_dir):
+    """The newsletter folder, allowed to fetch the cited pages served on loopback (no source serves them)."""
+    return allow_fetch(nl_dir, "localhost")
 
 PAGE = ("<html><head><title>Slow pages</title><meta property='og:site_name' content='Example'></head><body><article>"
         "<p>Pages that load slowly are read slowly, and that is not always bad.</p>"

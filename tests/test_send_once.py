@@ -16,6 +16,7 @@ from pipeline.models import Issue
 from pipeline.newsletter import open_newsletter
 from pipeline.render import markdown
 from pipeline.send.campaign import SendOptions, SendRun, send_issue
+from tests.conftest import allow_fetch
 from tests.smtp_behaviours import Slow, add_subscribers, server_with
 
 PAGE = ("<html><head><title>{title}</title></head><body><article>"
@@ -25,6 +26,7 @@ FAST = SendOptions(retry_base=0.05, poll=0.05, connect_attempts=2, timeout=10)
 
 
 def test_a_send_reads_and_parses_the_draft_once_and_fetches_each_source_once(nl_dir, httpserver, monkeypatch):
+    allow_fetch(nl_dir, "localhost")  # the cited pages are on loopback
     requests: Counter = Counter()
 
     def page(request):

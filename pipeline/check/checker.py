@@ -15,6 +15,7 @@ from pipeline.check.links import BLOCKING_STATUSES, is_web_url, probe_links, tra
 from pipeline.check.quotes import SourceText, closest_passage, split_quote
 from pipeline.check.report import CheckReport, Finding, LinkResult, QuoteResult
 from pipeline.check.sources import Source, load_sources, url_variants
+from pipeline.collect.destinations import policy_for
 from pipeline.draft.format import Draft, read_draft
 from pipeline.errors import DraftError
 from pipeline.render.cites import Blockquote, Cites, parse_body
@@ -37,7 +38,7 @@ def check_draft(nl, draft: PreparedIssue | Draft | str | os.PathLike, *, fetch: 
     with ThreadPoolExecutor(max_workers=2) as pool:  # sources and links are fetched at the same time
         sources_job = pool.submit(load_sources, nl, quote_urls, fetch=fetch)
         status_job = pool.submit(probe_links, link_urls, timeout=nl.settings.fetch_timeout,
-                                 per_host=nl.settings.per_host_connections) if fetch else None
+                                 per_host=nl.settings.per_host_connections, policy=policy_for(nl)) if fetch else None
         sources = report.sources = sources_job.result()
         statuses = status_job.result() if status_job else {}
 

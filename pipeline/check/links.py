@@ -10,12 +10,15 @@ from __future__ import annotations
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from urllib.parse import parse_qsl, urlsplit
 
 import requests
 
-from pipeline.collect.fetch import SessionPool, describe
-from pipeline.collect.urls import TRACKING_PARAMS, TRACKING_PREFIXES, host_of
+from pipeline.collect.destinations import BlockedDestination, FetchPolicy
+from pipeline.collect.connections import Deadline
+from pipeline.collect.fetch import SessionPool, deadline_message, describe, total_deadline
+from pipeline.collect.urls import host_of, is_web_url, tracking_params
+
+__all__ = ["BLOCKING_STATUSES", "LinkStatus", "Prober", "is_web_url", "probe_links", "tracking_params"]
 
 USER_AGENT = "Linkletter/0.1 (link check before sending a newsletter)"
 # Statuses that mostly mean "no robots here" rather than "gone": a warning, not an error.
@@ -40,34 +43,14 @@ class LinkStatus:
         return self.error is not None or (self.status is not None and self.status >= 400)
 
 
-def is_web_url(url: str) -> bool:
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return False
-    return parts.scheme.lower() in ("http", "https") and bool(parts.hostname)
-
-
-def tracking_params(url: str) -> list[str]:
-    """Names of the URL's query parameters that only track readers (utm_source, fbclid, ...)."""
-    try:
-        query = urlsplit(url).query
-    except ValueError:
-        return []
-    names = []
-    for name, _value in parse_qsl(query, keep_blank_values=True):
-        n = name.lower()
-        if (n in TRACKING_PARAMS or n.startswith(TRACKING_PREFIXES)) and name not in names:
-            names.append(name)
-    return names
-
-
 class Prober:
-    """HEAD-then-GET requests with one timeout; each thread has its own requests.Session."""
+    """HEAD-then-GET requests with one timeout and a total deadline each; each thread has its
+    own requests.Session. Without a ``policy``, only public addresses are asked."""
 
-    def __init__(self, timeout: float):
+    def __init__(self, timeout: float, policy: FetchPolicy | None = None):
         self.timeout = timeout or None
-        self._pool = SessionPool(user_agent=USER_AGENT)
+        self.total = total_deadline(self.timeout)
+        self._pool = SessionPool(user_agent=USER_AGENT, policy=policy)
 
     def _session(self) -> requests.Session:
         return self._pool.session()
@@ -78,29 +61,34 @@ class Prober:
     def probe(self, url: str) -> LinkStatus:
         result = LinkStatus(url=url)
         session = self._session()
-        try:
-            r = session.head(url, timeout=self.timeout, allow_redirects=True)
-            r.close()
-            if r.status_code >= 400:  # HEAD refused or mishandled (405, 501, some 403/404): ask with GET
-                result.method = "GET"
-                r = session.get(url, timeout=self.timeout, allow_redirects=True, stream=True)
+        with Deadline(self.total) as deadline:
+            try:
+                r = session.head(url, timeout=self.timeout, allow_redirects=True)
                 r.close()
-        except requests.RequestException as e:
-            result.error = describe(e)
-            return result
+                if r.status_code >= 400:  # HEAD refused or mishandled (405, 501, some 403/404): ask with GET
+                    result.method = "GET"
+                    r = session.get(url, timeout=self.timeout, allow_redirects=True, stream=True)
+                    r.close()
+            except (requests.RequestException, BlockedDestination) as e:
+                result.error = deadline_message(self.total) if deadline.expired else describe(e)
+                return result
+            if deadline.expired:  # cut headers end like complete ones: the answer is not whole
+                result.error = deadline_message(self.total)
+                return result
         result.status = r.status_code
         result.final_url = r.url
         result.redirects = [h.status_code for h in r.history]
         return result
 
 
-def probe_links(urls, *, timeout: float, workers: int = 8, per_host: int = 2) -> dict[str, LinkStatus]:
+def probe_links(urls, *, timeout: float, workers: int = 8, per_host: int = 2,
+                policy: FetchPolicy | None = None) -> dict[str, LinkStatus]:
     """Check each distinct web URL in parallel, at most ``per_host`` requests to one host at a
-    time (fragments are not sent; the answer is the page's)."""
+    time (fragments are not sent; the answer is the page's), each where ``policy`` permits."""
     urls = list(dict.fromkeys(u for u in urls if is_web_url(u)))
     if not urls:
         return {}
-    prober = Prober(timeout)
+    prober = Prober(timeout, policy)
     limits: dict[str, threading.BoundedSemaphore] = {}
     for u in urls:
         limits.setdefault(host_of(u), threading.BoundedSemaphore(max(1, per_host)))

@@ -10,11 +10,11 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
-from urllib.parse import urlsplit, urlunsplit
 
+from pipeline.collect.destinations import build_policy, policy_for
 from pipeline.collect.fetch import Fetcher
 from pipeline.collect.pages import read_page
-from pipeline.collect.urls import InvalidURL, canonicalize
+from pipeline.collect.urls import url_variants, without_fragment
 from pipeline.models import Link, utcnow
 from pipeline.store import check as store
 
@@ -33,22 +33,6 @@ class Source:
     author: str | None = None
     fetched_at: datetime | None = None
     final_url: str | None = None
-
-
-def without_fragment(url: str) -> str:
-    """The URL without its #fragment (a text fragment #:~:text= names a place in the page)."""
-    parts = urlsplit(url)
-    return urlunsplit(parts._replace(fragment="")) if parts.fragment else url
-
-
-def url_variants(url: str) -> list[str]:
-    """The forms a cited URL may be stored under: as written, without fragment, canonical."""
-    out = [url, without_fragment(url)]
-    try:
-        out.append(canonicalize(url))
-    except InvalidURL:  # not an http(s) URL: no canonical form
-        pass
-    return list(dict.fromkeys(out))
 
 
 def stored_links(session, urls) -> dict[str, Link]:
@@ -77,7 +61,8 @@ def _from_link(url: str, link: Link) -> Source:
 def fetch_source(url: str, settings, fetcher=None) -> Source:
     """Fetch ``url`` now and extract its main text, the way collect does."""
     own = fetcher is None
-    fetcher = fetcher or Fetcher(timeout=settings.fetch_timeout, max_bytes=settings.fetch_max_bytes)
+    fetcher = fetcher or Fetcher(timeout=settings.fetch_timeout, max_bytes=settings.fetch_max_bytes,
+                                 policy=build_policy(settings))
     try:
         page = read_page(fetcher, without_fragment(url))
     finally:
@@ -108,7 +93,8 @@ def load_sources(nl, urls, *, fetch: bool = True, workers: int = 8) -> dict[str,
                 out[u].error = f"{out[u].error}; fetching is off"
         return out
     if missing:
-        fetcher = Fetcher(timeout=nl.settings.fetch_timeout, max_bytes=nl.settings.fetch_max_bytes)
+        fetcher = Fetcher(timeout=nl.settings.fetch_timeout, max_bytes=nl.settings.fetch_max_bytes,
+                          policy=policy_for(nl))
         try:
             with ThreadPoolExecutor(max_workers=min(workers, len(missing))) as pool:
                 for u, src in zip(missing, pool.map(lambda u: fetch_source(u, nl.settings, fetcher), missing)):

@@ -5,32 +5,35 @@ One :class:`Fetcher` is shared by the collecting threads; each thread has its ow
 those connections are registered, so that :meth:`Fetcher.abort` can cut the requests in flight
 when a collect is stopped (a blocking read cannot be interrupted otherwise). A body is
 streamed and the read stops as soon as it passes ``max_bytes``; nothing larger is ever held in
-memory. Every failure is a :class:`FetchError` with a message a person can read.
+memory. Every request has a total deadline (:class:`Deadline`): when it passes, the request's
+sockets are shut down, so a server dripping its headers or body a byte at a time cannot hold a
+thread longer than that. Connections go only where the :class:`FetchPolicy` permits, to the
+address it checked (``pipeline.collect.destinations``). Every failure is a :class:`FetchError`
+with a message a person can read.
 """
 
 from __future__ import annotations
 
 import codecs
 import re
-import socket
 import threading
 import time
-import weakref
 from dataclasses import dataclass, field
 from email.message import Message
 from typing import Callable, Mapping
 
 import requests
 from charset_normalizer import from_bytes
-from requests.adapters import HTTPAdapter
 from requests.structures import CaseInsensitiveDict
-from urllib3.connection import HTTPConnection, HTTPSConnection
-from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
+from pipeline.collect.connections import Deadline, SocketRegistry, tracking_adapter
+from pipeline.collect.destinations import BlockedDestination, FetchPolicy
+from pipeline.collect.text import one_line
 from pipeline.errors import SourceError
 
 USER_AGENT = "Linkletter/0.1 (newsletter link collector)"
 CHUNK = 64 * 1024
+TOTAL_FACTOR = 6  # a whole request (connect, headers, body) ends after this many fetch timeouts
 
 
 class FetchError(SourceError):
@@ -104,7 +107,7 @@ def decode(body: bytes, header_charset: str | None = None) -> str:
 
 def describe(exc: BaseException) -> str:
     """A short, readable reason for a failed request."""
-    if isinstance(exc, FetchError):
+    if isinstance(exc, (FetchError, BlockedDestination)):
         return str(exc)
     if isinstance(exc, (requests.ConnectTimeout,)):
         return "timed out while connecting"
@@ -123,69 +126,16 @@ def describe(exc: BaseException) -> str:
         return "connection failed"
     if isinstance(exc, requests.RequestException):
         return f"request failed: {type(exc).__name__}"
-    return f"{type(exc).__name__}: {exc}"
-
-
-class SocketRegistry:
-    """The sockets of one Fetcher's connections (weakly held: a closed connection drops out)."""
-
-    def __init__(self) -> None:
-        self._sockets: weakref.WeakSet[socket.socket] = weakref.WeakSet()
-        self._lock = threading.Lock()
-
-    def add(self, sock: socket.socket | None) -> None:
-        if sock is not None:
-            with self._lock:
-                self._sockets.add(sock)
-
-    def shutdown_all(self) -> int:
-        """Shut every socket down: a thread blocked reading one gets an error at once. How many."""
-        with self._lock:
-            sockets = list(self._sockets)
-        cut = 0
-        for sock in sockets:
-            try:
-                sock.shutdown(socket.SHUT_RDWR)
-                cut += 1
-            except OSError:  # closed meanwhile, or never connected
-                pass
-        return cut
-
-
-def _tracking_adapter(registry: SocketRegistry, pool_size: int) -> HTTPAdapter:
-    """An HTTPAdapter whose connections register their socket once connected. urllib3 takes
-    the connection class from the pool class, and the pool class from the pool manager."""
-
-    class Connection(HTTPConnection):
-        def connect(self) -> None:
-            super().connect()
-            registry.add(self.sock)
-
-    class SecureConnection(HTTPSConnection):
-        def connect(self) -> None:
-            super().connect()
-            registry.add(self.sock)
-
-    class Pool(HTTPConnectionPool):
-        ConnectionCls = Connection
-
-    class SecurePool(HTTPSConnectionPool):
-        ConnectionCls = SecureConnection
-
-    class Adapter(HTTPAdapter):
-        def init_poolmanager(self, *args, **kwargs) -> None:
-            super().init_poolmanager(*args, **kwargs)
-            # an instance attribute: the module-level mapping other pool managers use stays as it is
-            self.poolmanager.pool_classes_by_scheme = {"http": Pool, "https": SecurePool}
-
-    return Adapter(pool_connections=pool_size, pool_maxsize=pool_size)
+    return one_line(f"{type(exc).__name__}: {exc}")[:300]
 
 
 class SessionPool:
-    """One requests.Session per thread (a Session is not thread-safe), all closed together."""
+    """One requests.Session per thread (a Session is not thread-safe), all closed together.
+    Without a ``policy``, only public addresses are fetched."""
 
-    def __init__(self, *, pool_size: int = 4, user_agent: str = USER_AGENT):
+    def __init__(self, *, pool_size: int = 4, user_agent: str = USER_AGENT, policy: FetchPolicy | None = None):
         self.pool_size = max(1, pool_size)
+        self.policy = policy or FetchPolicy()
         self.user_agent = user_agent
         self._local = threading.local()
         self._sessions: list[requests.Session] = []
@@ -197,7 +147,7 @@ class SessionPool:
         if s is None:
             s = requests.Session()
             s.max_redirects = 10
-            adapter = _tracking_adapter(self.sockets, self.pool_size)
+            adapter = tracking_adapter(self.sockets, self.pool_size, self.policy)
             s.mount("http://", adapter)
             s.mount("https://", adapter)
             s.headers["User-Agent"] = self.user_agent
@@ -215,14 +165,17 @@ class SessionPool:
 
 
 class Fetcher:
-    """GET with the collect settings. Thread-safe: each thread gets its own Session."""
+    """GET with the collect settings. Thread-safe: each thread gets its own Session. Without a
+    ``policy``, only public addresses are fetched (see ``destinations.build_policy``)."""
 
-    def __init__(self, *, timeout: float, max_bytes: int, pool_size: int = 4, user_agent: str = USER_AGENT):
+    def __init__(self, *, timeout: float, max_bytes: int, pool_size: int = 4, user_agent: str = USER_AGENT,
+                 policy: FetchPolicy | None = None):
         self.timeout = timeout or None
         self.max_bytes = max_bytes
         self.pool_size = max(1, pool_size)
         self.user_agent = user_agent
-        self._pool = SessionPool(pool_size=pool_size, user_agent=user_agent)
+        self.total = total_deadline(self.timeout)
+        self._pool = SessionPool(pool_size=pool_size, user_agent=user_agent, policy=policy)
 
     def _session(self) -> requests.Session:
         return self._pool.session()
@@ -240,17 +193,32 @@ class Fetcher:
     def get(self, url: str, *, etag: str | None = None, last_modified: str | None = None,
             accept: str = "*/*", want_body: Callable[[str], bool] | None = None) -> Response:
         """GET ``url``. A 304 gives ``not_modified``; other statuses >= 400 raise FetchError.
-        ``want_body(content_type)`` may decline the body (for a PDF only the headers count)."""
+        ``want_body(content_type)`` may decline the body (for a PDF only the headers count).
+        The whole request ends after ``total`` seconds, whatever the server does."""
         headers = {"Accept": accept}
         if etag:
             headers["If-None-Match"] = etag
         if last_modified:
             headers["If-Modified-Since"] = last_modified
+        with Deadline(self.total) as deadline:
+            try:
+                resp = self._get(url, headers, want_body)
+            except Exception:  # the cut shows as whatever failed first: say why it was cut
+                if deadline.expired:
+                    raise FetchError(deadline_message(self.total)) from None
+                raise
+            if deadline.expired:  # cut at the end of a body without a length: it is not the whole body
+                raise FetchError(deadline_message(self.total))
+            return resp
+
+    def _get(self, url: str, headers: dict, want_body: Callable[[str], bool] | None) -> Response:
         start = time.monotonic()
         try:
             r = self._session().get(url, headers=headers, timeout=self.timeout, stream=True, allow_redirects=True)
         except requests.RequestException as e:
             raise FetchError(describe(e)) from None
+        except BlockedDestination as e:
+            raise FetchError(str(e)) from None
         try:
             ctype, charset = parse_content_type(r.headers.get("Content-Type"))
             resp = Response(url=r.url, status=r.status_code, headers=CaseInsensitiveDict(r.headers),
@@ -259,23 +227,21 @@ class Fetcher:
                 resp.not_modified = True
                 return resp
             if r.status_code >= 400:
-                raise FetchError(f"HTTP {r.status_code} {r.reason or ''}".strip(), status=r.status_code)
+                reason = one_line(r.reason)[:200]  # the server's words, never raw
+                raise FetchError(f"HTTP {r.status_code} {reason}".strip(), status=r.status_code)
             if want_body is not None and not want_body(ctype):
                 return resp
             length = r.headers.get("Content-Length", "")
             if length.isdigit() and int(length) > self.max_bytes:
                 raise FetchError(f"body too large: {int(length):,} bytes, the limit is {self.max_bytes:,} "
                                  f"(setting fetch_max_bytes)", status=r.status_code)
-            resp.body = self._read(r, start)
+            resp.body = self._read(r)
             resp.elapsed = time.monotonic() - start
             return resp
         finally:
             r.close()
 
-    def _read(self, r: requests.Response, start: float) -> bytes:
-        # A read timeout covers each wait for data; a server dripping bytes could still hold a
-        # thread forever, so the whole body also has a deadline.
-        deadline = start + (self.timeout or 30) * 6
+    def _read(self, r: requests.Response) -> bytes:
         chunks: list[bytes] = []
         size = 0
         try:
@@ -285,8 +251,16 @@ class Fetcher:
                     raise FetchError(f"body too large: more than {self.max_bytes:,} bytes (setting fetch_max_bytes)",
                                      status=r.status_code)
                 chunks.append(chunk)
-                if time.monotonic() > deadline:
-                    raise FetchError("timed out reading the body", status=r.status_code)
         except requests.RequestException as e:
             raise FetchError(describe(e), status=r.status_code) from None
         return b"".join(chunks)
+
+
+def total_deadline(timeout: float | None) -> float:
+    """Seconds a whole request may take: connecting, the headers and the body."""
+    return (timeout or 30) * TOTAL_FACTOR
+
+
+def deadline_message(total: float) -> str:
+    return (f"timed out: no complete answer within {total:g} seconds "
+            f"({TOTAL_FACTOR} times the setting fetch_timeout)")

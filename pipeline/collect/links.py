@@ -124,10 +124,12 @@ def add_link(nl, url: str, *, quotes: Sequence[QuoteIn] = (), note: str | None =
             fetch = known is None or known.fetch_status != "ok"  # a page read before is not fetched again
     if fetch:
         own = fetcher is None
+        from pipeline.collect.destinations import policy_for
         from pipeline.collect.fetch import Fetcher
         from pipeline.collect.pages import read_page
 
-        fetcher = fetcher or Fetcher(timeout=nl.settings.fetch_timeout, max_bytes=nl.settings.fetch_max_bytes)
+        fetcher = fetcher or Fetcher(timeout=nl.settings.fetch_timeout, max_bytes=nl.settings.fetch_max_bytes,
+                                     policy=policy_for(nl))
         try:
             page = read_page(fetcher, url)
         finally:

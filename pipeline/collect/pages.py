@@ -91,5 +91,5 @@ def apply_page(link: Link, page: PageResult) -> None:
             setattr(link, name, getattr(m, name))
     if m.main_text:
         link.main_text = m.main_text
-    if page.final_url and page.final_url != link.url and not re.search(r"[\s<>\"]", page.final_url):
+    if page.final_url and page.final_url != link.url and not re.search(r"[\s<>\"\x00-\x1f\x7f-\x9f]", page.final_url):
         link.url = strip_tracking(page.final_url)

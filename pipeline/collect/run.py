@@ -18,6 +18,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
+from pipeline.collect.destinations import build_policy
 from pipeline.collect.feeds import FEED_ACCEPT, Feed, parse_feed
 from pipeline.collect.fetch import Fetcher, FetchError, describe
 from pipeline.collect.links import StoredEntries, retrying, store_entries, store_page
@@ -177,7 +178,8 @@ def collect(nl, *, progress: Progress | None = None, fetcher: Fetcher | None = N
         waiting = link_store.links_to_fetch(s, MAX_ATTEMPTS)
     own_fetcher = fetcher is None
     fetcher = fetcher or Fetcher(timeout=settings.fetch_timeout, max_bytes=settings.fetch_max_bytes,
-                                 pool_size=max(1, settings.per_host_connections))
+                                 pool_size=max(1, settings.per_host_connections),
+                                 policy=build_policy(settings, [url for _, url, _, _ in sources]))
     queued_pages: set[int] = set()
     workers = max(1, settings.collect_concurrency)
     pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="collect")

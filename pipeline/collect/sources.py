@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pipeline.collect.text import one_line
 from pipeline.collect.urls import check_url
 from pipeline.errors import LinkletterError
 from pipeline.models import Source
@@ -24,7 +25,7 @@ def add_source(nl, url: str, name: str = "", mode: str = "inbox") -> Source:
         existing = store.source_by_url(s, url)
         if existing:
             raise LinkletterError(f"{url} is already a source (#{existing.id}).")
-        return store.insert_source(s, url, " ".join((name or "").split()), mode)
+        return store.insert_source(s, url, one_line(name), mode)
 
 
 def list_sources(nl) -> list[Source]:
@@ -46,5 +47,5 @@ def sync_config_sources(nl) -> list[Source]:
     with nl.session() as s:
         for cfg in nl.settings.sources:
             if store.source_by_url(s, cfg.url) is None:
-                added.append(store.insert_source(s, cfg.url, cfg.name, _mode(cfg.mode)))
+                added.append(store.insert_source(s, cfg.url, one_line(cfg.name), _mode(cfg.mode)))
     return added

@@ -22,19 +22,29 @@ BLOCKS = frozenset({
 })
 DROP = frozenset({"script", "style", "noscript", "template", "iframe", "object", "embed", "svg", "math", "head", "title"})
 _MARK = "\x00"  # paragraph break marker while walking the tree
+# What must never reach a terminal or a file from outside: C0 and C1 control characters (ESC
+# starts a terminal escape sequence, U+009B is one on its own) and the bidirectional overrides
+# that make text read otherwise than it is stored. Tab and line breaks are whitespace here.
+CONTROLS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def strip_controls(text: str) -> str:
+    """The text without control characters (whitespace stays)."""
+    return CONTROLS.sub("", text)
 
 
 def normalize_text(text: str) -> str:
     """Paragraphs (split at blank lines) with their inner whitespace collapsed, joined by one
     blank line; no control characters."""
-    text = re.sub(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]", "", text.replace("\r\n", "\n").replace("\r", "\n"))
+    text = strip_controls(text.replace("\r\n", "\n").replace("\r", "\n"))
     paras = (" ".join(p.split()) for p in re.split(r"\n\s*\n", text))
     return "\n\n".join(p for p in paras if p)
 
 
 def one_line(text: str | None) -> str:
-    """All whitespace (line breaks too) collapsed: for titles, names and the like."""
-    return " ".join((text or "").split())
+    """All whitespace (line breaks too) collapsed and control characters removed: for titles,
+    names, error messages and the like."""
+    return " ".join(strip_controls(text or "").split())
 
 
 def quote_hash(text: str) -> str:

@@ -1,4 +1,9 @@
-"""Canonical URLs: one page, one link, however it was shared.
+"""URL identity: what "the same page" means, for collect, assembly and check alike.
+
+The one owner of it: ``canonicalize`` (the dedup key of stored links), ``url_key`` (the looser
+key that finds a link again in a draft's text), ``url_variants`` (the forms a cited URL may be
+stored under), the tracking parameters (``is_tracking``, ``tracking_params``, ``strip_tracking``)
+and ``is_web_url``.
 
 ``canonicalize`` removes what only tracks the reader (``utm_*``, ``fbclid``, ...) and what never
 reaches the server (the fragment), and writes scheme and host in lower case without a default
@@ -14,13 +19,13 @@ differing there may well be two pages. A URL already in this form comes back byt
 from __future__ import annotations
 
 import re
-from urllib.parse import parse_qsl, quote, urlencode, urljoin, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, quote, unquote, urlencode, urljoin, urlsplit, urlunsplit
 
 from pipeline.errors import LinkletterError
 
 # Query parameters that only say where a reader came from. Compared in lower case.
 TRACKING_PARAMS = frozenset({
-    "fbclid", "gclid", "dclid", "gclsrc", "msclkid", "yclid", "twclid", "ttclid", "li_fat_id", "igshid",
+    "fbclid", "gclid", "dclid", "gclsrc", "gbraid", "wbraid", "msclkid", "yclid", "twclid", "ttclid", "li_fat_id", "igshid",
     "mc_cid", "mc_eid", "_hsenc", "_hsmi", "hsctatracking", "mkt_tok", "oly_anon_id", "oly_enc_id",
     "vero_id", "vero_conv", "wt_mc", "wt.mc_id", "cmpid", "s_cid", "rb_clickid", "sc_cid", "_ga", "_gl",
     "ref", "ref_src", "ref_url", "trk", "trkcampaign",
@@ -36,9 +41,30 @@ class InvalidURL(LinkletterError):
     """Not an absolute http(s) URL."""
 
 
-def _is_tracking(name: str) -> bool:
+def is_tracking(name: str) -> bool:
+    """A query parameter that only says where a reader came from (``utm_source``, ``fbclid``)."""
     n = name.lower()
     return n in TRACKING_PARAMS or n.startswith(TRACKING_PREFIXES)
+
+
+def is_web_url(url: str | None) -> bool:
+    """An absolute http(s) URL with a host (a javascript: or mailto: URL is not)."""
+    if not url:
+        return False
+    try:
+        parts = urlsplit(url.strip())
+        return parts.scheme.lower() in ("http", "https") and bool(parts.hostname)
+    except ValueError:
+        return False
+
+
+def tracking_params(url: str) -> list[str]:
+    """Names of the URL's query parameters that only track readers, each once, as written."""
+    try:
+        query = urlsplit(url).query
+    except ValueError:
+        return []
+    return list(dict.fromkeys(name for name, _ in parse_qsl(query, keep_blank_values=True) if is_tracking(name)))
 
 
 def check_url(url: str) -> str:
@@ -53,6 +79,8 @@ def check_url(url: str) -> str:
         raise InvalidURL(f"not an http:// or https:// URL: {url!r}")
     if re.search(r"\s", url):
         raise InvalidURL(f"a URL cannot contain spaces: {url!r}")
+    if re.search(r"[\x00-\x1f\x7f-\x9f]", url):
+        raise InvalidURL(f"a URL cannot contain control characters: {url!r}")
     return url
 
 
@@ -66,7 +94,7 @@ def strip_tracking(url: str) -> str:
         url = urlunsplit(parts)
     if not parts.query:
         return url
-    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not _is_tracking(k)]
+    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not is_tracking(k)]
     return urlunsplit(parts._replace(query=urlencode(query, quote_via=quote, safe="/:@!$'()*+,;=")))
 
 
@@ -124,7 +152,7 @@ def _canonical_query(query: str) -> str:
     # survive (decoding it as UTF-8 would turn different values into one U+FFFD) and the
     # re-encoding writes each byte as the same upper-case %XX it was (or its unreserved char).
     pairs = parse_qsl(_NON_ASCII.sub(_encode_non_ascii, query), keep_blank_values=True, encoding="latin-1")
-    kept = [(k, v) for k, v in pairs if not _is_tracking(k)]
+    kept = [(k, v) for k, v in pairs if not is_tracking(k)]
     return urlencode(kept, quote_via=quote, safe="/:@!$'()*+,;=", encoding="latin-1")
 
 
@@ -187,3 +215,38 @@ def shown(url: str) -> str:
         return url
     host = parts.netloc.rsplit("@", 1)[1]
     return urlunsplit(parts._replace(netloc=f"{parts.username}:***@{host}"))
+
+
+def without_fragment(url: str) -> str:
+    """The URL without its #fragment (a text fragment #:~:text= names a place in the page)."""
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(fragment="")) if parts.fragment else url
+
+
+def url_variants(url: str) -> list[str]:
+    """The forms a cited URL may be stored under: as written, without fragment, canonical."""
+    out = [url, without_fragment(url)]
+    try:
+        out.append(canonicalize(url))
+    except InvalidURL:  # not an http(s) URL: no canonical form
+        pass
+    return list(dict.fromkeys(out))
+
+
+def url_key(url: str) -> str:
+    """A comparison key for "the same page" written by hand in a draft: scheme, 'www.', default
+    port, trailing slash, percent-encoding of the path, tracking parameters and the fragment do
+    not matter. Looser than ``canonicalize`` (a draft's author types URLs freely)."""
+    url = url.strip()
+    try:
+        p = urlsplit(url)
+        host = (p.hostname or "").lower().removeprefix("www.")
+        port = p.port
+    except ValueError:
+        return url
+    if p.scheme.lower() not in ("http", "https") or not host:
+        return url
+    netloc = host if port in (None, 80, 443) else f"{host}:{port}"
+    path = remove_dot_segments(unquote(p.path)).rstrip("/")
+    query = urlencode([(k, v) for k, v in parse_qsl(p.query, keep_blank_values=True) if not is_tracking(k)])
+    return f"{netloc}{path}" + (f"?{query}" if query else "")

@@ -36,9 +36,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator, Sequence
-from urllib.parse import parse_qsl, unquote, urlencode, urlsplit
+from urllib.parse import urlsplit
 
-from pipeline.collect.urls import remove_dot_segments
+from pipeline.collect.urls import is_web_url, url_key
 from pipeline.draft.format import Draft, list_drafts, parse_draft
 from pipeline.files import write_atomic
 from pipeline.errors import LinkletterError
@@ -126,10 +126,6 @@ def text_paragraphs(text: str) -> list[list[str]]:
 _URL_UNSAFE = re.compile(r"[\x00-\x20\x7f<>()\\]")
 
 
-def is_web_url(url: str | None) -> bool:
-    return bool(url) and bool(re.match(r"^https?://[^/\s]", url or "", re.I))
-
-
 def link_destination(url: str) -> str:
     """A URL as a Markdown link destination: characters that would end or break the
     destination (spaces, parentheses, angle brackets, backslashes) are percent-encoded."""
@@ -208,29 +204,7 @@ def render_block(link: Link, quotes: Sequence[Quote], language: str = "en") -> s
 
 # ---------------------------------------------------------------- is a link already in a draft?
 
-# Query parameters that only say where a click came from; they never name another page.
-_TRACKING = re.compile(r"^((utm|pk|mtm|hmb|itm)_.*|fbclid|gclid|gclsrc|dclid|gbraid|wbraid|msclkid|yclid|twclid|"
-                       r"ttclid|li_fat_id|igshid|mc_cid|mc_eid|_hsenc|_hsmi|mkt_tok|oly_anon_id|oly_enc_id|vero_id|"
-                       r"vero_conv|wt_mc|cmpid|s_cid|rb_clickid|sc_cid|_ga|_gl|ref|ref_src|ref_url|trk)$", re.I)
 _URL_IN_TEXT = re.compile(r"https?://[^\s<>\"'`\[\]{}|^]+", re.I)
-
-
-def url_key(url: str) -> str:
-    """A comparison key for "the same page": scheme, 'www.', default port, trailing slash,
-    percent-encoding of the path, tracking parameters and the fragment do not matter."""
-    url = url.strip()
-    try:
-        p = urlsplit(url)
-        host = (p.hostname or "").lower().removeprefix("www.")
-        port = p.port
-    except ValueError:
-        return url
-    if p.scheme.lower() not in ("http", "https") or not host:
-        return url
-    netloc = host if port in (None, 80, 443) else f"{host}:{port}"
-    path = remove_dot_segments(unquote(p.path)).rstrip("/")
-    query = urlencode([(k, v) for k, v in parse_qsl(p.query, keep_blank_values=True) if not _TRACKING.match(k)])
-    return f"{netloc}{path}" + (f"?{query}" if query else "")
 
 
 def _trim(url: str) -> str:
