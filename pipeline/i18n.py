@@ -12,6 +12,13 @@ from datetime import datetime
 LANGUAGES = ("de", "en")  # the languages readers can be addressed in; settings check against it
 
 STRINGS: dict[str, dict[str, str]] = {
+    # a new draft and its blocks (what the author sees in drafts/)
+    "draft.title": {"en": "{title} #{number}", "de": "{title}, Ausgabe {number}"},
+    "draft.intro": {"en": "<!-- Intro: a few words on what this issue is about. -->",
+                    "de": "<!-- Einleitung: ein paar Worte dazu, worum es in dieser Ausgabe geht. -->"},
+    "draft.commentary": {"en": "<!-- your commentary -->", "de": "<!-- dein Kommentar -->"},
+    "draft.dash": {"en": " — ", "de": " – "},
+    "draft.slug": {"en": "issue", "de": "ausgabe"},
     # the issue: email, page, plain text
     "issue.number": {"en": "Issue {number}", "de": "Ausgabe {number}"},
     "issue.published": {"en": "Published {date}", "de": "Erschienen am {date}"},

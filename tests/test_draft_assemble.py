@@ -13,7 +13,8 @@ import pytest
 from markdown_it_pyrs import MarkdownIt
 from sqlmodel import select
 
-from pipeline.draft.assemble import assemble, url_key
+from pipeline.collect.urls import url_key
+from pipeline.draft.assemble import assemble
 from pipeline.draft.format import read_draft
 from pipeline.models import Issue, Link, Quote
 from pipeline.newsletter import init_newsletter, open_newsletter

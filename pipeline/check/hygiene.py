@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 
 from pipeline.check.report import Finding
-from pipeline.draft.assemble import STRINGS
+from pipeline.i18n import STRINGS
 from pipeline.draft.format import Draft
 from pipeline.render.cites import Cites
 
@@ -19,7 +19,8 @@ _URL = re.compile(r"https?://\S+|\]\([^)]*\)")
 
 def assembly_placeholders() -> list[str]:
     """The HTML comments the draft assembler leaves for the author to replace, every language."""
-    found = {v for lang in STRINGS.values() for v in lang.values() if isinstance(v, str) and v.startswith("<!--")}
+    found = {v for key, langs in STRINGS.items() if key.startswith("draft.")
+             for v in langs.values() if v.startswith("<!--")}
     return sorted(found)
 
 

@@ -20,9 +20,7 @@ after the file was written) or when its URL appears anywhere in any draft in ``d
 (the author pasted it by hand, or a run stopped between writing the file and the database).
 So running it again after the author edited, moved or deleted blocks adds only new picks.
 
-Titles, names and quotes are plain text: every character that Markdown or HTML would read
-as markup is escaped, so a hostile title or quote stays text. Everything else (German
-quotation marks, dashes, ellipses, no-break spaces) passes through unchanged.
+How a block is written (and escaped) is ``pipeline/draft/blocks.py``.
 """
 
 from __future__ import annotations
@@ -36,13 +34,14 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator, Sequence
-from urllib.parse import urlsplit
 
-from pipeline.collect.urls import is_web_url, url_key
+from pipeline.collect.urls import url_key
+from pipeline.draft.blocks import render_block
 from pipeline.draft.format import Draft, list_drafts, parse_draft
 from pipeline.files import write_atomic
 from pipeline.errors import LinkletterError
-from pipeline.models import Link, Quote
+from pipeline.i18n import t
+from pipeline.models import Link
 from pipeline.store import issues as issue_store
 from pipeline.store import links as link_store
 from pipeline.store import picks as store
@@ -51,155 +50,6 @@ try:  # POSIX: serialize concurrent runs (CLI and scheduler) on one folder
     import fcntl
 except ImportError:  # pragma: no cover - Windows: no lock, the prefix check still guards the file
     fcntl = None  # type: ignore[assignment]
-
-
-# ---------------------------------------------------------------- localized text the author sees
-
-STRINGS = {
-    "en": {
-        "title": "{title} #{number}",
-        "intro": "<!-- Intro: a few words on what this issue is about. -->",
-        "commentary": "<!-- your commentary -->",
-        "dash": " — ",
-        "slug": "issue",
-    },
-    "de": {
-        "title": "{title}, Ausgabe {number}",
-        "intro": "<!-- Einleitung: ein paar Worte dazu, worum es in dieser Ausgabe geht. -->",
-        "commentary": "<!-- dein Kommentar -->",
-        "dash": " – ",
-        "slug": "ausgabe",
-    },
-}
-
-
-def strings(language: str) -> dict[str, str]:
-    return STRINGS.get(language, STRINGS["en"])
-
-
-# ---------------------------------------------------------------- escaping: plain text into Markdown
-
-# ASCII punctuation that starts inline markup anywhere in a line: code spans, emphasis and
-# strikethrough, links, images and footnotes, autolinks and raw HTML, entities, table cells.
-_INLINE = re.compile(r"([\\`*_\[\]<>&|~])")
-# Only ASCII whitespace is collapsed or stripped: a no-break space is the author's typography.
-_ASCII_WS = re.compile(r"[ \t\n\r\f\v]+")
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-# At the start of a line: ATX headings, list bullets, setext underlines and thematic breaks.
-_LINE_START = re.compile(r"^([#+=-])")
-_ORDERED = re.compile(r"^(\d{1,9})([.)])")
-
-
-def escape_inline(text: str) -> str:
-    """One line of plain text (a title, a name), escaped for use inside a Markdown paragraph
-    or link text. Line breaks become spaces."""
-    text = _CONTROL.sub("", text)
-    text = _ASCII_WS.sub(" ", text).strip(" ")
-    return _INLINE.sub(r"\\\1", text)
-
-
-def escape_line(line: str) -> str:
-    """A line of plain text that may stand at the start of a Markdown line, escaped so that
-    it cannot open a heading, a list, a code block, HTML or any other markup."""
-    line = _CONTROL.sub("", line).strip(" \t")
-    line = _INLINE.sub(r"\\\1", line)
-    line = _LINE_START.sub(r"\\\1", line)
-    return _ORDERED.sub(r"\1\\\2", line)
-
-
-def text_paragraphs(text: str) -> list[list[str]]:
-    """Plain text split into paragraphs (at blank lines), each a list of escaped lines."""
-    paragraphs: list[list[str]] = []
-    current: list[str] = []
-    for raw in text.replace("\r\n", "\n").replace("\r", "\n").split("\n"):
-        line = escape_line(raw)
-        if line:
-            current.append(line)
-        elif current:
-            paragraphs.append(current)
-            current = []
-    if current:
-        paragraphs.append(current)
-    return paragraphs
-
-
-_URL_UNSAFE = re.compile(r"[\x00-\x20\x7f<>()\\]")
-
-
-def link_destination(url: str) -> str:
-    """A URL as a Markdown link destination: characters that would end or break the
-    destination (spaces, parentheses, angle brackets, backslashes) are percent-encoded."""
-    return _URL_UNSAFE.sub(lambda m: "%{:02X}".format(ord(m.group(0))), url.strip())
-
-
-def markdown_link(text: str, url: str) -> str:
-    """``[text](url)`` with the text escaped; a URL that is not http(s) is shown as text only."""
-    if not is_web_url(url):  # e.g. javascript: or mailto: from a hostile feed: text only
-        shown = escape_line(_ASCII_WS.sub(" ", text))  # may start a line: no list, no heading
-        return shown + (" " + escape_inline(url) if url and url != text else "")
-    return f"[{escape_inline(text) or escape_inline(url)}]({link_destination(url)})"
-
-
-# ---------------------------------------------------------------- one block per link
-
-
-def _host(url: str) -> str:
-    try:
-        host = urlsplit(url).hostname or ""
-    except ValueError:
-        return ""
-    return host.removeprefix("www.")
-
-
-def link_url(link: Link) -> str:
-    """Where the block links to: the canonical URL (no tracking parameters), else the URL."""
-    return link.canonical_url if is_web_url(link.canonical_url) else link.url
-
-
-def _needs_attribution(source_url: str | None, link: Link) -> bool:
-    """A quote's own source link is shown when it leads elsewhere than the block's link: to
-    another page, or to a place in the page (a text fragment such as ``#:~:text=``)."""
-    if not is_web_url(source_url):
-        return False
-    if urlsplit(source_url or "").fragment:
-        return True
-    return all(url_key(source_url or "") != url_key(u) for u in (link.url, link.canonical_url) if u)
-
-
-def render_block(link: Link, quotes: Sequence[Quote], language: str = "en") -> str:
-    """The Markdown block for one picked link, ending with a newline."""
-    s = strings(language)
-    url = link_url(link)
-    title = (link.title or "").strip(" \t\r\n\f\v") or _host(url) or url
-    parts = [markdown_link(title, url)]
-    byline = []
-    for value in (link.author, link.site_name):
-        value = escape_inline(value or "")
-        if value and value not in byline and value != escape_inline(title):
-            byline.append(value)
-    head = parts[0] + (s["dash"] + ", ".join(byline) if byline else "")
-
-    out = [head]
-    for q in quotes:
-        paragraphs = text_paragraphs(q.text or "")
-        if not paragraphs:
-            continue
-        lines: list[str] = []
-        for i, para in enumerate(paragraphs):
-            if i:
-                lines.append(">")
-            lines.extend("> " + line for line in para)
-        if _needs_attribution(q.source_url, link):
-            label = link.site_name or _host(q.source_url or "") or q.source_url or ""
-            lines += [">", "> — " + markdown_link(label, q.source_url or "")]
-        out.append("\n".join(lines))
-        if q.note and q.note.strip():
-            out.extend("\n".join(p) for p in text_paragraphs(q.note))
-    if link.note and link.note.strip():
-        out.extend("\n".join(p) for p in text_paragraphs(link.note))
-    else:
-        out.append(s["commentary"])
-    return "\n\n".join(out) + "\n"
 
 
 # ---------------------------------------------------------------- is a link already in a draft?
@@ -290,7 +140,7 @@ def _yaml_string(value: str) -> str:
 def new_draft_text(*, number: int, title: str, language: str) -> str:
     """The front matter and intro placeholder of a new draft."""
     return (f"---\nissue: {number}\ntitle: {_yaml_string(title)}\nstatus: draft\n---\n\n"
-            f"{strings(language)['intro']}\n")
+            f"{t(language, 'draft.intro')}\n")
 
 
 @dataclass(frozen=True)
@@ -380,9 +230,8 @@ def _assemble(nl, folder: Path, *, write: bool) -> AssembleResult:
         text = _joined(old, blocks) if blocks else ""
     else:
         number = max([d.issue for d in drafts] + [highest_db]) + 1
-        s = strings(settings.language)
-        title = s["title"].format(title=settings.title, number=number)
-        path = folder / f"{number:03d}-{slugify(settings.title, s['slug'])}.md"
+        title = t(settings.language, "draft.title", title=settings.title, number=number)
+        path = folder / f"{number:03d}-{slugify(settings.title, t(settings.language, 'draft.slug'))}.md"
         created, old = True, b""
         text = new_draft_text(number=number, title=title, language=settings.language)
         if blocks:
