@@ -245,7 +245,7 @@ def profile(nl, draft, count: int) -> None:
     template, number = workers.load_template(nl.settings, nl.engine, row["id"])
     work = workers.Work(settings=nl.settings, engine=nl.engine, issue_id=row["id"], issue_number=number,
                         owner=new_owner(), template=template, signer=None, options=workers.SendOptions(),
-                        stop=threading.Event(), limiter=workers.RateLimiter(0), recorder=DirectRecorder(nl.engine))
+                        stop=threading.Event(), limiter=workers.SendPacer(0), recorder=DirectRecorder(nl.engine))
     prof = cProfile.Profile()
     t0 = time.perf_counter()
     prof.runcall(workers.connection_loop, work, 0)

@@ -323,7 +323,7 @@ def test_stopping_with_an_envelope_sent_ahead_delivers_nothing_extra(nl_dir):
 
 
 def test_the_rate_limit_spaces_messages_one_interval_apart():
-    from pipeline.send.campaign import RateLimiter
+    from pipeline.send.campaign import SendPacer
 
     class Clock:
         """A fake clock that advances only when someone sleeps: no wall-clock in the test."""
@@ -341,12 +341,12 @@ def test_the_rate_limit_spaces_messages_one_interval_apart():
             return False
 
     clock = Clock()
-    limiter = RateLimiter(4.0, clock=clock)
+    limiter = SendPacer(4.0, clock=clock)
     for _ in range(5):
         limiter.wait(clock)
         clock.sent_at.append(clock.now)
     assert clock.sent_at == [100.0, 100.25, 100.5, 100.75, 101.0]
-    unlimited = RateLimiter(0, clock=clock)
+    unlimited = SendPacer(0, clock=clock)
     unlimited.wait(clock)
     assert clock.now == 101.0
 

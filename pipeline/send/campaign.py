@@ -47,13 +47,13 @@ from pipeline.send.message import sender_address
 from pipeline.send.pool import SmtpSession
 from pipeline.send.status import SendStatus, aware, count_would_send, send_status, send_test
 from pipeline.send.transports import parse_smtp_url
-from pipeline.send.workers import (RateLimiter, SendOptions, Work, load_template, outbox_name, run_connections,
+from pipeline.send.workers import (SendPacer, SendOptions, Work, load_template, outbox_name, run_connections,
                                    worker_process)
 from pipeline.store import deliveries as dstore
 from pipeline.store import issues as istore
 
 __all__ = ["SendOptions", "SendRun", "SendReport", "SendError", "SendStatus", "send_issue", "send_test",
-           "count_would_send", "send_status", "pre_send_check", "mark_draft_sent", "outbox_name", "RateLimiter",
+           "count_would_send", "send_status", "pre_send_check", "mark_draft_sent", "outbox_name", "SendPacer",
            "render_for_send", "source_snapshot", "template_bytes"]
 
 
@@ -210,7 +210,7 @@ def _start_workers(nl, s: _Send) -> None:
     template, number = load_template(settings, nl.engine, s.issue_id)
     s.work = Work(settings=settings, engine=nl.engine, issue_id=s.issue_id, issue_number=number, owner=s.owner,
                   template=template, signer=s.signer, options=s.opt, stop=threading.Event(),
-                  limiter=RateLimiter(settings.smtp_rate / max(1, workers)))
+                  limiter=SendPacer(settings.smtp_rate / max(1, workers)))
     connections = max(1, settings.smtp_connections) if settings.smtp_url else 1
     if s.stop_event.is_set():  # asked to stop before the first message: frozen and queued, nothing sent
         s.work.stop.set()

@@ -43,8 +43,9 @@ class SendOptions:
     timeout: float = 60.0           # SMTP socket timeout
 
 
-class RateLimiter:
-    """At most ``rate`` messages per second over all threads of this process (0: no limit)."""
+class SendPacer:
+    """At most ``rate`` messages per second over all threads of this process (0: no limit): it
+    paces senders, unlike ``pipeline.web.ratelimit.RateLimiter``, which refuses requests."""
 
     def __init__(self, rate: float, clock: Callable[[], float] = time.monotonic):
         self.interval = 1.0 / rate if rate > 0 else 0.0
@@ -132,7 +133,7 @@ class Work:
     signer: DkimSigner | None
     options: SendOptions
     stop: threading.Event
-    limiter: RateLimiter
+    limiter: SendPacer
     recorder: Recorder | None = None
     sent_now: int = 0
     fatal: str | None = None
@@ -311,7 +312,7 @@ def worker_process(settings, issue_id: int, connections: int, rate: float, optio
     local_stop = threading.Event()
     work = Work(settings=settings, engine=engine, issue_id=issue_id, issue_number=number, owner=new_owner(),
                  template=template, signer=signer_from_settings(settings), options=options, stop=local_stop,
-                 limiter=RateLimiter(rate))
+                 limiter=SendPacer(rate))
     if stop.is_set():
         local_stop.set()
     threads = run_connections(work, connections)
