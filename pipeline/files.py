@@ -1,4 +1,5 @@
-"""Writing files so that readers never see half of one: the author's drafts, the built site."""
+"""Writing files so that readers never see half of one: the author's drafts, the built site; and
+folders for personal data, owner-only (0700; what is created in them, 0600)."""
 
 from __future__ import annotations
 
@@ -18,6 +19,32 @@ def _umask() -> int:
     return 0o022
 
 
+def _new_mode(folder: Path) -> int:
+    if folder.stat().st_mode & 0o077 == 0:
+        return 0o600
+    return 0o666 & ~_umask()
+
+
+def private_dir(path: str | os.PathLike) -> Path:
+    """``path`` as an existing owner-only folder (0700), made with its parents if missing; an
+    existing folder is made owner-only. For personal data: the outbox, the drafts."""
+    path = Path(path)
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    if path.stat().st_mode & 0o077:
+        os.chmod(path, 0o700)
+    return path
+
+
+def private_file(path: str | os.PathLike) -> Path:
+    """``path`` as an existing owner-only file (0600): created empty if missing, else chmod'ed."""
+    path = Path(path)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+    os.close(fd)
+    if path.stat().st_mode & 0o077:
+        os.chmod(path, 0o600)
+    return path
+
+
 def write_atomic(path: str | os.PathLike, data: bytes) -> None:
     """Write to a temporary file beside ``path``, then rename: readers never see half a file."""
     path = Path(path)
@@ -28,8 +55,9 @@ def write_atomic(path: str | os.PathLike, data: bytes) -> None:
             f.flush()
             os.fsync(f.fileno())
         # keep the mode of the file replaced; a new file gets the usual mode (0644 under umask
-        # 022), not mkstemp's 0600, so a web server running as another user can read the site
-        os.chmod(tmp, path.stat().st_mode & 0o777 if path.exists() else 0o666 & ~_umask())
+        # 022), not mkstemp's 0600, so a web server running as another user can read the site,
+        # except in an owner-only folder (drafts, outbox), where it stays owner-only
+        os.chmod(tmp, path.stat().st_mode & 0o777 if path.exists() else _new_mode(path.parent))
         os.replace(tmp, path)
     except BaseException:
         try:

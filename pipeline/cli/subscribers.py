@@ -81,8 +81,7 @@ def export(nl, file: str | None, status: str | None) -> None:
         subs.export_csv(nl, sys.stdout, status)
         return
     try:
-        with open(file, "w", encoding="utf-8", newline="") as out:
-            n = subs.export_csv(nl, out, status)
+        n = subs.export_csv_file(nl, file, status)
     except OSError as e:
         raise click.ClickException(f"cannot write {file}: {e.strerror}") from None
     click.echo(f"Exported {n} subscribers to {file}", err=True)

@@ -40,7 +40,7 @@ from urllib.parse import parse_qsl, unquote, urlencode, urlsplit
 
 from pipeline.collect.urls import remove_dot_segments
 from pipeline.draft.format import Draft, list_drafts, parse_draft
-from pipeline.files import write_atomic
+from pipeline.files import private_dir, write_atomic
 from pipeline.errors import LinkletterError
 from pipeline.models import Link, Quote
 from pipeline.store import picks as store
@@ -376,7 +376,7 @@ def assemble(nl, *, write: bool = True) -> AssembleResult:
     folder = nl.settings.drafts_dir
     if not write:
         return _assemble(nl, folder, write=False)
-    folder.mkdir(parents=True, exist_ok=True)
+    private_dir(folder)
     with _folder_lock(folder):
         return _assemble(nl, folder, write=True)
 

@@ -39,11 +39,12 @@ from pipeline.errors import LinkletterError
 from pipeline.models import utcnow
 from pipeline.send.dkim import signer_from_settings
 from pipeline.send.identity import new_owner, owner_is_dead
-from pipeline.send.message import MessageTemplate, build_template, sender_address, smtp_address
+from pipeline.send.message import MessageTemplate, build_template, new_unsubscribe_marker, sender_address, smtp_address
 from pipeline.send.pool import SmtpSession
-from pipeline.send.transports import parse_smtp_url, write_outbox
-from pipeline.send.workers import (RateLimiter, SendOptions, Work, load_template, outbox_name, personalize,
-                                   run_connections, worker_process)
+from pipeline.send.single import send_message
+from pipeline.send.transports import parse_smtp_url
+from pipeline.send.workers import (RateLimiter, SendOptions, Work, load_template, outbox_name, run_connections,
+                                   worker_process)
 from pipeline.store import deliveries as dstore
 from pipeline.store import issues as istore
 
@@ -118,16 +119,17 @@ def source_snapshot(nl, draft: Draft) -> str | None:
 # ---------------------------------------------------------------- rendering and the template
 
 def render_for_send(nl, draft: Draft):
-    """The render stage's email: subject, html, text holding UNSUBSCRIBE_PLACEHOLDER."""
+    """The render stage's email: subject, html, text holding a marker made for this issue where
+    the unsubscribe URL goes (its content can't hold it, see pipeline.send.message)."""
     from pipeline.render.email import render_issue
 
-    return render_issue(nl, draft)
+    return render_issue(nl, draft, unsubscribe_url=new_unsubscribe_marker())
 
 
 def template_bytes(settings, rendered, *, test: bool = False) -> bytes:
     subject = rendered.subject if not test else f"[Test] {rendered.subject}"
     return build_template(settings, issue=rendered.issue, subject=subject, html=rendered.html, text=rendered.text,
-                          test=test)
+                          test=test, marker=getattr(rendered, "unsubscribe_url", None))
 
 
 # ---------------------------------------------------------------- the send
@@ -392,18 +394,8 @@ def send_test(nl, draft_path, address: str, *, render: Callable | None = None) -
     rendered = (render or render_for_send)(nl, draft)
     template = MessageTemplate.from_settings(nl.settings, template_bytes(nl.settings, rendered, test=True), draft.issue)
     rcpt = smtp_address(address)
-    signer = signer_from_settings(nl.settings)
-    if not nl.settings.smtp_url:
-        data = personalize(template, signer, 0, rcpt, "", stuffed=False)
-        name = f"test-issue-{draft.issue:04d}-{time.strftime('%Y%m%d-%H%M%S')}-{secrets.token_hex(3)}.eml"
-        return str(write_outbox(nl.settings.outbox_dir, data, name))
-    data = personalize(template, signer, 0, rcpt, "", stuffed=True)
-    session = SmtpSession(parse_smtp_url(nl.settings.smtp_url), sender_address(nl.settings.sender))
-    try:
-        session.deliver(rcpt, data)
-    finally:
-        session.close()
-    return f"{rcpt} via {session.target.host}:{session.target.port}"
+    name = f"test-issue-{draft.issue:04d}-{time.strftime('%Y%m%d-%H%M%S')}-{secrets.token_hex(3)}.eml"
+    return send_message(nl.settings, template.fill(0, rcpt, ""), rcpt, name=name)
 
 
 def count_would_send(nl, draft_path, *, include_new: bool = False) -> int:

@@ -13,6 +13,7 @@ from datetime import timedelta
 from typing import Callable
 
 from pipeline.errors import LinkletterError
+from pipeline.files import private_dir
 from pipeline.models import utcnow
 from pipeline.send.dkim import DkimSigner, signer_from_settings
 from pipeline.send.identity import new_owner
@@ -91,7 +92,7 @@ class OutboxMessenger:
         self.stuffed = False
 
     def open(self) -> None:
-        self.dir.mkdir(parents=True, exist_ok=True)
+        private_dir(self.dir)
 
     def deliver(self, issue: int, subscriber_id: int, rcpt: str, data: bytes, next_rcpt: str | None = None) -> None:
         write_outbox(self.dir, data, outbox_name(issue, subscriber_id))
