@@ -282,6 +282,32 @@ def unsubscribe(nl, subscriber_id: int) -> str:
         return "already"
 
 
+def revoke_links(nl, email: str) -> int:
+    """Make every unsubscribe link mailed to ``email`` so far invalid (a leaked link, without
+    rotating the secret key for everyone); the next mails carry new ones. Returns the new
+    link generation; SubscriberError for an address that is not a subscriber."""
+    addr = normalize_email(email)
+    with nl.session() as s:
+        sub = store.get_by_email(s, addr)
+        if sub is None:
+            raise SubscriberError(f"{addr} is not a subscriber")
+        return store.raise_link_generation(s, sub.id)
+
+
+def subscriber_for_unsubscribe(nl, token: str) -> int:
+    """The subscriber id of an unsubscribe token that is genuine and of its subscriber's current
+    link generation (TokenError otherwise). A removed person's genuine token is accepted: they
+    get no mail either way, and saying so tells nothing."""
+    from pipeline.tokens import TokenError, verify_unsubscribe_link
+
+    sid, generation = verify_unsubscribe_link(nl.settings.secret_key, token)
+    with nl.session() as s:
+        current = store.link_generation(s, sid)
+    if current is not None and current != generation:
+        raise TokenError("this unsubscribe link is not valid")
+    return sid
+
+
 def send_confirmation(nl, subscriber_id: int) -> str | None:
     """Mail the double opt-in link to a pending subscriber. Returns where the mail went.
     Built and sent like an issue: one builder, one signer, one transport."""

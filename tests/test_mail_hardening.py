@@ -216,3 +216,36 @@ def test_a_new_file_in_an_owner_only_folder_is_owner_only_and_the_site_stays_rea
     write_atomic(public / "index.html", b"x")
     assert _mode(private / "001.md") == 0o600
     assert _mode(public / "index.html") == 0o644
+
+
+# ---------------------------------------------------------------- #12.2 revoking one person's links
+
+def test_revoking_a_readers_links_invalidates_them_and_the_next_issue_carries_new_ones(nl_dir):
+    import httpx
+
+    from pipeline.tokens import verify_unsubscribe_link
+    from pipeline.web import create_app
+    from tests.test_web import LiveServer
+
+    nl = open_newsletter(nl_dir, env={})
+    a, b = (subs.add_subscriber(nl, f"{x}@example.net").subscriber.id for x in ("a", "b"))
+    old_a, old_b = (f"/unsubscribe/{unsubscribe_token(nl.settings.secret_key, sid)}" for sid in (a, b))
+    run_cli("subscribers", "revoke-links", "A@example.net", cwd=nl_dir)
+    draft = write_draft(nl_dir)
+    send_issue(nl, draft, force=True)
+    mail = _parse(next(nl.settings.outbox_dir.glob(f"issue-0007-sub-{a:08d}.eml")).read_bytes())
+    new_a = mail["List-Unsubscribe"].split("<", 1)[1].split(">", 1)[0]
+    assert verify_unsubscribe_link(nl.settings.secret_key, new_a.rsplit("/", 1)[1]) == (a, 1)
+    assert new_a in quopri.decodestring(mail.get_body(("plain",)).get_content().encode()).decode()
+    one_click = {"content": "List-Unsubscribe=One-Click",
+                 "headers": {"Content-Type": "application/x-www-form-urlencoded"}}
+    with LiveServer(create_app(nl)) as server, httpx.Client(base_url=server.url, timeout=10) as client:
+        assert client.post(old_a, **one_click).status_code == 400  # revoked
+        assert subs.get_subscriber(nl, a).status == "active"
+        assert client.post(old_b, **one_click).status_code == 200  # never revoked: still valid
+        assert subs.get_subscriber(nl, b).status == "unsubscribed"
+        assert client.post(new_a.removeprefix(nl.settings.base_url), **one_click).status_code == 200
+        assert subs.get_subscriber(nl, a).status == "unsubscribed"
+    with pytest.raises(subs.SubscriberError, match="not a subscriber"):
+        subs.revoke_links(nl, "nobody@example.net")
+    nl.close()

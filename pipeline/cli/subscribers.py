@@ -87,6 +87,16 @@ def export(nl, file: str | None, status: str | None) -> None:
     click.echo(f"Exported {n} subscribers to {file}", err=True)
 
 
+@subscribers_group.command("revoke-links")
+@click.argument("email")
+@pass_nl
+def revoke_links(nl, email: str) -> None:
+    """Make every unsubscribe link mailed to EMAIL so far invalid (a leaked link); the next
+    mails carry new ones. Other subscribers' links stay valid."""
+    subs.revoke_links(nl, email)
+    click.echo(f"Revoked the unsubscribe links of {email.strip().lower()}; the next mails carry new ones.")
+
+
 @subscribers_group.command("remove")
 @click.argument("email")
 @pass_nl

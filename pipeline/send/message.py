@@ -244,11 +244,11 @@ class MessageTemplate:
     def from_settings(cls, settings, data: bytes, issue: int) -> "MessageTemplate":
         return cls(data, issue=issue, secret=settings.secret_key, base_url=settings.base_url, sender=settings.sender)
 
-    def unsubscribe_url(self, subscriber_id: int) -> str:
-        return self._unsubscribe_url(self._settings_like, subscriber_id)
+    def unsubscribe_url(self, subscriber_id: int, generation: int = 0) -> str:
+        return self._unsubscribe_url(self._settings_like, subscriber_id, generation)
 
-    def _values(self, subscriber_id: int, email: str, name: str) -> tuple[dict[bytes, bytes], bytes]:
-        url = self.unsubscribe_url(subscriber_id)
+    def _values(self, subscriber_id: int, email: str, name: str, generation: int) -> tuple[dict[bytes, bytes], bytes]:
+        url = self.unsubscribe_url(subscriber_id, generation)
         slots = self.slots
         values = {
             slots.to: format_to(name, email),
@@ -265,12 +265,13 @@ class MessageTemplate:
             parts.append(piece)
         return b"".join(parts) + url.join(body)
 
-    def fill(self, subscriber_id: int, email: str, name: str = "") -> bytes:
-        """The subscriber's message as it is (not dot-stuffed): for the outbox and DKIM."""
-        values, url = self._values(subscriber_id, email, name)
+    def fill(self, subscriber_id: int, email: str, name: str = "", generation: int = 0) -> bytes:
+        """The subscriber's message as it is (not dot-stuffed): for the outbox and DKIM.
+        ``generation``: the subscriber's link generation (see pipeline.tokens)."""
+        values, url = self._values(subscriber_id, email, name, generation)
         return self._join(self._head, self._body, values, url)
 
-    def fill_stuffed(self, subscriber_id: int, email: str, name: str = "") -> bytes:
+    def fill_stuffed(self, subscriber_id: int, email: str, name: str = "", generation: int = 0) -> bytes:
         """The subscriber's message dot-stuffed for SMTP DATA (without the final '.')."""
-        values, url = self._values(subscriber_id, email, name)
+        values, url = self._values(subscriber_id, email, name, generation)
         return self._join(self._head_stuffed, self._body_stuffed, values, url)

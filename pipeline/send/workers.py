@@ -113,10 +113,11 @@ def make_messenger(settings, options: SendOptions):
 
 
 def personalize(template: MessageTemplate, signer: DkimSigner | None, subscriber_id: int, email: str, name: str,
-                stuffed: bool) -> bytes:
+                stuffed: bool, generation: int = 0) -> bytes:
     if signer is None:
-        return template.fill_stuffed(subscriber_id, email, name) if stuffed else template.fill(subscriber_id, email, name)
-    signed = signer.sign(template.fill(subscriber_id, email, name))
+        fill = template.fill_stuffed if stuffed else template.fill
+        return fill(subscriber_id, email, name, generation)
+    signed = signer.sign(template.fill(subscriber_id, email, name, generation))
     return dot_stuff(signed) if stuffed else signed
 
 
@@ -192,18 +193,18 @@ def connection_loop(work: Work, index: int) -> None:
                 renewed = time.monotonic()
                 subs = dstore.subscribers_by_id(conn, [sid for _d, sid, _a in batch])
                 conn.rollback()
-                items = []  # (delivery, subscriber, attempts, rcpt, email, name) of those to mail
+                items = []  # (delivery, subscriber, attempts, rcpt, email, name, generation) of those to mail
                 for did, sid, attempts in batch:
-                    email, name, status = subs.get(sid, ("", "", "gone"))
+                    email, name, status, generation = subs.get(sid, ("", "", "gone", 0))
                     if status != "active":  # unsubscribed or bounced since the send began
                         rec.write(lambda c, did=did, status=status: dstore.mark_failed(
                             c, did, f"not sent: the subscriber is {status}", attempted=False))
                         continue
                     try:
-                        items.append((did, sid, attempts, smtp_address(email), email, name))
+                        items.append((did, sid, attempts, smtp_address(email), email, name, generation))
                     except AddressError as e:
                         rec.write(lambda c, did=did, e=e: dstore.mark_failed(c, did, str(e), attempted=False))
-                for pos, (did, sid, attempts, rcpt, email, name) in enumerate(items):
+                for pos, (did, sid, attempts, rcpt, email, name, generation) in enumerate(items):
                     if work.stop.is_set():
                         messenger.discard()
                         release([it[0] for it in items[pos:]])
@@ -211,7 +212,7 @@ def connection_loop(work: Work, index: int) -> None:
                     if time.monotonic() - renewed > renew_every:
                         rec.write(lambda c: dstore.touch_claims(c, claimer, utcnow()))
                         renewed = time.monotonic()
-                    data = personalize(work.template, work.signer, sid, email, name, messenger.stuffed)
+                    data = personalize(work.template, work.signer, sid, email, name, messenger.stuffed, generation)
                     next_rcpt = items[pos + 1][3] if look_ahead and pos + 1 < len(items) else None
                     work.limiter.wait(work.stop)
                     try:

@@ -66,12 +66,13 @@ def claim_deliveries(conn, issue_id: int, claimer: str, limit: int, now: datetim
     return sorted((r[0], r[1], r[2]) for r in rows)
 
 
-def subscribers_by_id(conn, ids: list[int]) -> dict[int, tuple[str, str, str]]:
-    # One query per claimed batch (not one per message): id -> (email, name, status).
+def subscribers_by_id(conn, ids: list[int]) -> dict[int, tuple[str, str, str, int]]:
+    # One query per claimed batch (not one per message): id -> (email, name, status, link generation).
     if not ids:
         return {}
-    rows = conn.execute(select(S.c.id, S.c.email, S.c.name, S.c.status).where(S.c.id.in_(ids))).all()
-    return {r[0]: (r[1], r[2] or "", r[3]) for r in rows}
+    rows = conn.execute(select(S.c.id, S.c.email, S.c.name, S.c.status, S.c.link_generation)
+                        .where(S.c.id.in_(ids))).all()
+    return {r[0]: (r[1], r[2] or "", r[3], r[4] or 0) for r in rows}
 
 
 # Built once: constructing an UPDATE costs more than running it (~300 µs against ~40 µs),
