@@ -1,5 +1,5 @@
 """The issue email (Jinja2 → MJML → HTML, plus its plain text), the MIME message, and the
-system mails (confirmation, welcome).
+system mail (the confirmation).
 
 How the HTML is made: the template ``email/issue.mjml`` is rendered by Jinja2 with
 ``{{ content }}`` standing for the body, MRML (mjml-python) turns it into HTML, and the body,
@@ -229,8 +229,8 @@ def system_mail(nl, name: str, *, to_addr: str, to_name: str = "", **context) ->
     """A system mail from ``email/<name>.mjml`` and ``email/<name>.txt``, localized, built by
     the one message builder (:func:`pipeline.send.message.build_single`), ready to sign and send.
 
-    Shipped: ``confirm`` (context: ``confirm_url``), the double opt-in mail, and ``welcome``
-    (context: ``unsubscribe_url``), after confirming. A folder may add its own; its subject
+    Shipped: ``confirm`` (context: ``confirm_url``), the double opt-in mail. (A ``welcome``
+    mail was shipped but never sent; it is gone.) A folder may add its own; its subject
     is ``subject=`` in the context, else the string ``mail.<name>.subject``.
     """
     settings = nl.settings
