@@ -19,12 +19,6 @@ def _umask() -> int:
     return 0o022
 
 
-def _new_mode(folder: Path) -> int:
-    if folder.stat().st_mode & 0o077 == 0:
-        return 0o600
-    return 0o666 & ~_umask()
-
-
 def private_dir(path: str | os.PathLike) -> Path:
     """``path`` as an existing owner-only folder (0700), made with its parents if missing; an
     existing folder is made owner-only. For personal data: the outbox, the drafts."""
@@ -45,8 +39,9 @@ def private_file(path: str | os.PathLike) -> Path:
     return path
 
 
-def write_atomic(path: str | os.PathLike, data: bytes) -> None:
-    """Write to a temporary file beside ``path``, then rename: readers never see half a file."""
+def write_atomic(path: str | os.PathLike, data: bytes, *, new_mode: int | None = None) -> None:
+    """Write to a temporary file beside ``path``, then rename: readers never see half a file.
+    ``new_mode``: the mode of a new file (0600 for personal data) instead of the usual one."""
     path = Path(path)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
@@ -55,9 +50,9 @@ def write_atomic(path: str | os.PathLike, data: bytes) -> None:
             f.flush()
             os.fsync(f.fileno())
         # keep the mode of the file replaced; a new file gets the usual mode (0644 under umask
-        # 022), not mkstemp's 0600, so a web server running as another user can read the site,
-        # except in an owner-only folder (drafts, outbox), where it stays owner-only
-        os.chmod(tmp, path.stat().st_mode & 0o777 if path.exists() else _new_mode(path.parent))
+        # 022), not mkstemp's 0600, so a web server running as another user can read the site
+        fresh = 0o666 & ~_umask() if new_mode is None else new_mode
+        os.chmod(tmp, path.stat().st_mode & 0o777 if path.exists() else fresh)
         os.replace(tmp, path)
     except BaseException:
         try:

@@ -206,16 +206,17 @@ def test_the_database_its_wal_and_shm_the_drafts_and_the_outbox_are_owner_only(n
     assert _mode(nl.settings.drafts_dir) == 0o700
 
 
-def test_a_new_file_in_an_owner_only_folder_is_owner_only_and_the_site_stays_readable(tmp_path):
-    from pipeline.files import write_atomic
+def test_a_new_draft_is_owner_only_and_the_site_stays_readable(nl):
+    from pipeline.draft.assemble import assemble
+    from pipeline.render.site import build_site
 
-    private, public = tmp_path / "drafts", tmp_path / "site"
-    private.mkdir(mode=0o700)
-    public.mkdir(mode=0o755)
-    write_atomic(private / "001.md", b"x")
-    write_atomic(public / "index.html", b"x")
-    assert _mode(private / "001.md") == 0o600
-    assert _mode(public / "index.html") == 0o644
+    result = assemble(nl)
+    assert result.created and result.path.exists()
+    assert _mode(result.path) == 0o600
+    build_site(nl)
+    for path in nl.settings.site_dir.rglob("*"):
+        if path.is_file():
+            assert _mode(path) & 0o044 == 0o044, path  # a web server running as another user reads it
 
 
 # ---------------------------------------------------------------- #12.2 revoking one person's links

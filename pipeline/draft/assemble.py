@@ -428,7 +428,7 @@ def _assemble(nl, folder: Path, *, write: bool) -> AssembleResult:
         if not created and path.read_bytes() != old:
             raise DraftChangedError(f"{path} changed while the draft was being assembled; nothing was "
                                     f"appended, run again")
-        write_atomic(path, data)
+        write_atomic(path, data, new_mode=0o600)  # drafts may name readers: owner-only
 
     # Only now, with the file on disk, record what it holds.
     with nl.session() as session:
