@@ -30,12 +30,15 @@ def private_dir(path: str | os.PathLike) -> Path:
 
 
 def private_file(path: str | os.PathLike) -> Path:
-    """``path`` as an existing owner-only file (0600): created empty if missing, else chmod'ed."""
+    """``path`` as an existing owner-only file (0600): created empty if missing, else chmod'ed.
+    An existing file is never opened: closing any descriptor of a file drops every POSIX lock
+    this process holds on it, and SQLite's locks on the database are such locks."""
     path = Path(path)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
-    os.close(fd)
-    if path.stat().st_mode & 0o077:
-        os.chmod(path, 0o600)
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    except FileExistsError:
+        if path.stat().st_mode & 0o077:
+            os.chmod(path, 0o600)
     return path
 
 

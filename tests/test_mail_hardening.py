@@ -250,3 +250,23 @@ def test_revoking_a_readers_links_invalidates_them_and_the_next_issue_carries_ne
     with pytest.raises(subs.SubscriberError, match="not a subscriber"):
         subs.revoke_links(nl, "nobody@example.net")
     nl.close()
+
+
+def test_opening_the_database_again_keeps_the_locks_of_open_connections(nl):
+    """Making the file owner-only must never open and close it: that drops this process's POSIX
+    locks, SQLite's locks among them, and another process could then write at the same time."""
+    import subprocess
+    import sys
+
+    from pipeline.db import make_engine
+
+    db = nl.settings.root / "linkletter.db"
+    probe = ("import sqlite3, sys\nc = sqlite3.connect(sys.argv[1], timeout=0)\n"
+             "try:\n    c.execute('BEGIN IMMEDIATE')\nexcept sqlite3.OperationalError as e:\n    print(e)\n"
+             "else:\n    print('got the write lock')\n")
+    with nl.engine.connect() as conn:
+        conn.exec_driver_sql("BEGIN IMMEDIATE")  # this process holds the write lock
+        make_engine(nl.settings.database_url).dispose()
+        out = subprocess.run([sys.executable, "-c", probe, str(db)], capture_output=True, text=True, timeout=60)
+        conn.rollback()
+    assert out.stdout.strip() == "database is locked"
