@@ -23,6 +23,7 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 def make_engine(url: str) -> Engine:
     """An engine for ``url``; for SQLite with WAL, foreign keys and a 30 s busy timeout."""
     if url.startswith("sqlite"):
+        _private_sqlite_files(url)
         engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
 
         @event.listens_for(engine, "connect")
@@ -39,6 +40,27 @@ def make_engine(url: str) -> Engine:
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url[len("postgresql://"):]
     return create_engine(url, pool_pre_ping=True)
+
+
+def _private_sqlite_files(url: str) -> None:
+    """The database holds addresses, IPs and user agents: its file is created owner-only (0600)
+    before SQLite opens it, and an existing one made so. SQLite gives the -wal and -shm files
+    the database file's mode; existing ones are made owner-only too."""
+    from sqlalchemy.engine import make_url
+
+    from pipeline.files import private_file
+
+    database = make_url(url).database
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return
+    path = Path(database)
+    if not path.parent.is_dir():
+        return  # SQLite's own error names the missing folder
+    private_file(path)
+    for suffix in ("-wal", "-shm", "-journal"):
+        side = path.with_name(path.name + suffix)
+        if side.exists():
+            private_file(side)
 
 
 def _alembic_config(engine: Engine):

@@ -70,15 +70,6 @@ STRINGS: dict[str, dict[str, str]] = {
               "und Sie erhalten keine weitere Post von uns.",
     },
     "mail.confirm.link_hint": {"en": "Or open this link:", "de": "Oder öffnen Sie diesen Link:"},
-    "mail.welcome.subject": {"en": "Welcome to {title}", "de": "Willkommen bei {title}"},
-    "mail.welcome.preheader": {"en": "Your subscription is confirmed.",
-                               "de": "Ihr Abonnement ist bestätigt."},
-    "mail.welcome.body": {
-        "en": "Thank you: your subscription to {title} is confirmed. The next issue comes to this address.",
-        "de": "Vielen Dank: Ihr Abonnement von {title} ist bestätigt. Die nächste Ausgabe kommt an diese Adresse.",
-    },
-    "mail.welcome.archive": {"en": "Read the past issues in the archive:",
-                             "de": "Die bisherigen Ausgaben finden Sie im Archiv:"},
     "mail.why_system": {
         "en": "You receive this email because this address was entered at {url}.",
         "de": "Sie erhalten diese E-Mail, weil diese Adresse auf {url} eingetragen wurde.",

@@ -10,7 +10,7 @@ evaluate each of them from a string when the classes are made, on every command'
 
 from datetime import datetime, timezone
 
-from sqlalchemy import Column, Index, LargeBinary, Text, UniqueConstraint
+from sqlalchemy import Column, Index, Integer, LargeBinary, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 
@@ -131,6 +131,9 @@ class Subscriber(SQLModel, table=True):
     consent_user_agent: str | None = None
     consent_text: str | None = Field(default=None, sa_column=Column(Text))
     consent_at: datetime | None = None
+    # raised to revoke every unsubscribe link mailed so far (see pipeline.tokens)
+    # (a server default only: the bulk import's compiled INSERT leaves the column out)
+    link_generation: int = Field(default=0, sa_column=Column(Integer, nullable=False, server_default="0"))
 
 
 class Suppression(SQLModel, table=True):

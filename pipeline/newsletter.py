@@ -16,6 +16,7 @@ from sqlmodel import Session
 
 from pipeline.db import ensure_schema, make_engine, session_scope
 from pipeline.errors import LinkletterError
+from pipeline.files import private_dir
 from pipeline.settings import CONFIG_NAME, KEYS, REQUIRED, Settings, load_settings
 
 
@@ -110,7 +111,7 @@ def init_newsletter(directory: str | os.PathLike, *, title: str = "My Newsletter
     if (root / "drafts").is_dir() and any(is_draft_file(p) for p in (root / "drafts").glob("*.md")):
         raise LinkletterError(f"{root / 'drafts'} already holds drafts; not overwriting a newsletter.")
     root.mkdir(parents=True, exist_ok=True)
-    (root / "drafts").mkdir(exist_ok=True)
+    private_dir(root / "drafts")  # drafts may hold readers' names and addresses: owner-only
     text = config_text(title=title, language=language, sender=sender, base_url=base_url, author=author,
                        secret_key=secrets.token_urlsafe(32), sources=sources)
     tmp = root / (CONFIG_NAME + ".tmp")

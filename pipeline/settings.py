@@ -210,9 +210,28 @@ def _sender(value: Any, key: str) -> str:
 
 
 def _smtp_url(value: Any, key: str) -> str:
+    """Checked whole when loading, so a send or a subscribe never meets a broken one. No message
+    quotes the value: it may hold a password (Python's own error for a bad port quotes the text
+    after the last ':', which is the password when a '#' in it cut the URL short)."""
+    from urllib.parse import urlsplit
+
     s = _str(value, key)
-    if s and not re.match(r"^(smtp|smtps|smtp\+starttls)://", s):
+    if not s:
+        return s
+    if not re.match(r"^(smtp|smtps|smtp\+starttls)://", s):
         raise ValueError("must start with smtp://, smtps:// or smtp+starttls:// (or be empty for the file outbox)")
+    try:
+        parts = urlsplit(s)
+        parts.port  # noqa: B018 (raises for a port that is not a number)
+        host = parts.hostname
+    except ValueError:
+        raise ValueError("has a port that is not a number between 1 and 65535; if the user name or password holds "
+                         "one of : / ? # @ %, write it percent-encoded (# as %23, @ as %40, / as %2F)") from None
+    if not host:
+        raise ValueError("has no host name (smtp://user:password@host:port)")
+    if parts.fragment or (parts.path not in ("", "/")):
+        raise ValueError("holds a '#' or '/' after the host; if the password holds one, write it percent-encoded "
+                         "(# as %23, / as %2F)")
     return s
 
 

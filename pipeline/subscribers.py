@@ -25,7 +25,6 @@ import os
 import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
-from email.utils import formataddr
 from pathlib import Path
 from typing import Callable, Iterator, TextIO
 
@@ -126,11 +125,6 @@ def _one_line(value: str | None, limit: int) -> str | None:
         return None
     value = value.replace("\r", " ").replace("\n", " ").strip()
     return value[:limit]
-
-
-def mailbox(sub: Subscriber) -> str:
-    """'Name <addr>' for a To: header, quoted as needed (names never hold line breaks)."""
-    return formataddr((sub.name or "", sub.email))
 
 
 # ------------------------------------------------------------------ one subscriber
@@ -288,17 +282,45 @@ def unsubscribe(nl, subscriber_id: int) -> str:
         return "already"
 
 
+def revoke_links(nl, email: str) -> int:
+    """Make every unsubscribe link mailed to ``email`` so far invalid (a leaked link, without
+    rotating the secret key for everyone); the next mails carry new ones. Returns the new
+    link generation; SubscriberError for an address that is not a subscriber."""
+    addr = normalize_email(email)
+    with nl.session() as s:
+        sub = store.get_by_email(s, addr)
+        if sub is None:
+            raise SubscriberError(f"{addr} is not a subscriber")
+        return store.raise_link_generation(s, sub.id)
+
+
+def subscriber_for_unsubscribe(nl, token: str) -> int:
+    """The subscriber id of an unsubscribe token that is genuine and of its subscriber's current
+    link generation (TokenError otherwise). A removed person's genuine token is accepted: they
+    get no mail either way, and saying so tells nothing."""
+    from pipeline.tokens import TokenError, verify_unsubscribe_link
+
+    sid, generation = verify_unsubscribe_link(nl.settings.secret_key, token)
+    with nl.session() as s:
+        current = store.link_generation(s, sid)
+    if current is not None and current != generation:
+        raise TokenError("this unsubscribe link is not valid")
+    return sid
+
+
 def send_confirmation(nl, subscriber_id: int) -> str | None:
-    """Mail the double opt-in link to a pending subscriber. Returns where the mail went."""
-    from pipeline.render.email import render_system_mail
-    from pipeline.send.transports import send_message
+    """Mail the double opt-in link to a pending subscriber. Returns where the mail went.
+    Built and sent like an issue: one builder, one signer, one transport."""
+    from pipeline.render.email import system_mail
+    from pipeline.send.single import send_message
     from pipeline.tokens import confirm_url
 
     sub = get_subscriber(nl, subscriber_id)
     if sub is None or sub.status != "pending":
         return None
-    msg = render_system_mail(nl, "confirm", to=mailbox(sub), confirm_url=confirm_url(nl.settings, sub.id))
-    return send_message(nl.settings, msg)
+    data = system_mail(nl, "confirm", to_addr=sub.email, to_name=sub.name or "",
+                       confirm_url=confirm_url(nl.settings, sub.id))
+    return send_message(nl.settings, data, sub.email)
 
 
 # ------------------------------------------------------------------ CSV import and export
@@ -435,11 +457,11 @@ def _import_rows(nl, path: Path, reader, cols: list[str], status: str, batch_siz
                 raise _structure_error(path, reader.line_num, len(row), width)
             rows += 1
             try:
-                addr = norm(row[i_email])
+                addr = norm(csv_unescape(row[i_email]))
                 if suppressed and email_hash(addr) in suppressed:
                     report.suppressed += 1
                     continue
-                name = clean(row[i_name]) if i_name is not None else ""
+                name = clean(csv_unescape(row[i_name])) if i_name is not None else ""
                 append((addr, name) if simple else _full_row(row, idx, addr, name, status, now, consent_text))
             except SubscriberError as e:
                 report.problem(reader.line_num, str(e))
@@ -458,7 +480,7 @@ def _import_rows(nl, path: Path, reader, cols: list[str], status: str, batch_siz
 def _full_row(row: list[str], idx: dict[str, int], addr: str, name: str, default_status: str,
               now: datetime, consent_text: str) -> tuple:
     def get(col: str) -> str:
-        return row[idx[col]].strip() if col in idx else ""
+        return csv_unescape(row[idx[col]]).strip() if col in idx else ""
 
     st = get("status").lower() or default_status
     if st not in STATUSES:
@@ -494,14 +516,38 @@ def _flush(conn, inserter, batch: list[tuple], report: ImportReport) -> None:
 
 
 def export_csv(nl, out: TextIO, status: str | None = None) -> int:
-    """Write every subscriber (or those of one status) as CSV with every field; returns the count."""
+    """Write every subscriber (or those of one status) as CSV with every field; returns the count.
+    Cells a spreadsheet would evaluate as a formula are escaped (see :func:`csv_escape`)."""
     w = csv.writer(out, lineterminator="\n")
     w.writerow(FIELDS)
     n = 0
     for r in list_subscribers(nl, status):
-        w.writerow([_csv_value(r[c]) for c in FIELDS])
+        w.writerow([csv_escape(_csv_value(r[c])) for c in FIELDS])
         n += 1
     return n
+
+
+def export_csv_file(nl, path: str | os.PathLike, status: str | None = None) -> int:
+    """:func:`export_csv` into the file ``path``, created owner-only (0600): it holds personal data."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.fchmod(fd, 0o600)  # an existing file keeps its mode through O_CREAT
+    with os.fdopen(fd, "w", encoding="utf-8", newline="") as out:
+        return export_csv(nl, out, status)
+
+
+# A cell starting with one of these is a formula to Excel, LibreOffice and Google Sheets
+# (OWASP "CSV injection"); "'" is escaped too, so that unescaping gives back every value exactly.
+_FORMULA_START = "=+-@\t\r'"
+
+
+def csv_escape(value: str) -> str:
+    """``value`` with a leading ``'`` when a spreadsheet would evaluate it (shown as text then)."""
+    return "'" + value if value[:1] and value[0] in _FORMULA_START else value
+
+
+def csv_unescape(value: str) -> str:
+    """The value :func:`csv_escape` was given (an import reads what an export wrote)."""
+    return value[1:] if value[:1] == "'" and value[1:2] and value[1] in _FORMULA_START else value
 
 
 def _csv_value(v) -> str:
@@ -510,4 +556,3 @@ def _csv_value(v) -> str:
     if isinstance(v, datetime):
         return (v if v.tzinfo else v.replace(tzinfo=timezone.utc)).isoformat()
     return str(v)
-

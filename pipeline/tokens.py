@@ -3,9 +3,13 @@
 Tokens are derived from the secret key, so nothing needs to be stored or indexed for them:
 
 - unsubscribe: ``<id>.<hmac>``, valid for as long as the secret key is (a link in an old
-  issue must keep working);
+  issue must keep working). A subscriber's links can be revoked one by one: each revocation
+  raises the subscriber's ``link_generation`` and later links are ``<id>-<generation>.<hmac>``;
+  the web checks the generation against the database (:func:`pipeline.subscribers.
+  subscriber_for_unsubscribe`), so links of generation 0 (all links before any revocation)
+  stay valid until their subscriber's first revocation;
 - confirm: an itsdangerous timestamped signature of the subscriber id, valid for
-  ``confirm_max_age`` seconds;
+  ``confirm_max_age`` seconds (``now``, epoch seconds, stands in for the clock in tests);
 - collect: the bookmarklet's token, from the config or derived from the secret key.
 """
 
@@ -15,7 +19,7 @@ import base64
 import hashlib
 import hmac
 
-from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from itsdangerous import BadSignature, SignatureExpired, TimestampSigner, URLSafeTimedSerializer
 
 from pipeline.errors import LinkletterError
 
@@ -33,30 +37,46 @@ def _mac(secret: str, purpose: str, value: str, length: int = 22) -> str:
     return base64.urlsafe_b64encode(digest).decode().rstrip("=")[:length]
 
 
-def unsubscribe_token(secret: str, subscriber_id: int) -> str:
-    return f"{subscriber_id}.{_mac(secret, 'unsubscribe', str(subscriber_id))}"
+def unsubscribe_token(secret: str, subscriber_id: int, generation: int = 0) -> str:
+    value = f"{subscriber_id}-{generation}" if generation else str(subscriber_id)
+    return f"{value}.{_mac(secret, 'unsubscribe', value)}"
+
+
+def verify_unsubscribe_link(secret: str, token: str) -> tuple[int, int]:
+    """(subscriber id, link generation) of a genuine unsubscribe token; TokenError otherwise.
+    Whether the generation is still the subscriber's is the caller's to check."""
+    value, _, mac = token.partition(".")
+    sid, _, gen = value.partition("-")
+    if (not sid.isdigit() or len(sid) > 18 or (gen and (not gen.isdigit() or len(gen) > 9 or gen[0] == "0"))
+            or not hmac.compare_digest(mac, _mac(secret, "unsubscribe", value))):
+        raise TokenError("this unsubscribe link is not valid")
+    return int(sid), int(gen or 0)
 
 
 def verify_unsubscribe(secret: str, token: str) -> int:
-    """The subscriber id of a valid unsubscribe token; TokenError otherwise."""
-    sid, _, mac = token.partition(".")
-    if not sid.isdigit() or len(sid) > 18 or not hmac.compare_digest(mac, _mac(secret, "unsubscribe", sid)):
-        raise TokenError("this unsubscribe link is not valid")
-    return int(sid)
+    """The subscriber id of a genuine unsubscribe token (any generation); TokenError otherwise."""
+    return verify_unsubscribe_link(secret, token)[0]
 
 
-def _confirm_serializer(secret: str) -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(secret, salt="linkletter-confirm")
+def _confirm_serializer(secret: str, now: float | None = None) -> URLSafeTimedSerializer:
+    if now is None:
+        return URLSafeTimedSerializer(secret, salt="linkletter-confirm")
+
+    class _At(TimestampSigner):
+        def get_timestamp(self) -> int:
+            return int(now)
+
+    return URLSafeTimedSerializer(secret, salt="linkletter-confirm", signer=_At)
 
 
-def confirm_token(secret: str, subscriber_id: int) -> str:
-    return _confirm_serializer(secret).dumps(subscriber_id)
+def confirm_token(secret: str, subscriber_id: int, *, now: float | None = None) -> str:
+    return _confirm_serializer(secret, now).dumps(subscriber_id)
 
 
-def verify_confirm(secret: str, token: str, max_age: int) -> int:
+def verify_confirm(secret: str, token: str, max_age: int, *, now: float | None = None) -> int:
     """The subscriber id of a valid, unexpired confirm token; TokenExpired or TokenError otherwise."""
     try:
-        value = _confirm_serializer(secret).loads(token, max_age=max_age)
+        value = _confirm_serializer(secret, now).loads(token, max_age=max_age)
     except SignatureExpired:
         raise TokenExpired("this confirmation link has expired") from None
     except BadSignature:
@@ -75,8 +95,8 @@ def tokens_equal(a: str, b: str) -> bool:
     return hmac.compare_digest(a.encode(), b.encode())
 
 
-def unsubscribe_url(settings, subscriber_id: int) -> str:
-    return f"{settings.base_url}/unsubscribe/{unsubscribe_token(settings.secret_key, subscriber_id)}"
+def unsubscribe_url(settings, subscriber_id: int, generation: int = 0) -> str:
+    return f"{settings.base_url}/unsubscribe/{unsubscribe_token(settings.secret_key, subscriber_id, generation)}"
 
 
 def confirm_url(settings, subscriber_id: int) -> str:

@@ -173,9 +173,9 @@ def test_one_list_of_tracking_parameters_for_canonical_urls_draft_keys_and_the_c
 def test_is_web_url_has_one_definition():
     from pipeline.check import links as check_links
     from pipeline.collect import urls
-    from pipeline.draft import assemble
+    from pipeline.draft import blocks
 
-    assert check_links.is_web_url is urls.is_web_url and assemble.is_web_url is urls.is_web_url
+    assert check_links.is_web_url is urls.is_web_url and blocks.is_web_url is urls.is_web_url
     assert urls.is_web_url("https://example.org/") and urls.is_web_url("HTTP://example.org")
     for url in (None, "", "javascript:alert(1)", "mailto:a@example.org", "https:///path", "http://[oops"):
         assert not urls.is_web_url(url)

@@ -13,6 +13,7 @@ import pytest
 
 from pipeline.draft.format import read_draft
 from pipeline.newsletter import init_newsletter, open_newsletter
+from pipeline.errors import LinkletterError
 from pipeline.render import UNSUBSCRIBE_PLACEHOLDER
 from pipeline.render.email import build_message, render_issue, render_system_mail
 from pipeline.render.templates import TemplateError
@@ -147,10 +148,9 @@ def test_confirm_mail(tmp_path, language, words):
         nl.close()
 
 
-def test_welcome_mail_and_unknown_system_mail(nl):
-    msg = render_system_mail(nl, "welcome", to="a@example.com", unsubscribe_url=UNSUBSCRIBE_PLACEHOLDER)
-    assert msg["Subject"] == "Welcome to Weekly Reads"
-    assert UNSUBSCRIBE_PLACEHOLDER in msg.get_body(("plain",)).get_content()
+def test_unknown_system_mail(nl):
+    with pytest.raises(LinkletterError, match="'welcome' has no subject"):  # never sent, so no longer shipped
+        render_system_mail(nl, "welcome", to="a@example.com")
     with pytest.raises(TemplateError, match=r"email/nosuch\.mjml.*not found"):
         render_system_mail(nl, "nosuch", to="a@example.com", subject="x")
 

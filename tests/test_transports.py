@@ -1,25 +1,26 @@
-"""Sending one message: SMTP URL parsing, a real SMTP server, the file outbox."""
+"""Sending one message (the one transport of system mails and test copies): SMTP URL parsing,
+a real SMTP server, the file outbox."""
 
 from __future__ import annotations
 
 import email
 import email.policy
-from email.message import EmailMessage
-
 import pytest
 
-from pipeline.send.transports import TransportError, parse_smtp_url, send_message
 from pipeline.newsletter import open_newsletter
+from pipeline.send import single
+from pipeline.send.message import build_single
+from pipeline.send.transports import TransportError, parse_smtp_url
 from tests.smtp import SmtpServer, free_port
 
 
-def _msg() -> EmailMessage:
-    m = EmailMessage()
-    m["From"] = "Weekly Reads <news@example.org>"
-    m["To"] = "Jörg Müller <joerg@example.net>"
-    m["Subject"] = "Bestätigen Sie „Weekly Reads“"
-    m.set_content("Hallo Jörg\n")
-    return m
+def _msg(text: str = "Hallo Jörg\n"):
+    return dict(subject="Bestätigen Sie „Weekly Reads“", text=text, html=f"<p>{text}</p>",
+                to_addr="joerg@example.net", to_name="Jörg Müller")
+
+
+def send_message(settings, parts: dict) -> str:
+    return single.send_message(settings, build_single(settings, **parts), parts["to_addr"])
 
 
 def test_parse_smtp_url_never_shows_the_password():
@@ -55,13 +56,12 @@ def test_unreachable_server_is_a_clear_temporary_error(nl_dir):
 
 
 def test_a_long_message_goes_through_smtp_with_crlf_line_ends(nl_dir):
-    msg = _msg()
-    msg.set_content("".join(f"Zeile {i}: Grüße aus dem Archiv.\n" for i in range(200)))
+    msg = _msg("".join(f"Zeile {i}: Grüße aus dem Archiv.\n" for i in range(200)))
     with SmtpServer() as smtp:
         nl = open_newsletter(nl_dir, env={"LINKLETTER_SMTP_URL": smtp.url})
         send_message(nl.settings, msg)
         (got,) = smtp.wait_for(1)
-    assert got.message.get_content().count("Grüße aus dem Archiv.") == 200
+    assert got.message.get_body(("plain",)).get_content().count("Grüße aus dem Archiv.") == 200
 
 
 # ---------------------------------------------------------------- no password in plain text

@@ -1,5 +1,6 @@
 """What a careful editor looks at before sending, besides quotes and links: a title and a
-subject of a sensible length, alt text on images, no link without text, and nothing left
+subject of a sensible length and without line breaks (also none hidden in =?...?= encoded words),
+alt text on images, no link without text, and nothing left
 over from assembly (the draft assembler's HTML comment placeholders, TODO, TK, FIXME)."""
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from pipeline.check.report import Finding
 from pipeline.i18n import STRINGS
 from pipeline.draft.format import Draft
 from pipeline.render.cites import Cites
+from pipeline.send.headers import header_problem
 
 # Mail clients cut subjects around here; longer ones still work, but the end goes unread.
 SUBJECT_MAX = 78
@@ -24,12 +26,23 @@ def assembly_placeholders() -> list[str]:
     return sorted(found)
 
 
+def _front_matter_line(draft: Draft, key: str) -> int:
+    """The file line of front matter ``key`` (1 when it can't be found)."""
+    return draft.key_lines.get(key, 1)
+
+
 def check_hygiene(draft: Draft, doc: Cites) -> list[Finding]:
     out: list[Finding] = []
 
     def add(severity: str, code: str, line: int | None, message: str, **details) -> None:
         out.append(Finding(severity, "hygiene", code, line, message, details))
 
+    problem = header_problem(draft.subject_line)
+    if problem:  # the Subject header of every mail: the send refuses it
+        key = "subject" if draft.subject else "title"
+        add("error", "header-control", _front_matter_line(draft, key),
+            f"the {key} {problem}; it goes into the Subject header, where a line break could add headers",
+            text=draft.subject_line[:200])
     if not draft.title.strip():
         add("error", "title-missing", 1, "the draft has no title (front matter 'title')")
     subject = draft.subject_line.strip()

@@ -83,11 +83,20 @@ def export(nl, file: str | None, status: str | None) -> None:
         subs.export_csv(nl, sys.stdout, status)
         return
     try:
-        with open(file, "w", encoding="utf-8", newline="") as out:
-            n = subs.export_csv(nl, out, status)
+        n = subs.export_csv_file(nl, file, status)
     except OSError as e:
         raise click.ClickException(f"cannot write {file}: {e.strerror}") from None
     click.echo(f"Exported {n} subscribers to {file}", err=True)
+
+
+@subscribers_group.command("revoke-links")
+@click.argument("email")
+@pass_nl
+def revoke_links(nl, email: str) -> None:
+    """Make every unsubscribe link mailed to EMAIL so far invalid (a leaked link); the next
+    mails carry new ones. Other subscribers' links stay valid."""
+    subs.revoke_links(nl, email)
+    click.echo(f"Revoked the unsubscribe links of {email.strip().lower()}; the next mails carry new ones.")
 
 
 @subscribers_group.command("remove")

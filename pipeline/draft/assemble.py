@@ -38,7 +38,7 @@ from typing import Iterator, Sequence
 from pipeline.collect.urls import url_key
 from pipeline.draft.blocks import render_block
 from pipeline.draft.format import Draft, list_drafts, parse_draft
-from pipeline.files import write_atomic
+from pipeline.files import private_dir, write_atomic
 from pipeline.errors import LinkletterError
 from pipeline.i18n import t
 from pipeline.models import Link
@@ -202,7 +202,7 @@ def assemble(nl, *, write: bool = True) -> AssembleResult:
     folder = nl.settings.drafts_dir
     if not write:
         return _assemble(nl, folder, write=False)
-    folder.mkdir(parents=True, exist_ok=True)
+    private_dir(folder)
     with _folder_lock(folder):
         return _assemble(nl, folder, write=True)
 
@@ -253,7 +253,7 @@ def _assemble(nl, folder: Path, *, write: bool) -> AssembleResult:
         if not created and path.read_bytes() != old:
             raise DraftChangedError(f"{path} changed while the draft was being assembled; nothing was "
                                     f"appended, run again")
-        write_atomic(path, data)
+        write_atomic(path, data, new_mode=0o600)  # drafts may name readers: owner-only
 
     # Only now, with the file on disk, record what it holds.
     with nl.session() as session:

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date as date_type
 from datetime import datetime, timezone
 from pathlib import Path
@@ -54,6 +54,7 @@ class Draft:
     body: str
     body_line: int  # the file line (1-based) where the body starts
     issue_line: int = 2  # the file line of the 'issue' key
+    key_lines: dict[str, int] = field(default_factory=dict, compare=False)  # front matter key -> file line
 
     @property
     def subject_line(self) -> str:
@@ -191,7 +192,7 @@ def parse_draft(text: str, path: Path) -> Draft:
 
     return Draft(path=path, issue=issue, title=title, status=status, subject=subject, preheader=preheader,
                  send_at=_when(data, "send_at", err), date=_when(data, "date", err), body=body, body_line=body_line,
-                 issue_line=lines.get("issue", 2))
+                 issue_line=lines.get("issue", 2), key_lines=lines)
 
 
 def read_draft(path: str | os.PathLike) -> Draft:

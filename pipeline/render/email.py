@@ -1,5 +1,5 @@
 """The issue email (Jinja2 → MJML → HTML, plus its plain text), the MIME message, and the
-system mails (confirmation, welcome).
+system mail (the confirmation).
 
 How the HTML is made: the template ``email/issue.mjml`` is rendered by Jinja2 with
 ``{{ content }}`` standing for the body, MRML (mjml-python) turns it into HTML, and the body,
@@ -14,7 +14,7 @@ import os
 import re
 from dataclasses import dataclass
 from email.message import EmailMessage
-from email.utils import formatdate, make_msgid, parseaddr
+from email.utils import parseaddr
 from functools import lru_cache
 
 import css_inline
@@ -69,6 +69,8 @@ class RenderedEmail:
     text: str
     issue: int
     web_url: str
+    # what html and text hold where each subscriber's unsubscribe URL goes
+    unsubscribe_url: str = UNSUBSCRIBE_PLACEHOLDER
 
 
 def mjml_to_html(settings, name: str, mjml: str) -> str:
@@ -165,10 +167,13 @@ def _template_chain(settings, name: str):
 # ---------------------------------------------------------------- the issue
 
 
-def email_from(nl, prepared: PreparedIssue) -> RenderedEmail:
+def email_from(nl, prepared: PreparedIssue, *, unsubscribe_url: str = UNSUBSCRIBE_PLACEHOLDER) -> RenderedEmail:
     settings = nl.settings
+    if unsubscribe_url != UNSUBSCRIBE_PLACEHOLDER and (unsubscribe_url in prepared.html
+                                                       or unsubscribe_url in prepared.text):
+        raise LinkletterError("the issue's content holds the unsubscribe marker made for it; render it again")
     ctx = prepared.context(settings)
-    ctx.update(unsubscribe_url=UNSUBSCRIBE_PLACEHOLDER, content=Markup(CONTENT_MARKER))
+    ctx.update(unsubscribe_url=unsubscribe_url, content=Markup(CONTENT_MARKER))
     mjml = templates.render(settings, "email/issue.mjml", **ctx)
     html = mjml_to_html(settings, "email/issue.mjml", mjml)
     if CONTENT_MARKER not in html:
@@ -179,49 +184,53 @@ def email_from(nl, prepared: PreparedIssue) -> RenderedEmail:
     html = html.replace(CONTENT_MARKER, body, 1).rstrip("\n") + "\n"  # MIME parts end with a newline
     text = templates.render(settings, "email/issue.txt", body=prepared.text, links=prepared.links, **ctx)
     return RenderedEmail(subject=prepared.subject(settings), preheader=prepared.preheader, html=html,
-                         text=text, issue=prepared.number, web_url=prepared.web_url)
+                         text=text, issue=prepared.number, web_url=prepared.web_url, unsubscribe_url=unsubscribe_url)
 
 
-def render_issue(nl, draft: Draft | str | os.PathLike) -> RenderedEmail:
-    """The issue's email: subject, preheader, HTML and plain text. Both hold the literal
-    ``UNSUBSCRIBE_PLACEHOLDER`` where each subscriber's unsubscribe URL goes."""
-    return email_from(nl, prepare(nl, draft))
+def render_issue(nl, draft: Draft | str | os.PathLike, *, unsubscribe_url: str = UNSUBSCRIBE_PLACEHOLDER
+                 ) -> RenderedEmail:
+    """The issue's email: subject, preheader, HTML and plain text. Both hold ``unsubscribe_url``
+    (default: the literal ``UNSUBSCRIBE_PLACEHOLDER``) where each subscriber's unsubscribe URL
+    goes; a send passes a marker made for the issue, which its content can't hold."""
+    return email_from(nl, prepare(nl, draft), unsubscribe_url=unsubscribe_url)
 
 
-# ---------------------------------------------------------------- MIME
+# ---------------------------------------------------------------- MIME (built by pipeline.send.message)
 
 
-def _message(nl, *, subject: str, text: str, html: str, to: str | None) -> EmailMessage:
-    msg = EmailMessage()
-    msg["From"] = nl.settings.sender
-    if to:
-        if "\r" in to or "\n" in to:
-            raise LinkletterError("a recipient address must be one line")
-        msg["To"] = to
-    msg["Subject"] = subject
-    msg["Date"] = formatdate(usegmt=True)
-    domain = parseaddr(nl.settings.sender)[1].rpartition("@")[2] or None
-    msg["Message-ID"] = make_msgid(domain=domain)
-    # MRML writes the body as one long line: never 7bit/8bit (SMTP's 998-octet line limit)
-    msg.set_content(text, subtype="plain", charset="utf-8", cte="quoted-printable")
-    msg.add_alternative(html, subtype="html", charset="utf-8", cte="quoted-printable")
-    return msg
+def _parsed(data: bytes) -> EmailMessage:
+    import email
+    from email import policy
+
+    return email.message_from_bytes(data, policy=policy.default)
 
 
 def build_message(nl, rendered: RenderedEmail, *, to: str | None = None) -> EmailMessage:
-    """The issue as a ready MIME message: multipart/alternative, text first, both parts
-    quoted-printable, the subject RFC 2047-encoded when it is not ASCII."""
-    return _message(nl, subject=rendered.subject, text=rendered.text, html=rendered.html, to=to)
+    """The issue as a ready MIME message (for a look at it; a send builds its own from the same
+    builder): multipart/alternative, text first, both parts quoted-printable, the subject
+    RFC 2047-encoded when it is not ASCII."""
+    from pipeline.send.message import build_single
+
+    name, addr = parseaddr(to) if to else ("", None)
+    return _parsed(build_single(nl.settings, subject=rendered.subject, text=rendered.text, html=rendered.html,
+                                to_addr=addr, to_name=name))
 
 
 # ---------------------------------------------------------------- system mails
 
 
 def render_system_mail(nl, name: str, *, to: str, **context) -> EmailMessage:
-    """A system mail from ``email/<name>.mjml`` and ``email/<name>.txt``, localized.
+    """:func:`system_mail` for ``to`` ('Name <addr>' or an address), as an EmailMessage."""
+    to_name, to_addr = parseaddr(to)
+    return _parsed(system_mail(nl, name, to_addr=to_addr, to_name=to_name, **context))
 
-    Shipped: ``confirm`` (context: ``confirm_url``), the double opt-in mail, and ``welcome``
-    (context: ``unsubscribe_url``), after confirming. A folder may add its own; its subject
+
+def system_mail(nl, name: str, *, to_addr: str, to_name: str = "", **context) -> bytes:
+    """A system mail from ``email/<name>.mjml`` and ``email/<name>.txt``, localized, built by
+    the one message builder (:func:`pipeline.send.message.build_single`), ready to sign and send.
+
+    Shipped: ``confirm`` (context: ``confirm_url``), the double opt-in mail. (A ``welcome``
+    mail was shipped but never sent; it is gone.) A folder may add its own; its subject
     is ``subject=`` in the context, else the string ``mail.<name>.subject``.
     """
     settings = nl.settings
@@ -245,4 +254,6 @@ def render_system_mail(nl, name: str, *, to: str, **context) -> EmailMessage:
     ctx.update(context)
     html = mjml_to_html(settings, f"email/{name}.mjml", templates.render(settings, f"email/{name}.mjml", **ctx))
     text = templates.render(settings, f"email/{name}.txt", **ctx)
-    return _message(nl, subject=subject, text=text, html=html, to=to)
+    from pipeline.send.message import build_single
+
+    return build_single(settings, subject=subject, text=text, html=html, to_addr=to_addr, to_name=to_name)

@@ -15,7 +15,7 @@ from datetime import timedelta
 from pipeline.errors import LinkletterError
 from pipeline.models import utcnow
 from pipeline.send.identity import owner_is_dead
-from pipeline.send.message import build_template
+from pipeline.send.message import build_template, new_unsubscribe_marker
 from pipeline.store import deliveries as dstore
 from pipeline.store import issues as istore
 
@@ -45,16 +45,17 @@ def source_snapshot(nl, prepared, loaded=None) -> str | None:
 
 
 def render_for_send(nl, prepared):
-    """The render stage's email: subject, html, text holding UNSUBSCRIBE_PLACEHOLDER."""
+    """The render stage's email: subject, html, text holding a marker made for this issue where
+    the unsubscribe URL goes (its content can't hold it, see pipeline.send.message)."""
     from pipeline.render.email import email_from
 
-    return email_from(nl, prepared)
+    return email_from(nl, prepared, unsubscribe_url=new_unsubscribe_marker())
 
 
 def template_bytes(settings, rendered, *, test: bool = False) -> bytes:
     subject = rendered.subject if not test else f"[Test] {rendered.subject}"
     return build_template(settings, issue=rendered.issue, subject=subject, html=rendered.html, text=rendered.text,
-                          test=test)
+                          test=test, marker=getattr(rendered, "unsubscribe_url", None))
 
 
 def freeze_and_enqueue(nl, issue_id: int, owner: str, prepared, *, include_new: bool, render=None,

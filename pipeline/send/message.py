@@ -1,11 +1,14 @@
-"""The issue's MIME message, built once per issue and personalized per subscriber by filling slots.
+"""Every outgoing message is built here: the issue's MIME template, built once per issue and
+personalized per subscriber by filling slots, and single messages (system mails) with the same
+headers and body (:func:`build_single`). Header values go through :mod:`pipeline.send.headers`.
 
 Building an ``EmailMessage`` costs milliseconds; a send of 100,000 mails can't afford that per
 subscriber. So :func:`build_template` encodes the issue once: the headers with slots for ``To``,
 ``Date``, ``Message-ID`` and the ``List-Unsubscribe`` URL, and a multipart/alternative body whose
-text and HTML parts are quoted-printable with the render stage's ``UNSUBSCRIBE_PLACEHOLDER`` kept
-whole on a line of its own (soft line breaks around it). The template is stored on the issue row
-when the send starts (``frozen_mime``), so a resumed send mails exactly what the first run froze.
+text and HTML parts are quoted-printable with the unsubscribe marker kept whole on a line of its
+own (soft line breaks around it). The slots and the marker are random per issue (see
+:class:`Slots`), so content can never hold them. The template is stored on the issue row when
+the send starts (``frozen_mime``), so a resumed send mails exactly what the first run froze.
 
 :class:`MessageTemplate` splits the stored bytes at the slots once; :meth:`MessageTemplate.fill`
 is then a ``bytes.join`` of the pieces with the subscriber's values (microseconds), and
@@ -19,20 +22,54 @@ import base64
 import hashlib
 import hmac
 import re
+import secrets
 import time
-from email import policy
-from email.header import Header
-from email.utils import formatdate, parseaddr
+from dataclasses import dataclass
+from email.utils import formatdate, make_msgid, parseaddr
 
 from pipeline.errors import LinkletterError
+from pipeline.send.headers import AddressError, HeaderError, fold, format_to, smtp_address
 
-# Slots in the header block. They can't occur in real header values: we write every header.
-SLOT_TO = b"@@LINKLETTER-TO@@"
-SLOT_DATE = b"@@LINKLETTER-DATE@@"
-SLOT_MSGID = b"@@LINKLETTER-MESSAGE-ID@@"
-SLOT_UNSUB = b"@@LINKLETTER-UNSUBSCRIBE@@"
-_HEADER_SLOTS = (SLOT_TO, SLOT_DATE, SLOT_MSGID, SLOT_UNSUB)
-_SLOT_RE = re.compile(b"|".join(re.escape(s) for s in _HEADER_SLOTS))
+__all__ = ["AddressError", "HeaderError", "MessageTemplate", "build_template", "build_single", "dot_stuff",
+           "format_to", "smtp_address", "sender_address", "new_unsubscribe_marker", "qp_url"]
+
+# Slots of a frozen issue. The header slots and the body's unsubscribe marker hold a random token
+# made when the issue is frozen (after its content is known), and the frozen bytes start with a
+# line naming them: content can't contain a token it never saw, so a feed item holding a marker
+# stays inert text. Issues frozen before this had fixed slots and the public placeholder.
+_SLOTS_LINE = b"LINKLETTER-SLOTS "
+_LEGACY_TO, _LEGACY_DATE = b"@@LINKLETTER-TO@@", b"@@LINKLETTER-DATE@@"
+_LEGACY_MSGID, _LEGACY_UNSUB = b"@@LINKLETTER-MESSAGE-ID@@", b"@@LINKLETTER-UNSUBSCRIBE@@"
+
+
+@dataclass(frozen=True)
+class Slots:
+    to: bytes
+    date: bytes
+    msgid: bytes
+    unsub: bytes
+    marker: bytes  # the unsubscribe URL's stand-in in the body
+
+    @classmethod
+    def new(cls, marker: str) -> "Slots":
+        token = secrets.token_hex(16).encode("ascii")
+        return cls(b"@@" + token + b"-TO@@", b"@@" + token + b"-DATE@@", b"@@" + token + b"-MSGID@@",
+                   b"@@" + token + b"-UNSUB@@", marker.encode("ascii"))
+
+    @classmethod
+    def legacy(cls) -> "Slots":
+        return cls(_LEGACY_TO, _LEGACY_DATE, _LEGACY_MSGID, _LEGACY_UNSUB, placeholder().encode("ascii"))
+
+    def line(self) -> bytes:
+        return _SLOTS_LINE + b" ".join((self.to, self.date, self.msgid, self.unsub, self.marker)) + b"\r\n"
+
+    @classmethod
+    def split(cls, data: bytes) -> tuple["Slots", bytes]:
+        """The slots named by a frozen template's first line, and the message after it."""
+        if not data.startswith(_SLOTS_LINE):
+            return cls.legacy(), data
+        line, _, rest = data.partition(b"\r\n")
+        return cls(*line[len(_SLOTS_LINE):].split(b" ")), rest
 
 
 def placeholder() -> str:
@@ -41,48 +78,10 @@ def placeholder() -> str:
     return UNSUBSCRIBE_PLACEHOLDER
 
 
-class AddressError(LinkletterError):
-    """A subscriber's address can't be put into a mail header as it is."""
-
-
-_CTRL = re.compile(r"[\x00-\x1f\x7f]+")
-_ADDR = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9.-]+$")
-_PLAIN_NAME = re.compile(r"^[A-Za-z0-9 !#$%&'*+/=?^_`{|}~.,;:@()\[\]-]*$")
-
-
-def smtp_address(addr: str) -> str:
-    """The address as it goes into ``RCPT TO`` and ``To``: ASCII, internationalized domains in
-    their ASCII (IDNA) form. Anything that could break out of a header raises AddressError."""
-    addr = addr.strip()
-    local, _, domain = addr.rpartition("@")
-    if not local or not domain:
-        raise AddressError(f"not an email address: {addr!r}")
-    if not domain.isascii():
-        try:
-            domain = domain.encode("idna").decode("ascii")
-        except UnicodeError:
-            raise AddressError(f"the domain of {addr!r} is not valid") from None
-    out = f"{local}@{domain}"
-    if not _ADDR.match(out):
-        raise AddressError(f"{addr!r} can't be mailed without SMTPUTF8 or holds characters not allowed in an address")
-    return out
-
-
-def format_to(name: str, addr: str) -> bytes:
-    """The ``To`` header value: the display name quoted or RFC 2047-encoded, never able to
-    inject a header (line breaks and control characters become spaces)."""
-    addr = smtp_address(addr)
-    name = " ".join(_CTRL.sub(" ", name or "").split())
-    if not name:
-        return addr.encode("ascii")
-    if _PLAIN_NAME.match(name):
-        quoted = name.replace("\\", "\\\\").replace('"', '\\"')
-        return f'"{quoted}" <{addr}>'.encode("ascii")
-    if name.isascii():  # only a quote or backslash needed escaping, handled above; be safe anyway
-        quoted = name.replace("\\", "\\\\").replace('"', '\\"')
-        return f'"{quoted}" <{addr}>'.encode("ascii")
-    encoded = Header(name, "utf-8", header_name="To").encode(linesep="\r\n")
-    return f"{encoded} <{addr}>".encode("ascii")
+def new_unsubscribe_marker() -> str:
+    """A stand-in for the unsubscribe URL that nobody can put into an issue's content: random,
+    made for one issue when it is rendered for a send."""
+    return f"https://unsubscribe.invalid/{secrets.token_urlsafe(24)}"
 
 
 def message_id(secret: str, issue: int, subscriber_id: int, domain: str) -> bytes:
@@ -118,46 +117,36 @@ def qp_url(url: str) -> bytes:
     return "=\r\n".join(lines).encode("ascii")
 
 
-def _qp_body(text: str, ph: str) -> bytes:
+def _qp_body(text: str, ph: str | None) -> bytes:
     """Quoted-printable body with every placeholder alone on its own line between soft breaks."""
     from email.quoprimime import body_encode
 
     text = text.replace("\r\n", "\n")
-    pieces = text.split(ph)
+    pieces = text.split(ph) if ph else [text]
     # body_encode works on one character per byte: hand it the UTF-8 bytes as latin-1
     enc = [body_encode(p.encode("utf-8").decode("latin-1"), maxlinelen=76, eol="\r\n") if p else "" for p in pieces]
-    out = ("=\r\n" + ph + "=\r\n").join(enc)
+    out = ("=\r\n" + (ph or "") + "=\r\n").join(enc)
     # the line break before a MIME boundary belongs to the boundary: always add one
     return (out + "\r\n").encode("ascii")
-
-
-def _fold(name: str, value: str) -> bytes:
-    """A header line, RFC 2047-encoded where needed and folded, ending in CRLF."""
-    return policy.SMTP.header_factory(name, value).fold(policy=policy.SMTP).encode("ascii")
 
 
 def sender_address(sender: str) -> str:
     return parseaddr(sender)[1]
 
 
-def build_template(settings, *, issue: int, subject: str, html: str, text: str, test: bool = False) -> bytes:
-    """The issue's MIME message with slots, CRLF line ends, unstuffed. Built once per issue."""
-    ph = placeholder()
-    from_addr = sender_address(settings.sender)
-    subject = " ".join(_CTRL.sub(" ", subject).split())
-    body_text = _qp_body(text, ph)
-    body_html = _qp_body(html, ph)
+def _mime(settings, *, to: bytes | None, subject: str, date: bytes, msgid: bytes, extra: bytes, body_text: bytes,
+          body_html: bytes) -> bytes:
+    """Every outgoing message: From, To, Subject, Date, Message-ID, ``extra`` header lines, and a
+    multipart/alternative body (text, then HTML, both quoted-printable: MRML writes the HTML
+    as one long line, never 7bit/8bit under SMTP's 998-octet limit). CRLF line ends."""
     boundary = "=_ll_" + hashlib.sha256(body_text + body_html + subject.encode()).hexdigest()[:24]
     head = (
-        _fold("From", settings.sender)
-        + b"To: " + SLOT_TO + b"\r\n"
-        + _fold("Subject", subject)
-        + b"Date: " + SLOT_DATE + b"\r\n"
-        + b"Message-ID: " + SLOT_MSGID + b"\r\n"
-        + b"List-Unsubscribe: <" + SLOT_UNSUB + b">,\r\n <mailto:" + from_addr.encode("ascii")
-        + b"?subject=unsubscribe>\r\n"
-        + b"List-Unsubscribe-Post: List-Unsubscribe=One-Click\r\n"
-        + f"X-Linkletter-Issue: {issue}{' test' if test else ''}\r\n".encode("ascii")
+        fold("From", settings.sender)
+        + (b"To: " + to + b"\r\n" if to is not None else b"")
+        + fold("Subject", subject)
+        + b"Date: " + date + b"\r\n"
+        + b"Message-ID: " + msgid + b"\r\n"
+        + extra
         + b"MIME-Version: 1.0\r\n"
         + f'Content-Type: multipart/alternative; boundary="{boundary}"\r\n'.encode("ascii")
     )
@@ -174,6 +163,33 @@ def build_template(settings, *, issue: int, subject: str, html: str, text: str, 
         + b"--" + b + b"--\r\n"
     )
     return head + b"\r\n" + body
+
+
+def build_template(settings, *, issue: int, subject: str, html: str, text: str, test: bool = False,
+                   marker: str | None = None) -> bytes:
+    """The issue's MIME message with slots, CRLF line ends, unstuffed. Built once per issue.
+    ``marker`` is what the rendered html and text hold where the unsubscribe URL goes (the
+    render stage's placeholder unless the issue was rendered with :func:`new_unsubscribe_marker`).
+    The result starts with the line naming its slots (see :class:`Slots`)."""
+    marker = marker or placeholder()
+    slots = Slots.new(marker)
+    from_addr = sender_address(settings.sender)
+    unsub = (b"List-Unsubscribe: <" + slots.unsub + b">,\r\n <mailto:" + from_addr.encode("ascii")
+             + b"?subject=unsubscribe>\r\n"
+             + b"List-Unsubscribe-Post: List-Unsubscribe=One-Click\r\n"
+             + f"X-Linkletter-Issue: {issue}{' test' if test else ''}\r\n".encode("ascii"))
+    return slots.line() + _mime(settings, to=slots.to, subject=subject, date=slots.date, msgid=slots.msgid,
+                                extra=unsub, body_text=_qp_body(text, marker), body_html=_qp_body(html, marker))
+
+
+def build_single(settings, *, subject: str, html: str, text: str, to_addr: str | None, to_name: str = "") -> bytes:
+    """One ready message (a system mail, or an issue for a preview): the same headers and body
+    as an issue's, with its own Date and Message-ID. CRLF line ends, not dot-stuffed."""
+    domain = sender_address(settings.sender).rpartition("@")[2] or None
+    to = format_to(to_name, to_addr) if to_addr else None
+    return _mime(settings, to=to, subject=subject, date=formatdate(usegmt=True).encode("ascii"),
+                 msgid=make_msgid(domain=domain).encode("ascii"), extra=b"", body_text=_qp_body(text, None),
+                 body_html=_qp_body(html, None))
 
 
 def dot_stuff(data: bytes) -> bytes:
@@ -208,14 +224,17 @@ class MessageTemplate:
         self._unsubscribe_url = unsubscribe_url
         self.sender = sender_address(sender)
         self.domain = self.sender.rpartition("@")[2] or "localhost"
+        self.slots, data = Slots.split(data)
         head, sep, body = data.partition(b"\r\n\r\n")
         if not sep:
             raise LinkletterError(f"the frozen message of issue {issue} is damaged (no header end)")
         head += b"\r\n\r\n"
         # header pieces and the order of the slots between them
-        self._head_order = [m.group(0) for m in _SLOT_RE.finditer(head)]
-        self._head = _SLOT_RE.split(head)
-        self._body = body.split(placeholder().encode("ascii"))
+        slot_re = re.compile(b"|".join(re.escape(x) for x in (self.slots.to, self.slots.date, self.slots.msgid,
+                                                                self.slots.unsub)))
+        self._head_order = [m.group(0) for m in slot_re.finditer(head)]
+        self._head = slot_re.split(head)
+        self._body = body.split(self.slots.marker)
         self._head_stuffed = [p.replace(b"\r\n.", b"\r\n..") for p in self._head]
         self._body_stuffed = [p.replace(b"\r\n.", b"\r\n..") for p in self._body]
         # a piece that starts a line with '.' right after a slot can't happen: slots are never at a line start
@@ -225,16 +244,17 @@ class MessageTemplate:
     def from_settings(cls, settings, data: bytes, issue: int) -> "MessageTemplate":
         return cls(data, issue=issue, secret=settings.secret_key, base_url=settings.base_url, sender=settings.sender)
 
-    def unsubscribe_url(self, subscriber_id: int) -> str:
-        return self._unsubscribe_url(self._settings_like, subscriber_id)
+    def unsubscribe_url(self, subscriber_id: int, generation: int = 0) -> str:
+        return self._unsubscribe_url(self._settings_like, subscriber_id, generation)
 
-    def _values(self, subscriber_id: int, email: str, name: str) -> tuple[dict[bytes, bytes], bytes]:
-        url = self.unsubscribe_url(subscriber_id)
+    def _values(self, subscriber_id: int, email: str, name: str, generation: int) -> tuple[dict[bytes, bytes], bytes]:
+        url = self.unsubscribe_url(subscriber_id, generation)
+        slots = self.slots
         values = {
-            SLOT_TO: format_to(name, email),
-            SLOT_DATE: self._dates.now(),
-            SLOT_MSGID: message_id(self.secret, self.issue, subscriber_id, self.domain),
-            SLOT_UNSUB: url.encode("ascii", "strict") if url.isascii() else url.encode("utf-8"),
+            slots.to: format_to(name, email),
+            slots.date: self._dates.now(),
+            slots.msgid: message_id(self.secret, self.issue, subscriber_id, self.domain),
+            slots.unsub: url.encode("ascii", "strict") if url.isascii() else url.encode("utf-8"),
         }
         return values, qp_url(url)
 
@@ -245,12 +265,13 @@ class MessageTemplate:
             parts.append(piece)
         return b"".join(parts) + url.join(body)
 
-    def fill(self, subscriber_id: int, email: str, name: str = "") -> bytes:
-        """The subscriber's message as it is (not dot-stuffed): for the outbox and DKIM."""
-        values, url = self._values(subscriber_id, email, name)
+    def fill(self, subscriber_id: int, email: str, name: str = "", generation: int = 0) -> bytes:
+        """The subscriber's message as it is (not dot-stuffed): for the outbox and DKIM.
+        ``generation``: the subscriber's link generation (see pipeline.tokens)."""
+        values, url = self._values(subscriber_id, email, name, generation)
         return self._join(self._head, self._body, values, url)
 
-    def fill_stuffed(self, subscriber_id: int, email: str, name: str = "") -> bytes:
+    def fill_stuffed(self, subscriber_id: int, email: str, name: str = "", generation: int = 0) -> bytes:
         """The subscriber's message dot-stuffed for SMTP DATA (without the final '.')."""
-        values, url = self._values(subscriber_id, email, name)
+        values, url = self._values(subscriber_id, email, name, generation)
         return self._join(self._head_stuffed, self._body_stuffed, values, url)

@@ -11,13 +11,10 @@ from typing import Callable
 
 from pipeline.draft.format import read_draft
 from pipeline.errors import LinkletterError
-from pipeline.send.dkim import signer_from_settings
 from pipeline.send.freeze import render_for_send, template_bytes
 from pipeline.send.identity import owner_is_dead
-from pipeline.send.message import MessageTemplate, sender_address, smtp_address
-from pipeline.send.pool import SmtpSession
-from pipeline.send.transports import parse_smtp_url, write_outbox
-from pipeline.send.workers import personalize
+from pipeline.send.message import MessageTemplate, smtp_address
+from pipeline.send.single import send_message
 from pipeline.store import deliveries as dstore
 from pipeline.store import issues as istore
 
@@ -38,18 +35,8 @@ def send_test(nl, draft_path, address: str, *, render: Callable | None = None) -
     rendered = (render or render_for_send)(nl, prepared)
     template = MessageTemplate.from_settings(nl.settings, template_bytes(nl.settings, rendered, test=True), draft.issue)
     rcpt = smtp_address(address)
-    signer = signer_from_settings(nl.settings)
-    if not nl.settings.smtp_url:
-        data = personalize(template, signer, 0, rcpt, "", stuffed=False)
-        name = f"test-issue-{draft.issue:04d}-{time.strftime('%Y%m%d-%H%M%S')}-{secrets.token_hex(3)}.eml"
-        return str(write_outbox(nl.settings.outbox_dir, data, name))
-    data = personalize(template, signer, 0, rcpt, "", stuffed=True)
-    session = SmtpSession(parse_smtp_url(nl.settings.smtp_url), sender_address(nl.settings.sender))
-    try:
-        session.deliver(rcpt, data)
-    finally:
-        session.close()
-    return f"{rcpt} via {session.target.host}:{session.target.port}"
+    name = f"test-issue-{draft.issue:04d}-{time.strftime('%Y%m%d-%H%M%S')}-{secrets.token_hex(3)}.eml"
+    return send_message(nl.settings, template.fill(0, rcpt, ""), rcpt, name=name)
 
 
 def count_would_send(nl, draft_path, *, include_new: bool = False) -> int:

@@ -1,8 +1,8 @@
 """Where mail goes: an SMTP server given by ``smtp_url``, or, without one, the file outbox
 (one ``.eml`` file per message in ``outbox/``, the embedded default).
 
-``send_message(settings, msg)`` sends one message (system mails: confirmations, tests).
-The campaign engine uses its own pooled connections for issues.
+The SMTP side is used by the campaign's connections (:mod:`pipeline.send.pool`) and, for single
+messages, by :func:`pipeline.send.single.send_message`, which uses the same session code.
 """
 
 from __future__ import annotations
@@ -15,12 +15,11 @@ import tempfile
 import time
 import uuid
 from dataclasses import dataclass
-from email.message import EmailMessage
-from email.utils import getaddresses
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from pipeline.errors import LinkletterError
+from pipeline.files import private_dir
 
 
 class TransportError(LinkletterError):
@@ -57,10 +56,18 @@ def parse_smtp_url(url: str) -> SmtpTarget:
     tls = {"smtps": "ssl", "smtp+starttls": "starttls"}.get(scheme, "auto")
     if query.get("tls") in ("none", "off", "false"):
         tls = "none"
-    port = parts.port or (465 if scheme == "smtps" else 587 if scheme == "smtp+starttls" else 25)
+    try:
+        given = parts.port
+    except ValueError:  # Python's message quotes the text after the last ':', maybe the password
+        raise LinkletterError(SMTP_URL_PORT_PROBLEM) from None
+    port = given or (465 if scheme == "smtps" else 587 if scheme == "smtp+starttls" else 25)
     return SmtpTarget(host=parts.hostname, port=port, tls=tls,
                       username=unquote(parts.username) if parts.username else None,
                       password=unquote(parts.password) if parts.password else None)
+
+
+SMTP_URL_PORT_PROBLEM = ("smtp_url: the port is not a number between 1 and 65535; if the user name or password "
+                         "holds one of : / ? # @ %, write it percent-encoded (# as %23, @ as %40, / as %2F)")
 
 
 # Loopback hosts may get a password in plain text without ?tls=none: the password never leaves the
@@ -115,15 +122,9 @@ def smtp_connect(target: SmtpTarget, timeout: float = 30.0) -> smtplib.SMTP:
     return conn
 
 
-def envelope(msg: EmailMessage) -> tuple[str, list[str]]:
-    sender = getaddresses([msg["From"]])[0][1]
-    rcpts = [a for _n, a in getaddresses(msg.get_all("To", []) + msg.get_all("Cc", []) + msg.get_all("Bcc", []))]
-    return sender, rcpts
-
-
 def write_outbox(outbox: Path, data: bytes, name: str | None = None) -> Path:
     """Write one message to the outbox folder, atomically (a reader never sees half a file)."""
-    outbox.mkdir(parents=True, exist_ok=True)
+    private_dir(outbox)
     name = name or f"{time.strftime('%Y%m%d-%H%M%S')}-{uuid.uuid4().hex[:12]}.eml"
     fd, tmp = tempfile.mkstemp(prefix=".", suffix=".tmp", dir=outbox)
     with os.fdopen(fd, "wb") as f:
@@ -131,32 +132,3 @@ def write_outbox(outbox: Path, data: bytes, name: str | None = None) -> Path:
     final = outbox / name
     os.replace(tmp, final)
     return final
-
-
-def send_message(settings, msg: EmailMessage) -> str:
-    """Send one message through the configured transport. Returns where it went."""
-    # SMTP lines end in CRLF; smtplib passes bytes through as they are, and a server reads a
-    # message with bare LFs as one overlong line.
-    data = msg.as_bytes(policy=msg.policy.clone(linesep="\r\n"))
-    if not settings.smtp_url:
-        return str(write_outbox(settings.outbox_dir, data))
-    target = parse_smtp_url(settings.smtp_url)
-    sender, rcpts = envelope(msg)
-    try:
-        conn = smtp_connect(target)
-        try:
-            conn.sendmail(sender, rcpts, data)
-        finally:
-            try:
-                conn.quit()
-            except smtplib.SMTPException:
-                pass
-    except smtplib.SMTPResponseException as e:
-        raise TransportError(f"the mail server refused the message: {e.smtp_code} {e.smtp_error!r}",
-                             permanent=500 <= e.smtp_code < 600) from None
-    except smtplib.SMTPRecipientsRefused as e:
-        code = min(c for c, _m in e.recipients.values())
-        raise TransportError(f"the mail server refused the recipient: {code}", permanent=500 <= code < 600) from None
-    except (OSError, smtplib.SMTPException) as e:
-        raise TransportError(f"cannot reach the mail server {target.host}:{target.port}: {e}") from None
-    return f"smtp://{target.host}:{target.port}"

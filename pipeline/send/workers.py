@@ -13,6 +13,7 @@ from datetime import timedelta
 from typing import Callable, NamedTuple
 
 from pipeline.errors import LinkletterError
+from pipeline.files import private_dir
 from pipeline.models import utcnow
 from pipeline.send.dkim import DkimSigner, signer_from_settings
 from pipeline.send.identity import new_owner
@@ -92,7 +93,7 @@ class OutboxMessenger:
         self.stuffed = False
 
     def open(self) -> None:
-        self.dir.mkdir(parents=True, exist_ok=True)
+        private_dir(self.dir)
 
     def deliver(self, issue: int, subscriber_id: int, rcpt: str, data: bytes, next_rcpt: str | None = None) -> None:
         write_outbox(self.dir, data, outbox_name(issue, subscriber_id))
@@ -113,10 +114,11 @@ def make_messenger(settings, options: SendOptions):
 
 
 def personalize(template: MessageTemplate, signer: DkimSigner | None, subscriber_id: int, email: str, name: str,
-                stuffed: bool) -> bytes:
+                stuffed: bool, generation: int = 0) -> bytes:
     if signer is None:
-        return template.fill_stuffed(subscriber_id, email, name) if stuffed else template.fill(subscriber_id, email, name)
-    signed = signer.sign(template.fill(subscriber_id, email, name))
+        fill = template.fill_stuffed if stuffed else template.fill
+        return fill(subscriber_id, email, name, generation)
+    signed = signer.sign(template.fill(subscriber_id, email, name, generation))
     return dot_stuff(signed) if stuffed else signed
 
 
@@ -175,6 +177,7 @@ class Mailing(NamedTuple):
     rcpt: str  # the address as SMTP takes it
     email: str
     name: str
+    link_generation: int = 0
 
 
 _GONE = dstore.Recipient("", "", "gone")
@@ -193,7 +196,7 @@ def _mailable(rec: Recorder, batch: list, subs: dict) -> list[Mailing]:
             continue
         try:
             items.append(Mailing(did, claim.subscriber_id, claim.attempts, smtp_address(who.email), who.email,
-                                 who.name))
+                                 who.name, who.link_generation))
         except AddressError as e:
             rec.write(lambda c, did=did, e=e: dstore.mark_failed(c, did, str(e), attempted=False))
     return items
@@ -228,7 +231,7 @@ def connection_loop(work: Work, index: int) -> None:
                 subs = dstore.subscribers_by_id(conn, [c.subscriber_id for c in batch])
                 conn.rollback()
                 items = _mailable(rec, batch, subs)
-                for pos, (did, sid, attempts, rcpt, email, name) in enumerate(items):
+                for pos, (did, sid, attempts, rcpt, email, name, generation) in enumerate(items):
                     if work.stop.is_set():
                         messenger.discard()
                         release([it.delivery_id for it in items[pos:]])
@@ -236,7 +239,7 @@ def connection_loop(work: Work, index: int) -> None:
                     if time.monotonic() - renewed > renew_every:
                         rec.write(lambda c: dstore.touch_claims(c, claimer, utcnow()))
                         renewed = time.monotonic()
-                    data = personalize(work.template, work.signer, sid, email, name, messenger.stuffed)
+                    data = personalize(work.template, work.signer, sid, email, name, messenger.stuffed, generation)
                     next_rcpt = items[pos + 1].rcpt if look_ahead and pos + 1 < len(items) else None
                     work.limiter.wait(work.stop)
                     try:

@@ -33,6 +33,7 @@ class Recipient(NamedTuple):
     email: str
     name: str
     status: str  # 'active' is mailed; anyone else is no longer a recipient
+    link_generation: int = 0  # part of the signed unsubscribe token (revoke-links raises it)
 
 
 def _recipients(issue_id: int, confirmed_before: datetime | None, *columns):
@@ -87,8 +88,9 @@ def subscribers_by_id(conn, ids: list[int]) -> dict[int, Recipient]:
     # One query per claimed batch (not one per message).
     if not ids:
         return {}
-    rows = conn.execute(select(S.c.id, S.c.email, S.c.name, S.c.status).where(S.c.id.in_(ids))).all()
-    return {r[0]: Recipient(r[1], r[2] or "", r[3]) for r in rows}
+    rows = conn.execute(select(S.c.id, S.c.email, S.c.name, S.c.status, S.c.link_generation)
+                        .where(S.c.id.in_(ids))).all()
+    return {r[0]: Recipient(r[1], r[2] or "", r[3], r[4] or 0) for r in rows}
 
 
 # Built once: constructing an UPDATE costs more than running it (~300 µs against ~40 µs),

@@ -204,3 +204,14 @@ def update_fields(session: Session, subscriber_id: int, values: dict) -> None:
     # Plain UPDATE by primary key, used when a pending or unsubscribed person consents again.
     session.execute(update(Subscriber).where(Subscriber.id == subscriber_id).values(**values))
 
+
+def raise_link_generation(session: Session, subscriber_id: int) -> int | None:
+    # One UPDATE, so two revocations at once both count; the new generation, None for no such row.
+    session.execute(update(SUBSCRIBERS).where(SUBSCRIBERS.c.id == subscriber_id)
+                    .values(link_generation=SUBSCRIBERS.c.link_generation + 1))
+    return session.execute(select(SUBSCRIBERS.c.link_generation).where(SUBSCRIBERS.c.id == subscriber_id)).scalar()
+
+
+def link_generation(session: Session, subscriber_id: int) -> int | None:
+    # The web checks each unsubscribe token against it; None: the person was removed.
+    return session.execute(select(SUBSCRIBERS.c.link_generation).where(SUBSCRIBERS.c.id == subscriber_id)).scalar()

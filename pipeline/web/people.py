@@ -13,7 +13,7 @@ from starlette.responses import Response
 
 from pipeline import subscribers as subs
 from pipeline.errors import LinkletterError
-from pipeline.tokens import TokenError, TokenExpired, verify_confirm, verify_unsubscribe
+from pipeline.tokens import TokenError, TokenExpired, verify_confirm
 from pipeline.web import strings
 from pipeline.web.pages import error_page, render_page, result_page
 
@@ -111,9 +111,10 @@ async def confirm_post(request: Request) -> Response:
 
 
 def _unsubscribe_id(request: Request) -> int | Response:
-    settings = request.app.state.nl.settings
-    try:
-        return verify_unsubscribe(settings.secret_key, request.path_params["token"])
+    nl = request.app.state.nl
+    settings = nl.settings
+    try:  # one indexed read: the token must be of the subscriber's current link generation
+        return subs.subscriber_for_unsubscribe(nl, request.path_params["token"])
     except TokenError:
         return result_page(settings, request, "unsubscribe.invalid", status=400, template="error.html")
 
