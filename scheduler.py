@@ -100,9 +100,8 @@ class _Server:  # made a uvicorn.Server subclass on first use, so importing this
 def run(nl: Newsletter, host: str | None = None, port: int | None = None) -> None:
     """Start the scheduler and the web server; return after SIGINT/SIGTERM, once the batch in
     flight is done."""
-    import uvicorn
-
     from pipeline.web import create_app
+    from pipeline.web.server import uvicorn_config
 
     host = host or nl.settings.host
     port = port or nl.settings.port
@@ -116,10 +115,7 @@ def run(nl: Newsletter, host: str | None = None, port: int | None = None) -> Non
     install_jobs(scheduler, nl)
     scheduler.resume()
     log.info("scheduler started: %s", ", ".join(f"{j.id} next at {j.next_run_time}" for j in scheduler.get_jobs()))
-    # uvicorn's access log stays off: it would print the tokens in confirm and unsubscribe
-    # paths; the app writes its own masked line per request.
-    config = uvicorn.Config(create_app(nl), host=host, port=port, log_level="warning", access_log=False,
-                            server_header=False, timeout_graceful_shutdown=3)
+    config = uvicorn_config(create_app(nl), host, port, log_level="warning", timeout_graceful_shutdown=3)
     try:
         _Server(config).run()
     finally:
