@@ -79,6 +79,7 @@ class Settings:
     port: int = 8080
     confirm_max_age: int = 7 * 24 * 3600
     subscribe_rate_limit: int = 10
+    confirmation_mails_per_hour: int = 100
     send_lease_seconds: int = 120
     # where the values came from, for error messages: key -> "file:line" or "env VAR"
     origins: Mapping[str, str] = field(default_factory=dict, compare=False, repr=False)
@@ -346,6 +347,8 @@ KEYS: dict[str, tuple[Parser, Any, str]] = {
     "port": (_int, 8080, "Port the web server listens on."),
     "confirm_max_age": (_int, 7 * 24 * 3600, "Seconds a confirmation link stays valid."),
     "subscribe_rate_limit": (_int, 10, "Subscribe requests per IP address and hour."),
+    "confirmation_mails_per_hour": (_int, 100, "Confirmation mails per hour in all (a quarter of them, at least 5, "
+                                               "to one domain; one per mailbox in 10 minutes). 0: no limit."),
     "send_lease_seconds": (_int, 120, "Seconds a sending process holds an issue before another may take over."),
 }
 

@@ -26,7 +26,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import Callable, Iterator, TextIO
+from typing import Callable, Iterator, Protocol, TextIO
 
 from email_validator import EmailNotValidError, validate_email
 
@@ -222,18 +222,39 @@ def _mailed_recently(consent_at: datetime | None, now: datetime) -> bool:
     return now - consent_at < CONFIRMATION_INTERVAL
 
 
+# Providers that deliver a.b.c@ to abc@ (for the throttle only: addresses are stored as typed).
+_DOTLESS_DOMAINS = ("gmail.com", "googlemail.com")
+
+
+def mailbox_key(addr: str) -> str:
+    """The mailbox a normalized address delivers to, for throttling confirmation mails:
+    without a ``+tag`` (most providers deliver ``bomb+1@`` to ``bomb@``), without dots where
+    the provider ignores them, ``googlemail.com`` as ``gmail.com``."""
+    local, _, domain = addr.rpartition("@")
+    local = local.split("+", 1)[0] or local
+    if domain in _DOTLESS_DOMAINS:
+        local, domain = local.replace(".", ""), "gmail.com"
+    return f"{local}@{domain}"
+
+
+class Throttle(Protocol):
+    def allow(self, addr: str) -> bool: ...  # counts one confirmation mail to addr; False: none may go
+
+
 @dataclass(frozen=True)
 class Subscribed:
     subscriber_id: int | None
     send_confirmation: bool  # False: nothing to mail (already active, or blocked)
     outcome: str  # 'new' | 'pending-again' | 'recently-mailed' | 'resubscribed' | 'already-active' | 'blocked'
+    #               | 'throttled'
 
 
 def subscribe(nl, email: str, name: str = "", *, ip: str | None, user_agent: str | None,
-              consent_text: str) -> Subscribed:
+              consent_text: str, throttle: Throttle | None = None) -> Subscribed:
     """A person asked through the form. Records consent (source 'form', IP, user agent, the
     text shown) and says whether a confirmation mail should go out: not for a pending address
-    mailed less than CONFIRMATION_INTERVAL ago. See the module docstring for which statuses may
+    mailed less than CONFIRMATION_INTERVAL ago, and not when ``throttle`` refuses (then nothing
+    is stored either: outcome 'throttled'). See the module docstring for which statuses may
     subscribe again."""
     addr = normalize_email(email)
     name = clean_name(name)
@@ -246,6 +267,8 @@ def subscribe(nl, email: str, name: str = "", *, ip: str | None, user_agent: str
             return Subscribed(None, False, "blocked")
         sub = store.get_by_email(s, addr)
         if sub is None:
+            if throttle is not None and not throttle.allow(addr):
+                return Subscribed(None, False, "throttled")
             sub = store.insert_one(s, dict(email=addr, name=name, status="pending", created_at=now, **consent))
             return Subscribed(sub.id, True, "new")
         if sub.status == "active":
@@ -257,6 +280,8 @@ def subscribe(nl, email: str, name: str = "", *, ip: str | None, user_agent: str
             # is per IP only). Nothing changes, so the window runs from the last mail sent; the
             # page is the same as for every outcome (no enumeration).
             return Subscribed(sub.id, False, "recently-mailed")
+        if throttle is not None and not throttle.allow(addr):
+            return Subscribed(sub.id, False, "throttled")
         outcome = "pending-again" if sub.status == "pending" else "resubscribed"
         store.update_fields(s, sub.id, dict(status="pending", name=name or sub.name, **consent))
         return Subscribed(sub.id, True, outcome)

@@ -28,7 +28,8 @@ from pipeline.newsletter import init_newsletter, open_newsletter
 from pipeline.tokens import collect_token, confirm_token, unsubscribe_token
 from pipeline.web import create_app
 from pipeline.web.access_log import mask
-from pipeline.web.collect import bookmarklet, text_fragment_url
+from pipeline.web.author import bookmarklet, bookmarklet_token
+from pipeline.web.collect import text_fragment_url
 from tests.conftest import clean_env, run_cli
 from tests.smtp import SmtpServer, free_port
 
@@ -61,6 +62,11 @@ class LiveServer:
         self.thread.join(10)
 
 
+def own_page_client(server: LiveServer, **kw) -> httpx.Client:
+    """A client whose POSTs come from the server's own pages (as a browser says with Origin)."""
+    return httpx.Client(base_url=server.url, timeout=10, headers={"Origin": server.url}, **kw)
+
+
 @pytest.fixture
 def smtp():
     with SmtpServer() as server:
@@ -78,7 +84,7 @@ def _open(nl_dir: Path, smtp: SmtpServer | None = None, **env: str):
 def live(nl_dir, smtp):
     """(newsletter, server, client) for the English test newsletter mailing through ``smtp``."""
     nl = _open(nl_dir, smtp)
-    with LiveServer(create_app(nl)) as server, httpx.Client(base_url=server.url, timeout=10) as client:
+    with LiveServer(create_app(nl)) as server, own_page_client(server) as client:
         yield nl, server, client
     nl.close()
 
@@ -133,8 +139,21 @@ def test_subscribe_mails_a_link_whose_get_changes_nothing_and_whose_post_confirm
     assert again.status_code == 200 and "You are subscribed" in again.text
 
 
-def test_subscribing_again_mails_a_pending_address_and_tells_nothing_about_an_active_one(live, smtp):
-    nl, _server, client = live
+@pytest.fixture
+def live_clock(nl_dir, smtp):
+    """Like ``live``, with the confirmation throttle on a clock the test moves: (nl, client, now)."""
+    from pipeline.web.ratelimit import ConfirmationThrottle
+
+    now = [1000.0]
+    nl = _open(nl_dir, smtp)
+    app = create_app(nl, confirmation_throttle=ConfirmationThrottle(100, clock=lambda: now[0]))
+    with LiveServer(app) as server, own_page_client(server) as client:
+        yield nl, client, now
+    nl.close()
+
+
+def test_subscribing_again_mails_a_pending_address_and_tells_nothing_about_an_active_one(live_clock, smtp):
+    nl, client, now = live_clock
     first = client.post("/subscribe", data={"email": "pat@example.org"})
     soon = [client.post("/subscribe", data={"email": "PAT@example.org"}) for _ in range(3)]  # mail bombing
     client.post("/subscribe", data={"email": "marker1@example.org"})
@@ -147,6 +166,7 @@ def test_subscribing_again_mails_a_pending_address_and_tells_nothing_about_an_ac
     with nl.session() as s:  # ten minutes later, the person may ask for the mail again
         sub = s.scalars(select(Subscriber).where(Subscriber.email == "pat@example.org")).one()
         sub.consent_at = sub.consent_at - timedelta(minutes=10)
+    now[0] += 600  # and the server's throttle says so too
     client.post("/subscribe", data={"email": "pat@example.org"})
     assert [m.rcpt_tos for m in smtp.wait_for(3)][2:] == [["pat@example.org"]]
 
@@ -180,7 +200,7 @@ def test_the_honeypot_and_bad_addresses_store_nothing(live, smtp):
 
 def test_the_rate_limit_is_per_address_and_answers_429_in_the_newsletters_language(de_dir, smtp):
     nl = _open(de_dir, smtp, subscribe_rate_limit=3)
-    with LiveServer(create_app(nl)) as server, httpx.Client(base_url=server.url) as client:
+    with LiveServer(create_app(nl)) as server, own_page_client(server) as client:
         codes = [client.post("/subscribe", data={"email": f"r{i}@example.org"}).status_code for i in range(3)]
         limited = client.post("/subscribe", data={"email": "r3@example.org"})
         # uvicorn trusts X-Forwarded-For from its loopback proxy: another reader behind it
@@ -279,19 +299,25 @@ def test_text_fragments_encode_the_directive_characters():
 
 def test_bookmarklet_capture_with_german_text(live):
     nl, _server, client = live
-    token = collect_token(nl.settings)
-    pre = client.options("/collect", headers={"Origin": "https://zeitung.example",
-                                              "Access-Control-Request-Method": "POST",
-                                              "Access-Control-Request-Headers": "x-linkletter-token"})
-    assert pre.status_code == 204 and pre.headers["access-control-allow-origin"] == "*"
-    assert "X-Linkletter-Token" in pre.headers["access-control-allow-headers"]
+    token = bookmarklet_token(nl.settings)
     selection = "„Die Bürger-Initiative“ fordert: weniger Lärm, mehr Grün & Ruhe – für alle Anwohnerinnen."
-    r = client.post("/collect", data={"token": token, "url": "https://zeitung.example/artikel/42#kommentare",
-                                      "title": "Straßenlärm: Was die Stadt plant", "selection": selection},
-                    headers={"Origin": "https://zeitung.example"})
+    page = {"url": "https://zeitung.example/artikel/42#kommentare", "title": "Straßenlärm: Was die Stadt plant",
+            "selection": selection}
+    # the bookmarklet hands the page over to /collect/new (a post from the visited site): nothing is saved yet
+    handed = client.post("/collect/new", data=page, headers={"Origin": "https://zeitung.example"})
+    assert handed.status_code == 200 and 'type="password"' in handed.text and 'action="/collect"' in handed.text
+    assert "Straßenlärm: Was die Stadt plant" in handed.text and token not in handed.text
+    with nl.session() as s:
+        assert s.scalars(select(Link)).all() == []
+    # no other site may post to /collect, with or without the token (no CORS either)
+    assert client.options("/collect", headers={"Origin": "https://zeitung.example",
+                                               "Access-Control-Request-Method": "POST"}).status_code == 405
+    foreign = client.post("/collect", data={**page, "token": token}, headers={"Origin": "https://zeitung.example"})
+    assert foreign.status_code == 403 and "access-control-allow-origin" not in foreign.headers
+    # the form on /collect/new posts from the server's own origin
+    r = client.post("/collect", data={**page, "token": token})
     assert r.status_code == 200 and r.json()["ok"] is True
     assert r.json()["message"] == "Saved to Weekly Reads"
-    assert r.headers["access-control-allow-origin"] == "*"
     with nl.session() as s:
         link = s.get(Link, r.json()["link_id"])
         (quote,) = s.scalars(select(Quote).where(Quote.link_id == link.id)).all()
@@ -312,14 +338,18 @@ def test_bookmarklet_capture_with_german_text(live):
         assert len(s.scalars(select(Link)).all()) == 2
 
 
-def test_the_bookmarklet_command_prints_a_javascript_url_with_the_endpoint_and_token(nl_dir, nl):
-    out = run_cli("--dir", str(nl_dir), "bookmarklet", "--url", "http://127.0.0.1:8080").stdout.strip()
-    assert out == bookmarklet("http://127.0.0.1:8080", collect_token(nl.settings))
+def test_the_bookmarklet_command_prints_a_javascript_url_without_the_token(nl_dir, nl):
+    proc = run_cli("--dir", str(nl_dir), "bookmarklet", "--url", "http://127.0.0.1:8080")
+    out = proc.stdout.strip()
+    assert out == bookmarklet("http://127.0.0.1:8080")
     assert out.startswith("javascript:") and " " not in out
     from urllib.parse import unquote
     js = unquote(out[len("javascript:"):])
-    assert f'"{collect_token(nl.settings)}"' in js and '"http://127.0.0.1:8080/collect"' in js
+    assert bookmarklet_token(nl.settings) not in js and "token" not in js
+    assert '"http://127.0.0.1:8080/collect/new"' in js
     assert "getSelection()" in js and "location.href" in js and "document.title" in js
+    assert "fetch" not in js and "URLSearchParams" not in js  # nothing of the page's is handed a secret
+    assert proc.stderr.strip() == f"token: {bookmarklet_token(nl.settings)}"
 
 
 # ------------------------------------------------------------------ the site, errors, logs
@@ -411,7 +441,9 @@ def test_preview_renders_the_draft_live_for_loopback_or_with_the_token(live):
     remote = {"X-Forwarded-For": "198.51.100.20"}
     denied = client.get("/preview/1", headers=remote)
     assert denied.status_code == 403 and "Not allowed" in denied.text
-    assert client.get(f"/preview/1?token={collect_token(nl.settings)}", headers=remote).status_code == 200
+    # no token opens a preview from elsewhere (the bookmarklet's token only saves picks)
+    for token in (collect_token(nl.settings), bookmarklet_token(nl.settings)):
+        assert client.get(f"/preview/1?token={token}", headers=remote).status_code == 403
     (nl.settings.drafts_dir / "001-slow-reading.md").write_text(DRAFT.replace("slowness", "Langsamkeit"), "utf-8")
     assert "Langsamkeit" in client.get("/preview/1").text  # live from the file
     assert client.get("/preview/linkletter.toml").status_code == 404  # never a file outside drafts/
@@ -446,7 +478,7 @@ def test_an_internal_error_is_a_500_page_without_a_trace(de_dir):
     with nl.engine.begin() as conn:  # break the database under the running app
         conn.exec_driver_sql("DROP TABLE deliveries")
         conn.exec_driver_sql("DROP TABLE subscribers")
-    with LiveServer(create_app(nl)) as server, httpx.Client(base_url=server.url) as client:
+    with LiveServer(create_app(nl)) as server, own_page_client(server) as client:
         r = client.post("/subscribe", data={"email": "x@example.org"})
     nl.close()
     assert r.status_code == 500 and "Etwas ist schiefgegangen" in r.text and '<html lang="de">' in r.text

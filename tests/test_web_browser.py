@@ -78,12 +78,17 @@ class Browser:
         raw, _, self._buf = self._buf.partition(b"\0")
         return json.loads(raw)
 
-    def call(self, method: str, session: bool = False, **params) -> dict:
+    def send(self, method: str, session: bool = False, **params) -> int:
+        """Send a command without waiting for its answer (for a target paused until it runs)."""
         self._id += 1
         msg = {"id": self._id, "method": method, "params": params}
         if session:
             msg["sessionId"] = self.session
         os.write(self._to_chrome, json.dumps(msg).encode() + b"\0")
+        return self._id
+
+    def call(self, method: str, session: bool = False, **params) -> dict:
+        self.send(method, session, **params)
         while True:
             reply = self._read()
             if reply.get("id") == self._id:
@@ -226,23 +231,43 @@ def test_the_bookmarklet_saves_the_selected_german_passage_from_another_site(nl_
     from sqlalchemy import select
 
     from pipeline.models import Link, Quote
-    from pipeline.tokens import collect_token
-    from pipeline.web.collect import bookmarklet
+    from pipeline.web.author import bookmarklet, bookmarklet_token
     from urllib.parse import unquote
 
     httpserver.expect_request("/artikel/42").respond_with_data(ARTICLE, content_type="text/html; charset=utf-8")
     nl = _open(nl_dir)
+    token = bookmarklet_token(nl.settings)
     with LiveServer(create_app(nl)) as server:
         article = httpserver.url_for("/artikel/42")  # another origin than the server's
         browser.goto(article)
+        # a hostile page wraps everything a bookmarklet might call and keeps what it is handed
+        browser.js("(() => { window.seen = []; const keep = (o, k) => { const f = o[k]; o[k] = function (...a) {"
+                   " window.seen.push(JSON.stringify(a)); return f.apply(this, a); }; };"
+                   " keep(window, 'fetch'); keep(document, 'createElement'); keep(window, 'open');"
+                   " keep(HTMLInputElement.prototype, 'setAttribute'); })()")
         browser.js("(() => { const r = document.createRange(); r.selectNodeContents(document.getElementById('q'));"
                    " getSelection().removeAllRanges(); getSelection().addRange(r); })()")
-        code = bookmarklet(server.url, collect_token(nl.settings))
+        # the tab the bookmarklet opens on the server is attached to, paused until we listen
+        browser.call("Target.setAutoAttach", autoAttach=True, waitForDebuggerOnStart=True,
+                     flatten=True)
         browser.events.clear()
-        browser.call("Runtime.evaluate", session=True, expression=unquote(code[len("javascript:"):]))
-        dialog = browser.wait_event("Page.javascriptDialogOpening")
-        browser.call("Page.handleJavaScriptDialog", session=True, accept=True)
-    assert dialog["params"]["message"] == "Saved to Weekly Reads"
+        # a click on a bookmark is a user gesture: the new tab is no blocked popup
+        browser.call("Runtime.evaluate", session=True, expression=unquote(bookmarklet(server.url)[len("javascript:"):]),
+                     userGesture=True)
+        seen = browser.js("JSON.stringify(window.seen)")
+        article_session = browser.session
+        browser.session = browser.wait_event("Target.attachedToTarget")["params"]["sessionId"]
+        browser.send("Page.enable", session=True)  # answered only once the paused tab runs
+        browser.call("Runtime.runIfWaitingForDebugger", session=True)
+        browser.wait_event("Page.loadEventFired")
+        assert browser.js("location.href") == server.url + "/collect/new"
+        assert browser.js("document.querySelector('#selection').value").startswith("Die Bürger-Initiative")
+        browser.type_into("#token", token)
+        browser.press("button[type=submit]")
+        assert browser.js("document.querySelector('h1').textContent") == "Saved to Weekly Reads"
+        browser.session = article_session
+        assert browser.js("location.href") == article  # the visited page stayed where it was
+    assert token not in seen and "token" not in seen  # the page never had the token to see
     with nl.session() as s:
         (link,) = s.scalars(select(Link)).all()
         (quote,) = s.scalars(select(Quote)).all()

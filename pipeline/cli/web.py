@@ -21,11 +21,15 @@ def serve(nl, host: str | None, port: int | None) -> None:
 
 @main.command()
 @click.option("--url", "server_url", help="Where the server answers (default: the 'base_url' setting).")
+@click.option("--rotate", is_flag=True, help="Replace the bookmarklet token with a new one (the old one stops working).")
 @pass_nl
-def bookmarklet(nl, server_url: str | None) -> None:
+def bookmarklet(nl, server_url: str | None, rotate: bool) -> None:
     """Print the bookmarklet: save it as a bookmark, select a passage on any page, click it.
-    It holds the collect token; keep it to yourself."""
-    from pipeline.tokens import collect_token
-    from pipeline.web.collect import bookmarklet as make
+    It holds no secret; the page it opens on your server asks for the token printed below
+    (your browser's password manager can keep it). The token only saves picks."""
+    from pipeline.web.author import bookmarklet as make
+    from pipeline.web.author import bookmarklet_token, rotate_bookmarklet_token
 
-    click.echo(make(server_url or nl.settings.base_url, collect_token(nl.settings)))
+    token = rotate_bookmarklet_token(nl.settings) if rotate else bookmarklet_token(nl.settings)
+    click.echo(make(server_url or nl.settings.base_url))
+    click.echo(f"token: {token}", err=True)

@@ -3,12 +3,14 @@
     /subscribe                 GET form, POST subscribe (double opt-in mail)
     /confirm/{token}           GET page with one button, POST confirms
     /unsubscribe/{token}       GET page with one button, POST unsubscribes (also RFC 8058 one-click)
-    /collect                   POST from the bookmarklet (token), OPTIONS preflight
-    /preview/{draft}[/email]   the draft's web page / email, live (loopback or token)
+    /collect/new               the bookmarklet hands the page over (GET or POST): a form to save it
+    /collect                   POST from that form (bookmarklet token), or a script (token header)
+    /preview/{draft}[/email]   the draft's web page / email, live (this machine only)
     /...                       the built site from settings.site_dir (ETag, Last-Modified, 304)
 
 Every error answers with its status code and a page in the newsletter's language; one log
-line per request, with tokens masked.
+line per request, with tokens masked. Bodies are read bounded (``pipeline.web.body``); state
+changes only on POST from the server's own pages (``pipeline.web.guard``).
 """
 
 from __future__ import annotations
@@ -24,9 +26,9 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from pipeline.web import collect, people, preview
-from pipeline.web.access_log import AccessLog
+from pipeline.web.access_log import AccessLog, escape_controls, mask
 from pipeline.web.pages import error_page
-from pipeline.web.ratelimit import RateLimiter
+from pipeline.web.ratelimit import ConfirmationThrottle, RateLimiter
 
 log = logging.getLogger("linkletter.web")
 
@@ -41,7 +43,8 @@ class SiteFiles(StaticFiles):
         await super().check_config()
 
 
-def create_app(nl, *, subscribe_limiter: RateLimiter | None = None) -> Starlette:
+def create_app(nl, *, subscribe_limiter: RateLimiter | None = None,
+               confirmation_throttle: ConfirmationThrottle | None = None) -> Starlette:
     """The application for the opened newsletter ``nl`` (settings and engine are taken from it)."""
     settings = nl.settings
 
@@ -49,7 +52,8 @@ def create_app(nl, *, subscribe_limiter: RateLimiter | None = None) -> Starlette
         return error_page(settings, request, exc.status_code, headers=getattr(exc, "headers", None))
 
     async def server_error(request: Request, exc: Exception) -> Response:
-        log.error("error answering %s %s: %s: %s", request.method, request.url.path, type(exc).__name__, exc)
+        log.error("error answering %s %s: %s: %s", escape_controls(request.method), mask(request.url.path),
+                  type(exc).__name__, escape_controls(str(exc))[:500])
         return error_page(settings, request, 500)
 
     routes = [
@@ -59,8 +63,8 @@ def create_app(nl, *, subscribe_limiter: RateLimiter | None = None) -> Starlette
         Route("/confirm/{token}", people.confirm_post, methods=["POST"]),
         Route("/unsubscribe/{token}", people.unsubscribe_page, methods=["GET"]),
         Route("/unsubscribe/{token}", people.unsubscribe_post, methods=["POST"]),
+        Route("/collect/new", collect.collect_form, methods=["GET", "POST"]),
         Route("/collect", collect.collect_post, methods=["POST"]),
-        Route("/collect", collect.collect_preflight, methods=["OPTIONS"]),
         Route("/preview/{draft}", preview.preview, methods=["GET"]),
         Route("/preview/{draft}/email", preview.preview, methods=["GET"]),
         Mount("/", app=SiteFiles(directory=settings.site_dir, html=True, check_dir=False), name="site"),
@@ -68,5 +72,6 @@ def create_app(nl, *, subscribe_limiter: RateLimiter | None = None) -> Starlette
     app = Starlette(routes=routes, exception_handlers={HTTPException: http_error, Exception: server_error})
     app.state.nl = nl
     app.state.subscribe_limiter = subscribe_limiter or RateLimiter(settings.subscribe_rate_limit)
+    app.state.confirmation_throttle = confirmation_throttle or ConfirmationThrottle(settings.confirmation_mails_per_hour)
     app.add_middleware(AccessLog)
     return app

@@ -1,12 +1,13 @@
-"""The bookmarklet: ``POST /collect`` stores the page the author is reading as a pick, with
-the selected passage as a quote that links back to it through a text fragment
-(``URL#:~:text=start,end``). Guarded by the collect token; CORS only as far as the bookmarklet
-needs it (any page may POST, because the token is the guard; no credentials are ever sent).
+"""The bookmarklet's endpoints: ``/collect/new`` shows what the bookmarklet handed over and
+asks for the token; ``POST /collect`` stores the page as a pick, with the selected passage as a
+quote that links back to it through a text fragment (``URL#:~:text=start,end``). Guarded by the
+bookmarklet token (``pipeline.web.author``), the Host check and the same-origin rule: no other
+site's page may post here (no CORS), so the token never has to be in a page it controls. A
+script may post JSON with the token in the X-Linkletter-Token header.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 import re
 from urllib.parse import quote
@@ -16,22 +17,18 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from pipeline.errors import LinkletterError
-from pipeline.tokens import collect_token, tokens_equal
+from pipeline.tokens import tokens_equal
 from pipeline.web import strings
-from pipeline.web.pages import render_page
+from pipeline.web.author import MAX_SELECTION, bookmarklet_token
+from pipeline.web.body import BodyError, media_type, parse_json, parse_urlencoded, read_body, read_form
+from pipeline.web.guard import host_allowed, request_origin
+from pipeline.web.pages import error_page, error_title_key, render_page
 
 log = logging.getLogger("linkletter.web")
 
 TOKEN_HEADER = "X-Linkletter-Token"
-MAX_BODY = 256 * 1024
-MAX_SELECTION = 20_000
-CORS = {
-    "Access-Control-Allow-Origin": "*",
-    "Access-Control-Allow-Methods": "POST",
-    "Access-Control-Allow-Headers": f"Content-Type, {TOKEN_HEADER}",
-    "Access-Control-Max-Age": "86400",
-    "Vary": "Origin",
-}
+MAX_BODY = 256 * 1024  # a 20,000-character selection, percent-encoded, fits
+MAX_URL = 4000
 _FRAGMENT_WORDS = 4  # words at each end of a long passage
 
 
@@ -56,62 +53,77 @@ def text_fragment_url(url: str, selection: str) -> str:
     return f"{base}#:~:text={directive}"
 
 
-def bookmarklet(server_url: str, token: str) -> str:
-    """The ``javascript:`` URL to save as a bookmark. It posts the page's URL, title and the
-    selected text; when the page forbids the request (a strict Content-Security-Policy), it
-    falls back to submitting a form into a new tab."""
-    endpoint = json.dumps(server_url.rstrip("/") + "/collect")
-    js = (
-        "(()=>{const d=new URLSearchParams({token:%s,url:location.href,title:document.title,"
-        "selection:String(getSelection()).trim()}),u=%s;"
-        "fetch(u,{method:'POST',body:d}).then(r=>r.json().then(j=>alert(r.ok?j.message:'Linkletter: '+j.error)))"
-        ".catch(()=>{const f=document.createElement('form');f.method='post';f.action=u;f.target='_blank';"
-        "for(const[k,v]of d){const i=document.createElement('input');i.type='hidden';i.name=k;i.value=v;"
-        "f.appendChild(i)}document.body.appendChild(f);f.submit();f.remove()})})()"
-    ) % (json.dumps(token), endpoint)
-    return "javascript:" + quote(js, safe="(){}[]=>:;,.'!+*/?&|$-_~@#")
-
-
-async def collect_preflight(request: Request) -> Response:
-    return Response(status_code=204, headers=CORS)
+async def collect_form(request: Request) -> Response:
+    """``/collect/new``: the bookmarklet's hand-over (a POST from the visited page, or a GET with
+    the same fields in the query). Nothing is saved here: the page shows what will be saved and
+    asks for the bookmarklet token; its form posts to ``/collect`` on this origin."""
+    settings = request.app.state.nl.settings
+    if not host_allowed(request):
+        return error_page(settings, request, 403)
+    if request.method == "POST":
+        try:
+            data = await read_form(request, MAX_BODY)
+        except BodyError as e:
+            return error_page(settings, request, e.status_code)
+    else:
+        data = dict(request.query_params)
+    root = request.scope.get("root_path", "")
+    return render_page(settings, request, "collect.html", title_key="collect.new.title",
+                       action=root + "/collect", url=str(data.get("url") or "")[:MAX_URL],
+                       page_name=str(data.get("title") or "")[:500],
+                       selection=str(data.get("selection") or "")[:MAX_SELECTION])
 
 
 def _answer(request: Request, status: int, message: str, **extra) -> Response:
     settings = request.app.state.nl.settings
     accept = request.headers.get("accept", "")
-    if "text/html" in accept and "application/json" not in accept:  # the form fallback in a new tab
-        key = "error.403" if status == 403 else None
-        resp = render_page(settings, request, "result.html", title_key=key + ".title" if key else "collect.saved",
-                           status=status, body=message)
-        resp.headers.update(CORS)
-        return resp
+    if "text/html" in accept and "application/json" not in accept:  # the form on /collect/new
+        key = "collect.saved" if status < 400 else error_title_key(status)
+        return render_page(settings, request, "result.html", title_key=key, status=status, body=message)
     body = {"ok": status < 400, **({"message": message} if status < 400 else {"error": message}), **extra}
-    return JSONResponse(body, status_code=status, headers=CORS)
+    return JSONResponse(body, status_code=status)
+
+
+def _token_ok(given: str, expected: str) -> bool:
+    return bool(given) and tokens_equal(given, expected)
+
+
+async def _read_data(request: Request, header_token: str | None) -> dict:
+    """The bounded body as a dict: a urlencoded form, or JSON (only with the token header,
+    which has been checked before: nothing is parsed for a stranger)."""
+    body = await read_body(request, MAX_BODY)
+    kind = media_type(request)
+    if kind == "application/json":
+        if header_token is None:
+            raise BodyError(403, "wrong or missing token")
+        data = parse_json(body)
+        return data if isinstance(data, dict) else {}
+    if kind in ("application/x-www-form-urlencoded", "") or not body:
+        return parse_urlencoded(body)
+    raise BodyError(415, "send a form (application/x-www-form-urlencoded) or JSON")
 
 
 async def collect_post(request: Request) -> Response:
     nl = request.app.state.nl
-    if int(request.headers.get("content-length") or 0) > MAX_BODY:
-        return _answer(request, 413, "request too large")
-    ctype = request.headers.get("content-type", "")
+    if not host_allowed(request) or request_origin(request) == "cross":
+        return _answer(request, 403, "only the form on this server may save picks")
+    expected = bookmarklet_token(nl.settings)
+    header_token = request.headers.get(TOKEN_HEADER)
+    if header_token is not None and not _token_ok(header_token, expected):
+        return _answer(request, 403, "wrong or missing token")  # before the body is read
     try:
-        if ctype.startswith("application/json"):
-            data = await request.json()
-            data = data if isinstance(data, dict) else {}
-        else:
-            data = dict(await request.form())
-    except (ValueError, UnicodeDecodeError):
-        return _answer(request, 400, "the body is neither a form nor JSON")
-    token = request.headers.get(TOKEN_HEADER) or str(data.get("token") or "")
-    if not token or not tokens_equal(token, collect_token(nl.settings)):
+        data = await _read_data(request, header_token)
+    except BodyError as e:
+        return _answer(request, e.status_code, e.reason)
+    if header_token is None and not _token_ok(str(data.get("token") or ""), expected):
         return _answer(request, 403, "wrong or missing token")
     url, title = str(data.get("url") or "").strip(), str(data.get("title") or "").strip()
     selection = re.sub(r"\s+", " ", str(data.get("selection") or "")).strip()[:MAX_SELECTION]
-    if not re.match(r"^https?://", url, re.I) or len(url) > 4000:
+    if not re.match(r"^https?://", url, re.I) or len(url) > MAX_URL:
         return _answer(request, 400, "url must be an http:// or https:// address")
     quotes = [(selection, text_fragment_url(url, selection))] if selection else []
     try:
-        link_id = await run_in_threadpool(_add, nl, url, quotes, title or None, str(data.get("note") or "") or None)
+        link_id = await run_in_threadpool(_add, nl, url, quotes, title[:500] or None, str(data.get("note") or "") or None)
     except LinkletterError as e:
         return _answer(request, 400, str(e))
     log.info("collect: link #%d%s", link_id, " with a quote" if quotes else "")

@@ -20,7 +20,7 @@ SECURITY_HEADERS = {
     "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; "
                                "form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
     "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "no-referrer",
+    "Referrer-Policy": "same-origin",  # a Referer only to this site; Origin stays on its own POSTs
     "Cache-Control": "no-store",
 }
 
@@ -57,10 +57,19 @@ def result_page(settings, request, key: str, *, status: int = 200, subscribe_lin
                        subscribe_link=subscribe_link)
 
 
+def _error_key(status: int) -> str:
+    if f"error.{status}.title" in strings.STRINGS["en"]:
+        return f"error.{status}"
+    return "error.500" if status >= 500 else "error.400"
+
+
+def error_title_key(status: int) -> str:
+    """The string key of the heading for an error status."""
+    return _error_key(status) + ".title"
+
+
 def error_page(settings, request, status: int, headers: dict[str, str] | None = None) -> HTMLResponse:
-    key = f"error.{status}" if f"error.{status}.title" in strings.STRINGS["en"] else \
-        ("error.500" if status >= 500 else "error.400")
-    resp = result_page(settings, request, key, status=status, template="error.html")
+    resp = result_page(settings, request, _error_key(status), status=status, template="error.html")
     if headers:
         resp.headers.update(headers)
     return resp

@@ -15,11 +15,14 @@ from pipeline import subscribers as subs
 from pipeline.errors import LinkletterError
 from pipeline.tokens import TokenError, TokenExpired, verify_confirm
 from pipeline.web import strings
+from pipeline.web.body import BodyError, read_form
+from pipeline.web.guard import FORM_TOKEN_FIELD, form_token, post_allowed, request_origin
 from pipeline.web.pages import error_page, render_page, result_page
 
 log = logging.getLogger("linkletter.web")
 
 MAX_FORM_BYTES = 16 * 1024  # the subscribe form is two short fields
+MAX_TOKEN = 200  # longer than any confirm or unsubscribe token
 
 
 def client_ip(request: Request) -> str:
@@ -31,7 +34,25 @@ def _form_page(request: Request, *, email: str = "", name: str = "", error: str 
                status: int = 200) -> Response:
     nl = request.app.state.nl
     return render_page(nl.settings, request, "subscribe.html", title_key="subscribe.title", status=status,
-                       action=request.url.path, email=email, name=name, error=error)
+                       action=request.url.path, email=email, name=name, error=error, **_token_field(request))
+
+
+def _token_field(request: Request) -> dict[str, str]:
+    return {"token_name": FORM_TOKEN_FIELD, "token_value": form_token(request)}
+
+
+async def _posted_form(request: Request, *, one_click: bool = False) -> dict[str, str] | Response:
+    """The bounded form of a state-changing POST, or the error page to answer instead.
+    ``one_click``: an RFC 8058 one-click unsubscribe is allowed too (it may be multipart)."""
+    settings = request.app.state.nl.settings
+    try:
+        form = await read_form(request, MAX_FORM_BYTES, multipart=one_click)
+    except BodyError as e:
+        return error_page(settings, request, e.status_code)
+    if not ((one_click and _one_click(request, form)) or post_allowed(request, form)):
+        log.info("refused a POST from another site or without a form token")
+        return error_page(settings, request, 403)
+    return form
 
 
 async def subscribe_form(request: Request) -> Response:
@@ -41,11 +62,11 @@ async def subscribe_form(request: Request) -> Response:
 async def subscribe_post(request: Request) -> Response:
     nl = request.app.state.nl
     settings = nl.settings
-    if int(request.headers.get("content-length") or 0) > MAX_FORM_BYTES:
-        return error_page(settings, request, 413)
+    form = await _posted_form(request)
+    if isinstance(form, Response):
+        return form
     if not request.app.state.subscribe_limiter.allow(client_ip(request)):
         return error_page(settings, request, 429, headers={"Retry-After": "3600"})
-    form = await request.form()
     email, name = str(form.get("email") or ""), str(form.get("name") or "")
     sent = result_page(settings, request, "subscribe.sent")
     if form.get("website"):  # the honeypot: people never fill it in
@@ -64,7 +85,8 @@ async def subscribe_post(request: Request) -> Response:
                           status=400)
     result = await run_in_threadpool(
         subs.subscribe, nl, email, name, ip=client_ip(request), user_agent=request.headers.get("user-agent"),
-        consent_text=strings.text(lang, "subscribe.consent", title=settings.title))
+        consent_text=strings.text(lang, "subscribe.consent", title=settings.title),
+        throttle=request.app.state.confirmation_throttle)
     log.info("subscribe: %s", result.outcome)
     if result.send_confirmation:
         # After the answer is sent: every outcome answers alike and equally fast (no enumeration).
@@ -79,10 +101,16 @@ def _mail_confirmation(nl, subscriber_id: int) -> None:
         log.error("subscribe: the confirmation mail to subscriber #%d failed: %s", subscriber_id, e)
 
 
+def _path_token(request: Request) -> str:
+    """The token in the path, or '' when it cannot be one (a token is short and ASCII)."""
+    token = request.path_params["token"]
+    return token if token.isascii() and len(token) <= MAX_TOKEN else ""
+
+
 def _confirm_id(request: Request) -> int | Response:
     settings = request.app.state.nl.settings
     try:
-        return verify_confirm(settings.secret_key, request.path_params["token"], settings.confirm_max_age)
+        return verify_confirm(settings.secret_key, _path_token(request), settings.confirm_max_age)
     except TokenExpired:
         return result_page(settings, request, "confirm.expired", status=400, subscribe_link=True, template="error.html")
     except TokenError:
@@ -95,13 +123,16 @@ async def confirm_page(request: Request) -> Response:
     if isinstance(sid, Response):
         return sid
     return render_page(request.app.state.nl.settings, request, "confirm.html", title_key="confirm.title",
-                       action=request.url.path)
+                       action=request.url.path, **_token_field(request))
 
 
 async def confirm_post(request: Request) -> Response:
     sid = _confirm_id(request)
     if isinstance(sid, Response):
         return sid
+    form = await _posted_form(request)
+    if isinstance(form, Response):
+        return form
     nl = request.app.state.nl
     outcome = await run_in_threadpool(subs.confirm, nl, sid)
     log.info("confirm: %s", outcome)
@@ -114,7 +145,7 @@ def _unsubscribe_id(request: Request) -> int | Response:
     nl = request.app.state.nl
     settings = nl.settings
     try:  # one indexed read: the token must be of the subscriber's current link generation
-        return subs.subscriber_for_unsubscribe(nl, request.path_params["token"])
+        return subs.subscriber_for_unsubscribe(nl, _path_token(request))
     except TokenError:
         return result_page(settings, request, "unsubscribe.invalid", status=400, template="error.html")
 
@@ -124,7 +155,13 @@ async def unsubscribe_page(request: Request) -> Response:
     if isinstance(sid, Response):
         return sid
     return render_page(request.app.state.nl.settings, request, "unsubscribe.html", title_key="unsubscribe.title",
-                       action=request.url.path)
+                       action=request.url.path, **_token_field(request))
+
+
+def _one_click(request: Request, form: dict[str, str]) -> bool:
+    """RFC 8058: a mail provider's server posts ``List-Unsubscribe=One-Click`` (urlencoded or
+    multipart) and, not being a browser, says nothing about an origin."""
+    return form.get("List-Unsubscribe") == "One-Click" and request_origin(request) == "unknown"
 
 
 async def unsubscribe_post(request: Request) -> Response:
@@ -133,6 +170,9 @@ async def unsubscribe_post(request: Request) -> Response:
     sid = _unsubscribe_id(request)
     if isinstance(sid, Response):
         return sid
+    form = await _posted_form(request, one_click=True)
+    if isinstance(form, Response):
+        return form
     nl = request.app.state.nl
     outcome = await run_in_threadpool(subs.unsubscribe, nl, sid)
     log.info("unsubscribe: %s", outcome)

@@ -1,10 +1,10 @@
 """``/preview/{draft}`` (the web page) and ``/preview/{draft}/email`` (the email's HTML),
-rendered live from the draft file for the author. Only from this machine (loopback), or
-with the collect token (``?token=`` or the X-Linkletter-Token header)."""
+rendered live from the draft file for the author. Only from this machine (a loopback client,
+and a Host header naming this server, so a DNS-rebinding page cannot read drafts); no token
+opens them (from elsewhere: an SSH tunnel, ``ssh -L 8080:127.0.0.1:8080``)."""
 
 from __future__ import annotations
 
-import ipaddress
 import re
 from pathlib import Path
 
@@ -13,25 +13,8 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, PlainTextResponse, Response
 
 from pipeline.errors import DraftError, LinkletterError
-from pipeline.tokens import collect_token, tokens_equal
-from pipeline.web.collect import TOKEN_HEADER
+from pipeline.web.guard import from_this_machine
 from pipeline.web.pages import error_page
-
-
-def is_loopback(host: str | None) -> bool:
-    try:
-        return host is not None and ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
-def allowed(request: Request) -> bool:
-    # Behind a reverse proxy on the same machine, uvicorn puts the forwarded client address
-    # here (trusted proxies only), so remote readers are not "loopback".
-    if is_loopback(request.client.host if request.client else None):
-        return True
-    token = request.headers.get(TOKEN_HEADER) or request.query_params.get("token") or ""
-    return bool(token) and tokens_equal(token, collect_token(request.app.state.nl.settings))
 
 
 class NoDraft(LinkletterError):
@@ -42,7 +25,7 @@ def draft_path(drafts_dir: Path, ref: str) -> Path:
     """An issue number or a file name in drafts/ (with or without .md); never a path elsewhere."""
     from pipeline.draft.format import find_draft
 
-    if ref.isdigit():
+    if re.fullmatch(r"[0-9]{1,9}", ref):  # ASCII digits only: '²' is a digit to str.isdigit()
         try:
             return find_draft(drafts_dir, ref)
         except DraftError:
@@ -70,7 +53,7 @@ def _render(nl, ref: str, what: str) -> str:
 
 async def preview(request: Request) -> Response:
     nl = request.app.state.nl
-    if not allowed(request):
+    if not from_this_machine(request):
         return error_page(nl.settings, request, 403)
     what = "email" if request.url.path.endswith("/email") else "page"
     try:
