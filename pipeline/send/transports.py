@@ -7,7 +7,6 @@ messages, by :func:`pipeline.send.single.send_message`, which uses the same sess
 
 from __future__ import annotations
 
-import ipaddress
 import os
 import smtplib
 import ssl
@@ -18,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
+from pipeline.hosts import is_loopback
 from pipeline.errors import LinkletterError
 from pipeline.files import private_dir
 
@@ -73,16 +73,6 @@ SMTP_URL_PORT_PROBLEM = ("smtp_url: the port is not a number between 1 and 65535
 # Loopback hosts may get a password in plain text without ?tls=none: the password never leaves the
 # machine (a local relay, the tests' servers). A switch, so tests can play a remote server.
 PLAIN_LOGIN_ON_LOOPBACK = True
-
-
-def is_loopback(host: str) -> bool:
-    """127.0.0.0/8, ::1 or localhost (by name: no DNS lookup)."""
-    if host.lower().rstrip(".") == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
 
 
 def plain_login_refusal(target: SmtpTarget, encrypted: bool) -> str | None:

@@ -17,15 +17,15 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-import ipaddress
 import time
 from urllib.parse import urlsplit
 
 from starlette.requests import Request
 
+from pipeline.hosts import is_loopback
+
 FORM_TOKEN_FIELD = "form_token"
 FORM_TOKEN_AGE = 24 * 3600
-_LOOPBACK_NAMES = ("localhost",)
 
 
 def _host_name(host: str) -> str:
@@ -34,18 +34,6 @@ def _host_name(host: str) -> str:
     if host.startswith("["):
         return host[1:].partition("]")[0]
     return host.rpartition(":")[0] if host.count(":") == 1 else host
-
-
-def is_loopback(host: str | None) -> bool:
-    """A loopback address or ``localhost``."""
-    if not host:
-        return False
-    if host in _LOOPBACK_NAMES:
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def host_allowed(request: Request) -> bool:

@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 from functools import lru_cache
-from pathlib import Path
 
 import jinja2
 from starlette.requests import Request
@@ -58,7 +57,7 @@ def result_page(settings, request, key: str, *, status: int = 200, subscribe_lin
 
 
 def _error_key(status: int) -> str:
-    if f"error.{status}.title" in strings.STRINGS["en"]:
+    if strings.has(f"error.{status}.title"):
         return f"error.{status}"
     return "error.500" if status >= 500 else "error.400"
 
