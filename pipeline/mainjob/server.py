@@ -19,27 +19,11 @@ def configure_logging() -> None:
         logging.getLogger(noisy).setLevel(logging.WARNING)
 
 
-def _server(config, job: jobs.MainJob):
-    """A uvicorn server whose SIGINT/SIGTERM also stops the main job's work."""
-    import uvicorn
-
-    class Server(uvicorn.Server):
-        def handle_exit(self, sig, frame) -> None:
-            # A running send stops after its batch in flight while the web server shuts down;
-            # then the process exits normally (uvicorn would re-raise the signal after its
-            # shutdown and skip ours).
-            job.stop.set()
-            super().handle_exit(sig, frame)
-            self._captured_signals.clear()
-
-    return Server(config)
-
-
 def run(nl: Newsletter, host: str | None = None, port: int | None = None) -> None:
     """Start the scheduler and the web server; return after SIGINT/SIGTERM, once the batch in
     flight is done."""
     from pipeline.web.app import create_app
-    from pipeline.web.server import uvicorn_config
+    from pipeline.web.server import run_server, uvicorn_config
 
     job = jobs.start_fresh()
     try:
@@ -54,7 +38,9 @@ def run(nl: Newsletter, host: str | None = None, port: int | None = None) -> Non
     try:
         config = uvicorn_config(create_app(nl), host or nl.settings.host, port or nl.settings.port,
                                 log_level="warning", timeout_graceful_shutdown=3)
-        _server(config, job).run()
+        # SIGINT/SIGTERM: a running send stops after its batch in flight while the web server
+        # shuts down; then the process exits normally.
+        run_server(config, on_exit=job.stop.set)
     finally:
         job.stop.set()
         scheduler.pause()  # no new runs while the running ones finish (their batch in flight)

@@ -107,10 +107,24 @@ def uvicorn_config(app, host: str, port: int, *, header_timeout: float = HEADER_
     return uvicorn.Config(app, host=host, port=port, http=protocol, **options)
 
 
-def serve(nl, host: str | None = None, port: int | None = None) -> None:
-    """Serve until interrupted."""
+def run_server(config, on_exit=None) -> None:
+    """Run uvicorn with ``config`` until SIGINT/SIGTERM: the one place the server starts
+    (``serve`` and the main job). ``on_exit`` is called first when a signal arrives (the main
+    job stops its work there); then the process returns normally instead of re-raising."""
     import uvicorn
 
+    class Server(uvicorn.Server):
+        def handle_exit(self, sig, frame) -> None:
+            if on_exit is not None:
+                on_exit()
+            super().handle_exit(sig, frame)
+            self._captured_signals.clear()
+
+    Server(config).run()
+
+
+def serve(nl, host: str | None = None, port: int | None = None) -> None:
+    """Serve until interrupted."""
     from pipeline.web.app import create_app
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
@@ -118,4 +132,4 @@ def serve(nl, host: str | None = None, port: int | None = None) -> None:
         logging.getLogger("linkletter.web").info("built the site into %s", nl.settings.site_dir)
     config = uvicorn_config(create_app(nl), host or nl.settings.host,
                             port if port is not None else nl.settings.port, log_level="info")
-    uvicorn.Server(config).run()
+    run_server(config)
