@@ -73,20 +73,17 @@ async def subscribe_post(request: Request) -> Response:
         log.info("subscribe: honeypot filled in; ignored")
         return sent
     lang = settings.language
-    try:
-        subs.normalize_email(email)
-    except subs.SubscriberError:
+    try:  # subscribe() validates the address and the name (the one place that does)
+        result = await run_in_threadpool(
+            subs.subscribe, nl, email, name, ip=client_ip(request), user_agent=request.headers.get("user-agent"),
+            consent_text=strings.text(lang, "subscribe.consent", title=settings.title),
+            throttle=request.app.state.confirmation_throttle)
+    except subs.SubscriberError as e:
+        if e.field == "name":
+            return _form_page(request, email=email, name="", error=strings.text(lang, "subscribe.invalid_name"),
+                              status=400)
         return _form_page(request, email=email[:254], name=name[:200], error=strings.text(lang, "subscribe.invalid"),
                           status=400)
-    try:
-        subs.clean_name(name)
-    except subs.SubscriberError:
-        return _form_page(request, email=email, name="", error=strings.text(lang, "subscribe.invalid_name"),
-                          status=400)
-    result = await run_in_threadpool(
-        subs.subscribe, nl, email, name, ip=client_ip(request), user_agent=request.headers.get("user-agent"),
-        consent_text=strings.text(lang, "subscribe.consent", title=settings.title),
-        throttle=request.app.state.confirmation_throttle)
     log.info("subscribe: %s", result.outcome)
     if result.send_confirmation:
         # After the answer is sent: every outcome answers alike and equally fast (no enumeration).
