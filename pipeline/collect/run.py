@@ -170,6 +170,8 @@ def collect(nl, *, progress: Progress | None = None, fetcher: Fetcher | None = N
     cancelled, running ones are cut (``Fetcher.abort``) and their results dropped, and
     the report says ``stopped`` and how much was skipped. Every write is one transaction per feed
     or page, so nothing is half-stored; skipped sources and pages are simply done next time."""
+    # Longer than 60 lines on purpose: the queue, the loop and the stop handling share the pool
+    # and the fetcher, and the `finally` below must see all of them to shut down right.
     settings = nl.settings
     report = CollectReport()
     sync_config_sources(nl)
