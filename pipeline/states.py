@@ -15,7 +15,7 @@ Who decides:
 - **Delivery state** is the send engine's: ``queued`` → ``sending`` (claimed by one
   connection) → ``sent`` (the mail server accepted it) or ``failed``. A bounce is not a
   delivery state: it changes the *subscriber* (``bounced``).
-- **Subscriber status** changes only through ``pipeline/subscribers.py``: pending → active →
+- **Subscriber status** changes only through ``pipeline/subscribers/``: pending → active →
   unsubscribed, and bounced / complained from the send stage and what comes back.
 - **Link state**: ``inbox`` → ``picked`` (for the next issue) or ``dismissed``.
 """

@@ -1,2 +1,3 @@
-"""Drafts: the author's Markdown issues in ``drafts/``. ``format`` reads and updates them;
-``assemble`` appends new picks to the open draft."""
+"""Drafts: the author's Markdown issues in ``drafts/``. ``format`` reads and updates them
+(``bounds`` refuses what would exhaust a parser); ``assemble`` appends new picks to the open
+draft, each written by ``blocks``."""

@@ -1,16 +1,20 @@
 """Render: a draft becomes the issue email (HTML + text), its web page, and the site with feeds.
 
-Contract with the send stage: the rendered email's HTML and text hold the literal
-``UNSUBSCRIBE_PLACEHOLDER`` wherever the per-subscriber unsubscribe URL goes; the sender
-fills it in per subscriber without rendering again.
+Contract with the send stage: the rendered email's HTML and text hold the ``unsubscribe_url``
+they are given wherever the per-subscriber unsubscribe URL goes: for a send, a random marker
+made per issue (``send/freeze.py``), which the sender fills in per subscriber without rendering
+again; for previews, the inert public ``UNSUBSCRIBE_PLACEHOLDER``.
 
 The modules, in the order data flows through them:
 
-- ``markdown``: the draft body → sanitized HTML and readable plain text (one parse);
-- ``issue``: ``prepare(nl, draft)``, the body rendered once for every output, and the issue's URL;
+- ``issue``: ``prepare(nl, draft)``, the prepared issue: the one owner of what a draft contains,
+  parsed once, taken by the check, the render, the snapshot and the send;
+- ``markdown``: the draft body → sanitized HTML (markdown-it, the one parser); ``cites``: the
+  links, quotes, images and attributions read off the same tree; ``plaintext``: the text part;
 - ``templates``: Jinja2 lookup (the folder's ``templates/`` over the shipped ones), errors with file:line;
-- ``email``: ``render_issue``, ``build_message``, ``render_system_mail`` (MJML via mjml-python);
-- ``site``: ``build_site``, ``render_issue_page``, the RSS and Atom feeds;
+- ``email``: ``email_from``/``render_issue`` and the system mails' content (MJML via mjml-python);
+- ``site``: ``build_site``, the issue pages, the RSS and Atom feeds; ``archive``: a sent issue as it
+  was mailed (and its recorded corrections); ``publish``: the rebuild after a send;
 - ``writer``: all output, rendered first and then written atomically;
 - ``outputs``: ``write_issue_files`` for ``linkletter render``.
 """
