@@ -19,7 +19,7 @@ from tests.conftest import clean_env
 # Stages a reading command never needs: fetching and parsing pages and feeds, the web server,
 # rendering and mail, the scheduler, Alembic (the schema check is plain SQL when current).
 STAGES = ["trafilatura", "feedparser", "requests", "starlette", "uvicorn", "mjml", "css_inline", "jinja2",
-          "markdown_it", "markdown_it_pyrs", "dkim", "apscheduler", "alembic", "tqdm"]
+          "markdown_it", "markdown_it_pyrs", "dkim", "apscheduler", "alembic", "tqdm", "lxml", "nh3", "email_validator"]
 NO_DATABASE = ["sqlalchemy", "sqlmodel", "pipeline.models", "yaml", "email_validator"]
 
 PROBE = """

@@ -10,9 +10,8 @@ from __future__ import annotations
 import hashlib
 import re
 
-import lxml.html
-import nh3
-from lxml import etree
+# lxml and nh3 are imported where HTML is read, so commands that only read the database
+# (`links`, `pick`) and use the plain-text helpers here do not load them.
 
 # Elements whose end starts a new paragraph.
 BLOCKS = frozenset({
@@ -54,6 +53,9 @@ def quote_hash(text: str) -> str:
 
 
 def _fragment(html: str):
+    import lxml.html
+    from lxml import etree
+
     try:
         return lxml.html.fragment_fromstring(html, create_parent="div")
     except (etree.ParserError, ValueError):
@@ -126,4 +128,6 @@ def blockquotes(html: str | None) -> tuple[list[str], str]:
 
 def sanitize_html(html: str | None) -> str:
     """External HTML that is kept as HTML: nh3's safe subset (no scripts, handlers, javascript:)."""
+    import nh3
+
     return nh3.clean(html or "", link_rel="noopener noreferrer nofollow")

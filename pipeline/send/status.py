@@ -11,10 +11,7 @@ from typing import Callable
 
 from pipeline.draft.format import read_draft
 from pipeline.errors import LinkletterError
-from pipeline.send.freeze import render_for_send, template_bytes
 from pipeline.send.identity import owner_is_dead
-from pipeline.send.message import MessageTemplate, smtp_address
-from pipeline.send.single import send_message
 from pipeline.store import deliveries as dstore
 from pipeline.store import issues as istore
 
@@ -32,6 +29,10 @@ def send_test(nl, draft_path, address: str, *, render: Callable | None = None) -
 
     prepared = prepare(nl, draft_path)
     draft = prepared.draft
+    from pipeline.send.freeze import render_for_send, template_bytes
+    from pipeline.send.message import MessageTemplate, smtp_address
+    from pipeline.send.single import send_message
+
     rendered = (render or render_for_send)(nl, prepared)
     template = MessageTemplate.from_settings(nl.settings, template_bytes(nl.settings, rendered, test=True), draft.issue)
     rcpt = smtp_address(address)

@@ -6,8 +6,6 @@ from __future__ import annotations
 import hashlib
 import re
 
-from email_validator import EmailNotValidError, validate_email
-
 from pipeline.errors import LinkletterError
 from pipeline.states import SUBSCRIBER_STATUSES
 
@@ -64,6 +62,8 @@ def normalize_email(text: str) -> str:
         raise SubscriberError("the email address is empty", "email")
     if len(addr) > MAX_EMAIL:
         raise SubscriberError(f"the email address is longer than {MAX_EMAIL} characters", "email")
+    from email_validator import EmailNotValidError, validate_email  # only for the unusual addresses
+
     try:
         # allow_smtputf8=False: a non-ASCII local part (jörg@...) needs SMTPUTF8, which the send
         # stage does not use (most servers refuse it): better refused here than never mailed.
