@@ -125,6 +125,9 @@ def _text_value(data: dict, key: str, err, path: Path, required: bool = False) -
         raise err(key, f"'{key}' must be text, got {type(v).__name__}")
     if "\r" in v or "\n" in v:
         raise err(key, f"'{key}' must be a single line")
+    if any("\ud800" <= ch <= "\udfff" for ch in v):  # YAML's \u escapes can make lone surrogates
+        raise err(key, f"'{key}' holds an escaped UTF-16 surrogate (\\ud800-\\udfff), which is no character; "
+                       f"write the character itself")
     return v.strip()
 
 
