@@ -11,7 +11,8 @@ Who decides:
 - **Issue status** (table ``issues``) is the database's, and it decides whether an issue was
   sent: ``draft`` (a row exists: a draft was assembled or a send is being prepared),
   ``sending`` (frozen, deliveries created, mail going out), ``sent`` (every delivery done).
-  The archive, the feeds and the repeat-link check go by this, not by the front matter.
+  The archive and the feeds go by this, not by the front matter (the repeat-link warning of
+  ``check`` still reads the sent drafts' front matter).
 - **Delivery state** is the send engine's: ``queued`` → ``sending`` (claimed by one
   connection) → ``sent`` (the mail server accepted it) or ``failed``. A bounce is not a
   delivery state: it changes the *subscriber* (``bounced``).

@@ -21,6 +21,7 @@ from pipeline.errors import DraftError
 from pipeline.render.cites import Blockquote, Cites, parse_body
 from pipeline.render.issue import PreparedIssue, prepare
 from pipeline.store import check as store
+from pipeline.states import DraftStatus
 
 
 def check_draft(nl, draft: PreparedIssue | Draft | str | os.PathLike, *, fetch: bool = True) -> CheckReport:
@@ -152,7 +153,7 @@ def sent_drafts_before(drafts_dir: Path, draft: Draft) -> list[tuple[int, Cites]
             other = read_draft(path)
         except DraftError:
             continue
-        if other.status == "sent" and other.issue < draft.issue:
+        if other.status == DraftStatus.SENT and other.issue < draft.issue:
             out.append((other.issue, parse_body(other.body, other.body_line)))
     return out
 

@@ -45,6 +45,7 @@ from pipeline.models import Link
 from pipeline.store import issues as issue_store
 from pipeline.store import links as link_store
 from pipeline.store import picks as store
+from pipeline.states import DraftStatus, IssueStatus
 
 try:  # POSIX: serialize concurrent runs (CLI and scheduler) on one folder
     import fcntl
@@ -183,7 +184,7 @@ def _open_draft(drafts: Sequence[Draft], statuses: dict[int, str]) -> Draft | No
     """The draft new picks go to: the lowest-numbered file with status 'draft' whose issue is
     not already being sent or sent."""
     for d in drafts:
-        if d.status == "draft" and statuses.get(d.issue) not in ("sending", "sent"):
+        if d.status == DraftStatus.DRAFT and statuses.get(d.issue) not in (IssueStatus.SENDING, IssueStatus.SENT):
             return d
     return None
 

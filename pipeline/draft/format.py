@@ -35,8 +35,9 @@ import yaml
 from pipeline.draft.bounds import MAX_DRAFT_BYTES, MAX_FRONT_MATTER_CHARS, nesting_problem
 from pipeline.errors import DraftError
 from pipeline.files import write_atomic
+from pipeline.states import DRAFT_STATUSES, DraftStatus
 
-STATUSES = ("draft", "ready", "sent")
+STATUSES = DRAFT_STATUSES
 KEYS = ("issue", "title", "subject", "preheader", "status", "send_at", "date")
 _FENCE = re.compile(r"^---[ \t]*\r?$", re.M)
 
@@ -68,7 +69,7 @@ class Draft:
 
     @property
     def published(self) -> bool:
-        return self.status == "sent"
+        return self.status == DraftStatus.SENT
 
 
 def split_front_matter(text: str, path: Path) -> tuple[str, str, int]:

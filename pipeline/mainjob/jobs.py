@@ -18,6 +18,7 @@ from datetime import datetime, timezone
 from pipeline.errors import LinkletterError
 from pipeline.newsletter import Newsletter, open_newsletter
 from pipeline.store import jobs as job_store
+from pipeline.states import DraftStatus
 
 log = logging.getLogger("linkletter.jobs")
 
@@ -104,7 +105,7 @@ def due_drafts(nl: Newsletter, now: datetime | None = None) -> tuple[list, list[
         problems = list(dict.fromkeys([str(e), *map(str, broken)]))
         numbers = [d.issue for d in drafts]
         drafts = [d for d in drafts if numbers.count(d.issue) == 1]  # never guess between two
-    due = [d for d in drafts if d.status == "ready" and (d.send_at is None or d.send_at <= now)]
+    due = [d for d in drafts if d.status == DraftStatus.READY and (d.send_at is None or d.send_at <= now)]
     return due, problems
 
 

@@ -51,6 +51,7 @@ from pipeline.send.workers import (SendPacer, SendOptions, Work, load_template, 
                                    worker_process)
 from pipeline.store import deliveries as dstore
 from pipeline.store import issues as istore
+from pipeline.states import DraftStatus, IssueStatus
 
 __all__ = ["SendOptions", "SendRun", "SendReport", "SendError", "SendStatus", "send_issue", "send_test",
            "count_would_send", "send_status", "pre_send_check", "mark_draft_sent", "outbox_name", "SendPacer",
@@ -177,10 +178,10 @@ def _gate(nl, s: _Send) -> SendReport | None:
         s.issue_id = istore.ensure_issue(conn, number=draft.issue, slug=draft.slug, title=draft.title,
                                          subject=draft.subject_line, draft_path=str(draft.path))
         row = istore.issue_by_id(conn, s.issue_id)
-    if draft.status == "sent" and row["send_started_at"] is None:
+    if draft.status == DraftStatus.SENT and row["send_started_at"] is None:
         raise LinkletterError(f"{draft.path.name} says 'status: sent' but this newsletter never sent issue "
                               f"{draft.issue}; to send it, set 'status: ready' in its front matter")
-    if row["status"] == "sent" and not s.run.include_new:
+    if row["status"] == IssueStatus.SENT and not s.run.include_new:
         mark_draft_sent(draft.path, aware(row["send_started_at"]) or aware(row["sent_at"]) or utcnow())
         report = _report(nl, s.issue_id, draft.issue)
         report.already_sent = report.finished = True
@@ -319,7 +320,7 @@ def mark_draft_sent(draft_path: Path, when: datetime) -> None:
     """The draft's front matter becomes ``status: sent`` with the ``date`` it went out. The
     file is read again here on purpose: the author may have edited it during a long send."""
     def changes(draft) -> dict:
-        if draft.status == "sent" and draft.date is not None:
+        if draft.status == DraftStatus.SENT and draft.date is not None:
             return {}
         return {"status": "sent", "date": (draft.date or aware(when)).replace(microsecond=0)}
 

@@ -14,6 +14,7 @@ from sqlalchemy import Integer, String, and_, bindparam, func, literal, or_, sel
 
 from pipeline.models import Delivery, Subscriber
 from pipeline.store.issues import _insert_for, dialect
+from pipeline.states import DeliveryState
 
 D = Delivery.__table__
 S = Subscriber.__table__
@@ -78,7 +79,7 @@ def claim_deliveries(conn, issue_id: int, claimer: str, limit: int, now: datetim
                or_(D.c.next_attempt_at.is_(None), D.c.next_attempt_at <= now))
     pick = select(D.c.id).where(due).order_by(D.c.id).limit(limit).with_for_update(skip_locked=True)
     stmt = (update(D).where(D.c.id.in_(pick.scalar_subquery())).where(D.c.state == "queued")
-            .values(state="sending", claimed_by=claimer, claimed_at=now)
+            .values(state=DeliveryState.SENDING.value, claimed_by=claimer, claimed_at=now)
             .returning(D.c.id, D.c.subscriber_id, D.c.attempts))
     rows = conn.execute(stmt).all()
     return sorted(Claim(r[0], r[1], r[2]) for r in rows)
@@ -96,7 +97,7 @@ def subscribers_by_id(conn, ids: list[int]) -> dict[int, Recipient]:
 # Built once: constructing an UPDATE costs more than running it (~300 µs against ~40 µs),
 # and this one runs for every message.
 _MARK_SENT = (update(D).where(D.c.id == bindparam("p_id"))
-              .values(state="sent", sent_at=bindparam("p_now", type_=D.c.sent_at.type), attempts=D.c.attempts + 1,
+              .values(state=DeliveryState.SENT.value, sent_at=bindparam("p_now", type_=D.c.sent_at.type), attempts=D.c.attempts + 1,
                       last_error=None))
 
 
@@ -133,13 +134,13 @@ def bounce_subscriber(conn, subscriber_id: int) -> None:
 def release_claims(conn, delivery_ids: list[int], claimer: str) -> None:
     # A stopping worker hands back what it claimed but did not send, for the next run.
     if delivery_ids:
-        conn.execute(update(D).where(and_(D.c.id.in_(delivery_ids), D.c.state == "sending", D.c.claimed_by == claimer))
+        conn.execute(update(D).where(and_(D.c.id.in_(delivery_ids), D.c.state == DeliveryState.SENDING.value, D.c.claimed_by == claimer))
                      .values(state="queued", claimed_by=None))
 
 
 def requeue_stale_claims(conn, issue_id: int, claimed_before: datetime) -> int:
     # A claim older than the lease time belongs to a worker that died (on any machine): requeue it.
-    res = conn.execute(update(D).where(and_(D.c.issue_id == issue_id, D.c.state == "sending",
+    res = conn.execute(update(D).where(and_(D.c.issue_id == issue_id, D.c.state == DeliveryState.SENDING.value,
                                             D.c.claimed_at < claimed_before))
                        .values(state="queued", claimed_by=None))
     return max(res.rowcount or 0, 0)
@@ -148,7 +149,7 @@ def requeue_stale_claims(conn, issue_id: int, claimed_before: datetime) -> int:
 def touch_claims(conn, claimer: str, now: datetime) -> int:
     # A live connection renews its claims while it works through a slow batch (a rate limit,
     # a slow server), so they never look stale to the sweep above and go to someone else.
-    res = conn.execute(update(D).where(and_(D.c.claimed_by == claimer, D.c.state == "sending"))
+    res = conn.execute(update(D).where(and_(D.c.claimed_by == claimer, D.c.state == DeliveryState.SENDING.value))
                        .values(claimed_at=now))
     return max(res.rowcount or 0, 0)
 
@@ -158,7 +159,7 @@ def requeue_claims_of(conn, issue_id: int, claimers: list[str]) -> int:
     # instead of waiting for them to go stale.
     if not claimers:
         return 0
-    res = conn.execute(update(D).where(and_(D.c.issue_id == issue_id, D.c.state == "sending",
+    res = conn.execute(update(D).where(and_(D.c.issue_id == issue_id, D.c.state == DeliveryState.SENDING.value,
                                             D.c.claimed_by.in_(claimers)))
                        .values(state="queued", claimed_by=None))
     return max(res.rowcount or 0, 0)
@@ -166,7 +167,7 @@ def requeue_claims_of(conn, issue_id: int, claimers: list[str]) -> int:
 
 def claimers(conn, issue_id: int) -> list[str]:
     # Who holds claims on this issue now; uses the (issue_id, state) index.
-    rows = conn.execute(select(D.c.claimed_by).where(and_(D.c.issue_id == issue_id, D.c.state == "sending"))
+    rows = conn.execute(select(D.c.claimed_by).where(and_(D.c.issue_id == issue_id, D.c.state == DeliveryState.SENDING.value))
                         .distinct()).all()
     return [r[0] for r in rows if r[0]]
 

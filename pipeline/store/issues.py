@@ -14,6 +14,7 @@ from datetime import datetime
 from sqlalchemy import and_, or_, select, update
 
 from pipeline.models import Delivery, Issue, utcnow
+from pipeline.states import IssueStatus
 
 I = Issue.__table__
 D = Delivery.__table__
@@ -34,7 +35,7 @@ def ensure_issue(conn, *, number: int, slug: str, title: str, subject: str, draf
     # starting the same send at once end up with one row; then read its id.
     dialect_insert = _insert_for(dialect(conn))
     stmt = dialect_insert(I).values(number=number, slug=slug, title=title, subject=subject, draft_path=draft_path,
-                                    status="draft", created_at=utcnow())
+                                    status=IssueStatus.DRAFT.value, created_at=utcnow())
     conn.execute(stmt.on_conflict_do_nothing(index_elements=["number"]))
     return conn.execute(select(I.c.id).where(I.c.number == number)).scalar_one()
 
@@ -87,14 +88,14 @@ def freeze_issue(conn, issue_id: int, owner: str, *, html: str, text: str, mime:
     res = conn.execute(update(I).where(and_(I.c.id == issue_id, I.c.send_started_at.is_(None),
                                             I.c.lease_owner == owner))
                        .values(frozen_html=html, frozen_text=text, frozen_mime=mime, subject=subject, title=title,
-                               snapshot=snapshot, send_started_at=started_at, status="sending"))
+                               snapshot=snapshot, send_started_at=started_at, status=IssueStatus.SENDING.value))
     return res.rowcount == 1
 
 
 def mark_issue_sent(conn, issue_id: int, sent_at: datetime) -> None:
     # Idempotent: the first finisher sets sent_at; a later one (e.g. after --include-new) keeps it.
     conn.execute(update(I).where(and_(I.c.id == issue_id, I.c.sent_at.is_(None))).values(sent_at=sent_at))
-    conn.execute(update(I).where(I.c.id == issue_id).values(status="sent", lease_owner=None, lease_expires_at=None))
+    conn.execute(update(I).where(I.c.id == issue_id).values(status=IssueStatus.SENT.value, lease_owner=None, lease_expires_at=None))
 
 
 def latest_sending_issue(conn):
@@ -106,7 +107,7 @@ def latest_sending_issue(conn):
 def sent_draft_names(conn) -> set[str]:
     # File names, not paths: the draft path is stored as given (relative by the assembler,
     # absolute by a send), and a draft folder may have moved since.
-    rows = conn.execute(select(I.c.draft_path).where(I.c.status == "sent")).scalars()
+    rows = conn.execute(select(I.c.draft_path).where(I.c.status == IssueStatus.SENT.value)).scalars()
     return {Path(p).name for p in rows if p}
 
 
