@@ -134,6 +134,27 @@ def test_send_test_with_a_malformed_smtp_url_prints_no_password(nl_dir):
     assert "smtp_url" in proc.stdout + proc.stderr and "Traceback" not in proc.stderr
 
 
+BROKEN_SMTP_URLS = [("smtp://news:S3cr3tPw[x@host:2525", "IPv6"), ("smtp://news:S3cr3tPw@host:2525?tls=nonee", "option"),
+                    ("smtp://news:S3cr3tPw@ho st:2525", "host name"), ("smtp://news:S3cr3tPw@host:99999", "port")]
+
+
+@pytest.mark.parametrize(("url", "reason"), BROKEN_SMTP_URLS)
+def test_other_malformed_smtp_urls_are_refused_at_load_with_a_reason_and_without_credentials(nl_dir, url, reason):
+    with pytest.raises(SettingsError) as e:
+        load_settings(nl_dir, env={"LINKLETTER_SMTP_URL": url})
+    msg = str(e.value)
+    assert "smtp_url" in msg and reason in msg, msg
+    assert "S3cr3tPw" not in msg and "news" not in msg
+
+
+def test_a_url_without_a_scheme_is_never_quoted_by_the_transport():
+    from pipeline.send.transports import parse_smtp_url
+
+    with pytest.raises(LinkletterError) as e:
+        parse_smtp_url("//news:S3cr3tPw@host:2525")
+    assert "S3cr3tPw" not in str(e.value) and "smtp_url" in str(e.value)
+
+
 # ---------------------------------------------------------------- #12.10 subject injection
 
 INJECTED = "=?utf-8?q?Hi=0D=0ABcc:_evil@attacker.example=0D=0AReply-To:_evil@attacker.example?="
