@@ -221,19 +221,33 @@ def _smtp_url(value: Any, key: str) -> str:
         return s
     if not re.match(r"^(smtp|smtps|smtp\+starttls)://", s):
         raise ValueError("must start with smtp://, smtps:// or smtp+starttls:// (or be empty for the file outbox)")
+    encode = "write it percent-encoded (# as %23, @ as %40, / as %2F, ? as %3F, [ as %5B)"
     try:
         parts = urlsplit(s)
+    except ValueError:  # an unclosed '[' (an IPv6 host), maybe in the password
+        raise ValueError(f"has a '[' or ']' that is not an IPv6 host; if the user name or password holds one, {encode}") \
+            from None
+    try:
         parts.port  # noqa: B018 (raises for a port that is not a number)
-        host = parts.hostname
     except ValueError:
         raise ValueError("has a port that is not a number between 1 and 65535; if the user name or password holds "
-                         "one of : / ? # @ %, write it percent-encoded (# as %23, @ as %40, / as %2F)") from None
+                         f"one of : / ? # @ % [ ], {encode}") from None
+    host = parts.hostname
     if not host:
         raise ValueError("has no host name (smtp://user:password@host:port)")
+    if any(ch.isspace() or not ch.isprintable() or ch in "\\\"'<>^`{|}" for ch in host):
+        raise ValueError("has a host name with a space or a character a host name can't hold")
     if parts.fragment or (parts.path not in ("", "/")):
-        raise ValueError("holds a '#' or '/' after the host; if the password holds one, write it percent-encoded "
-                         "(# as %23, / as %2F)")
+        raise ValueError(f"holds a '#' or '/' after the host; if the password holds one, {encode}")
+    for pair in parts.query.split("&") if parts.query else ():
+        if pair not in SMTP_URL_OPTIONS:
+            raise ValueError(f"has an option that is not one of ?{', ?'.join(SMTP_URL_OPTIONS)}; if the password "
+                             f"holds a '?', {encode}")
     return s
+
+
+# what may follow smtp_url's host (see pipeline.send.transports.parse_smtp_url)
+SMTP_URL_OPTIONS = ("tls=none", "tls=off", "tls=false")
 
 
 def _database_url(value: Any, key: str) -> str:

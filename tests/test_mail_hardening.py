@@ -134,6 +134,27 @@ def test_send_test_with_a_malformed_smtp_url_prints_no_password(nl_dir):
     assert "smtp_url" in proc.stdout + proc.stderr and "Traceback" not in proc.stderr
 
 
+BROKEN_SMTP_URLS = [("smtp://news:S3cr3tPw[x@host:2525", "IPv6"), ("smtp://news:S3cr3tPw@host:2525?tls=nonee", "option"),
+                    ("smtp://news:S3cr3tPw@ho st:2525", "host name"), ("smtp://news:S3cr3tPw@host:99999", "port")]
+
+
+@pytest.mark.parametrize(("url", "reason"), BROKEN_SMTP_URLS)
+def test_other_malformed_smtp_urls_are_refused_at_load_with_a_reason_and_without_credentials(nl_dir, url, reason):
+    with pytest.raises(SettingsError) as e:
+        load_settings(nl_dir, env={"LINKLETTER_SMTP_URL": url})
+    msg = str(e.value)
+    assert "smtp_url" in msg and reason in msg, msg
+    assert "S3cr3tPw" not in msg and "news" not in msg
+
+
+def test_a_url_without_a_scheme_is_never_quoted_by_the_transport():
+    from pipeline.send.transports import parse_smtp_url
+
+    with pytest.raises(LinkletterError) as e:
+        parse_smtp_url("//news:S3cr3tPw@host:2525")
+    assert "S3cr3tPw" not in str(e.value) and "smtp_url" in str(e.value)
+
+
 # ---------------------------------------------------------------- #12.10 subject injection
 
 INJECTED = "=?utf-8?q?Hi=0D=0ABcc:_evil@attacker.example=0D=0AReply-To:_evil@attacker.example?="
@@ -158,6 +179,39 @@ def test_check_reports_a_header_control_with_file_and_line(nl):
     messages = check_draft(nl, draft, fetch=False).error_messages()
     assert any(m.startswith("007-on-slowness.md:4:") and "subject" in m and "line break" in m for m in messages), \
         messages
+
+
+# other line ends: NEL (a C1 control) and the Unicode line and paragraph separators, raw (a YAML
+# escape in the front matter) or in an encoded word
+OTHER_BREAKS = ["=?utf-8?q?Hi=C2=85Bcc:_evil@attacker.example?=", "=?utf-8?q?Hi=E2=80=A8Bcc:_evil@attacker.example?=",
+                "=?utf-8?b?SGnigKlCY2M6IGV2aWxAYXR0YWNrZXIuZXhhbXBsZQ==?=", "Hi\\u2028Bcc: evil@attacker.example",
+                "Hi\\x85Bcc: evil@attacker.example", "Hi\\x9bBcc: evil@attacker.example"]
+
+
+@pytest.mark.parametrize("subject", OTHER_BREAKS)
+def test_a_subject_with_another_line_end_or_a_c1_control_is_refused_by_send_and_check(nl, subject):
+    from pipeline.check import check_draft
+    from pipeline.draft.format import read_draft
+
+    draft = write_draft(nl.settings.root, DRAFT.replace('subject: "On slowness – Über Langsamkeit"',
+                                                        f'subject: "{subject}"'))
+    line = read_draft(draft).subject_line  # the front matter really holds it (or its encoded word)
+    assert line.startswith("=?utf-8?") or any(ch in line for ch in "\u2028\x85\x9b"), line
+    with pytest.raises(LinkletterError, match="Subject"):
+        send_test(nl, draft, "me@example.net")
+    messages = check_draft(nl, draft, fetch=False).error_messages()
+    assert any(m.startswith("007-on-slowness.md:4:") and "control character" in m for m in messages), messages
+
+
+def test_a_name_with_another_line_end_stays_one_display_name():
+    from pipeline.send.headers import format_to
+
+    for name in ("a\u2028Bcc: evil@attacker.example", "a\x85Bcc: evil@attacker.example", "a\x9b31m"):
+        value = format_to(name, "reader@example.net")
+        assert b"\r" not in value and b"\n" not in value
+        parsed = _parse(b"To: " + value + b"\r\n\r\n")
+        assert [a.addr_spec for a in parsed["To"].addresses] == ["reader@example.net"]
+        assert not any(ch in str(parsed["To"]) for ch in "\u2028\x85\x9b")
 
 
 # ---------------------------------------------------------------- #12.12 CSV formulas

@@ -25,7 +25,9 @@ class HeaderError(LinkletterError):
     """A header value would break out of its header (a line break or control character)."""
 
 
-_CTRL = re.compile(r"[\x00-\x1f\x7f]+")
+# C0 controls, DEL, C1 controls (NEL, U+0085, is a line end to str.splitlines and to some mail
+# programs) and the Unicode line and paragraph separators
+_CTRL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
 _ADDR = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9.-]+$")
 _PLAIN_NAME = re.compile(r"^[A-Za-z0-9 !#$%&'*+/=?^_`{|}~.,;:@()\[\]-]*$")
 

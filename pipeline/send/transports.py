@@ -49,7 +49,7 @@ def parse_smtp_url(url: str) -> SmtpTarget:
     parts = urlsplit(url)
     scheme = parts.scheme.lower()
     if scheme not in ("smtp", "smtps", "smtp+starttls"):
-        raise LinkletterError(f"smtp_url must start with smtp://, smtps:// or smtp+starttls://, got {scheme or url!r}")
+        raise LinkletterError(f"smtp_url must start with smtp://, smtps:// or smtp+starttls://, got {scheme[:20]!r}")  # never the URL: it may hold the password
     if not parts.hostname:
         raise LinkletterError("smtp_url has no host")
     query = dict(p.split("=", 1) for p in parts.query.split("&") if "=" in p)
