@@ -84,7 +84,7 @@ def _connection_cap(limit: int) -> int:
         soft = resource.getrlimit(resource.RLIMIT_NOFILE)[0]
     except (ImportError, OSError, ValueError):
         return limit
-    return limit if soft == resource.RLIM_INFINITY else max(8, min(limit, soft - 100))
+    return limit if soft == resource.RLIM_INFINITY else min(limit, max(8, soft - 100))
 
 
 def uvicorn_config(app, host: str, port: int, *, header_timeout: float = HEADER_TIMEOUT,
