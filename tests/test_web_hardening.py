@@ -316,14 +316,17 @@ def test_repeated_identical_log_lines_are_limited():
     assert records[4] == "socket.accept() out of system resource: Too many open files [9997 identical lines left out]"
 
 
-def test_serve_and_run_use_one_uvicorn_configuration():
-    import inspect
-
-    import scheduler
+def test_serve_and_run_use_one_uvicorn_configuration(app_nl, monkeypatch):
+    """`serve` and the main job (`run`) both hand run_server a config from uvicorn_config."""
+    from pipeline.mainjob import server as mainjob
     from pipeline.web import server
 
-    assert "uvicorn_config(" in inspect.getsource(scheduler.run)
-    assert "uvicorn_config(" in inspect.getsource(server.serve)
-    config = uvicorn_config(object(), "127.0.0.1", 1)
-    assert config.http.__name__ == "GuardedH11Protocol" and config.timeout_keep_alive == 5
-    assert config.h11_max_incomplete_event_size == 16 * 1024 and config.access_log is False
+    started = []
+    monkeypatch.setattr(server, "run_server", lambda config, on_exit=None: started.append((config, on_exit)))
+    server.serve(app_nl, "127.0.0.1", 1)
+    mainjob.run(app_nl, "127.0.0.1", 2)  # the scheduler starts, run_server returns at once, it stops
+    assert [c.port for c, _ in started] == [1, 2]
+    for config, _ in started:
+        assert config.http.__name__ == "GuardedH11Protocol" and config.timeout_keep_alive == 5
+        assert config.h11_max_incomplete_event_size == 16 * 1024 and config.access_log is False
+    assert started[1][1] is not None  # the main job stops its work when a signal arrives
