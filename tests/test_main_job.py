@@ -21,7 +21,7 @@ import pytest
 from pipeline.draft.format import read_draft
 from pipeline.newsletter import init_newsletter, open_newsletter
 from pipeline.subscribers import add_subscriber
-from tests.conftest import clean_env
+from tests.conftest import clean_env, run_cli
 from tests.smtp import SmtpServer, free_port
 
 FEED = """<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>Blog</title>
@@ -148,10 +148,16 @@ def test_ready_draft_is_sent_once_survives_sigterm_and_lands_in_the_feed(tmp_pat
             wait_for_send_checks(root, 3, [proc])  # three more send checks: nothing goes out again
             assert sum(recipients(smtp).values()) == total
 
-            jobs = subprocess.run([sys.executable, "-m", "pipeline", "--dir", str(root), "jobs"], env=env_for(smtp, sources),
-                                  capture_output=True, text=True, stdin=subprocess.DEVNULL, timeout=60).stdout
-            assert "collect" in jobs and "send" in jobs and "next run:" in jobs
-            assert "Polled 1 source(s)" in jobs
+            shown: list[str] = []
+
+            def jobs_show_the_collect_result() -> bool:
+                # A collect runs every 2 s; while one runs, `jobs` says 'running' for it, so look
+                # again until a finished one is shown.
+                shown[:] = [run_cli("--dir", str(root), "jobs", env=env_for(smtp, sources)).stdout]
+                return "Polled 1 source(s)" in shown[0]
+
+            wait_until(jobs_show_the_collect_result, "`linkletter jobs` to show a finished collect", procs=[proc])
+            assert "collect" in shown[0] and "send" in shown[0] and "next run:" in shown[0]
         finally:
             out = stop(proc)
         assert proc.returncode == 0, out
