@@ -15,7 +15,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy import inspect, text
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from pipeline.newsletter import Newsletter
 from pipeline.settings import parse_interval
@@ -41,6 +41,7 @@ def trigger_for(expr: str, now: datetime | None = None):
 
 
 def make_scheduler(nl: Newsletter) -> BackgroundScheduler:
+    _ensure_jobs_table(nl)
     _drop_jobs_of_old_releases(nl)
     grace = parse_interval(nl.settings.schedule.grace) or 3600
     return BackgroundScheduler(
@@ -73,6 +74,18 @@ def install_jobs(scheduler: BackgroundScheduler, nl: Newsletter, now: datetime |
             scheduler.reschedule_job(job_id, trigger=trigger)
     # the send check also runs at every start
     scheduler.modify_job("send", next_run_time=now)
+
+
+def _ensure_jobs_table(nl: Newsletter) -> None:
+    """Create APScheduler's job table before the scheduler starts. Two `run` processes starting
+    at once would both try to create it in ``scheduler.start`` and one would fail; here the one
+    that loses the race finds the table made by the other and goes on."""
+    table = SQLAlchemyJobStore(engine=nl.engine, tablename=JOBS_TABLE).jobs_t
+    try:
+        table.create(nl.engine, checkfirst=True)
+    except DBAPIError:
+        if not inspect(nl.engine).has_table(JOBS_TABLE):
+            raise
 
 
 def _drop_jobs_of_old_releases(nl: Newsletter) -> None:
