@@ -1,6 +1,6 @@
 """The tree keeps its shape: the package's top-level imports form no circle, the main job's
 entry point is imported by nothing in the package, and no module grows past ~400 lines
-(settings.py, the table of every key, is allowed a little more), and no function passes 60
+and no function passes 60
 lines unless a comment in it says why ("on purpose"). Migrations are generated, not counted."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parent.parent / "pipeline"
 MAX_LINES = 400
-ALLOWED = {"pipeline.settings": 440}  # KEYS: every setting with its type, default and description
+ALLOWED: dict[str, int] = {}  # modules allowed more than 400 lines (none now)
 MAX_FUNCTION = 60
 
 

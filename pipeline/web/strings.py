@@ -1,4 +1,4 @@
-"""What readers see on the server's own pages: the ``WEB_STRINGS`` part of ``pipeline/i18n.py``
+"""What readers see on the server's own pages: ``pipeline/i18n/web.py``
 (one string table, one rule: an unknown key or language is a KeyError, never a fallback),
 looked up for ``settings.language``."""
 

@@ -1,0 +1,69 @@
+"""Everything a reader sees besides the author's own text, in German and English.
+
+``t(language, key, **kwargs)`` looks a string up and fills its ``{placeholders}``;
+``format_date(language, when)`` writes a date the way readers of that language expect.
+An unknown key or language is a programming error (KeyError), never a silent fallback.
+
+The strings live in one module per area (``issue``, ``web``, ...), each a ``STRINGS`` dict of
+key -> {language: text}; :data:`STRINGS` is all of them, and a key defined twice is an error.
+A new area adds its module to :data:`AREAS`.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pipeline.i18n import issue, web
+
+LANGUAGES = ("de", "en")  # the languages readers can be addressed in; settings check against it
+
+AREAS = (
+    issue,
+    web,
+)
+
+
+def _merge(areas) -> dict[str, dict[str, str]]:
+    merged: dict[str, dict[str, str]] = {}
+    for area in areas:
+        twice = set(merged) & set(area.STRINGS)
+        if twice:
+            raise KeyError(f"{area.__name__} defines keys another area has: {sorted(twice)}")
+        merged.update(area.STRINGS)
+    return merged
+
+
+STRINGS: dict[str, dict[str, str]] = _merge(AREAS)
+WEB_STRINGS = web.STRINGS
+
+MONTHS = {
+    "en": ["January", "February", "March", "April", "May", "June", "July", "August", "September",
+           "October", "November", "December"],
+    "de": ["Januar", "Februar", "März", "April", "Mai", "Juni", "Juli", "August", "September",
+           "Oktober", "November", "Dezember"],
+}
+
+
+def t(language: str, key: str, **kwargs) -> str:
+    """The string ``key`` in ``language`` with its placeholders filled from ``kwargs``."""
+    text = STRINGS[key][language]
+    return text.format(**kwargs) if kwargs else text
+
+
+def format_date(language: str, when: datetime) -> str:
+    """'1 December 2026' / '1. Dezember 2026' (the date as it was where it was written)."""
+    month = MONTHS[language][when.month - 1]
+    if language == "de":
+        return f"{when.day}. {month} {when.year}"
+    return f"{when.day} {month} {when.year}"
+
+
+def translator(language: str):
+    """``t`` bound to one language, for templates: ``{{ t('footer.unsubscribe') }}``."""
+    if language not in LANGUAGES:
+        raise KeyError(language)
+
+    def bound(key: str, **kwargs) -> str:
+        return t(language, key, **kwargs)
+
+    return bound

@@ -1,0 +1,57 @@
+"""Every setting, declared once: key -> (parser, default, one-line description).
+
+The config file written by ``linkletter init`` and the docs are made from this table; the
+:class:`pipeline.settings.Settings` fields follow it. Keys are grouped by the part of the
+pipeline that reads them; add a new key to its group (and a field in the same group of Settings).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+from pipeline.settings.values import (
+    Schedule, as_allow_list, as_bool, as_database_url, as_float, as_int, as_language, as_nonempty, as_secret, as_sender,
+    as_smtp_url, as_sources, as_str, as_url, as_schedule,
+)
+
+Parser = Callable[[Any, str], Any]
+
+# key -> (parser, default, description). A default of REQUIRED means the key must be set.
+REQUIRED = object()
+KEYS: dict[str, tuple[Parser, Any, str]] = {
+    "title": (as_nonempty, REQUIRED, "The newsletter's name, shown in every email and page."),
+    "language": (as_language, "en", "Language of everything readers see besides your text: de or en."),
+    "base_url": (as_url, "http://127.0.0.1:8080", "Public address of the web archive, feeds and subscribe pages."),
+    "author": (as_str, "", "Your name, for feeds and page metadata."),
+    "sender": (as_sender, REQUIRED, "From address of every mail, e.g. 'Weekly Reads <news@example.org>'."),
+    "sources": (as_sources, (), "Feeds to poll: a list of URLs or tables { url, name, mode = inbox|auto }."),
+    "schedule": (as_schedule, Schedule(), "When the main job collects and checks for drafts to send."),
+    "database_url": (as_database_url, "", "SQLAlchemy URL; empty means the SQLite file linkletter.db in this folder."),
+    "smtp_url": (as_smtp_url, "", "smtp://user:pass@host:587 (STARTTLS when offered), smtps://...; empty: the outbox/ folder."),
+    "secret_key": (as_secret, REQUIRED, "Signs confirm and unsubscribe links. Keep it secret; changing it voids old links."),
+    "collect_token": (as_str, "", "Token for the bookmarklet's POST /collect; empty: derived from secret_key."),
+    "feed_items": (as_int, 20, "How many published issues the RSS and Atom feeds hold."),
+    "archive_links": (as_bool, False, "Add a Web Archive link next to every cited link on the web pages."),
+    "fetch_timeout": (as_float, 10.0, "Seconds to wait for a feed or page to connect and answer; a whole fetch ends after 6 times this."),
+    "fetch_max_bytes": (as_int, 5_000_000, "Largest feed or page body that is read, in bytes."),
+    "fetch_allow": (as_allow_list, (), "Local or private hosts that may be fetched besides your sources' own, e.g. [\"127.0.0.1\", \"intranet:8080\", \"10.0.0.0/8\"]."),
+    "per_host_connections": (as_int, 2, "Parallel requests to one host while collecting."),
+    "collect_concurrency": (as_int, 32, "Parallel requests in all while collecting."),
+    "smtp_connections": (as_int, 4, "Parallel SMTP connections while sending."),
+    "smtp_rate": (as_float, 0.0, "Messages per second at most (0: as fast as the server takes them)."),
+    "dkim_domain": (as_str, "", "DKIM signing domain (d=); empty: no DKIM signature."),
+    "dkim_selector": (as_str, "", "DKIM selector (s=)."),
+    "dkim_key_file": (as_str, "", "Path of the PEM private key for DKIM, relative to this folder."),
+    "host": (as_str, "127.0.0.1", "Address the web server listens on."),
+    "port": (as_int, 8080, "Port the web server listens on."),
+    "confirm_max_age": (as_int, 7 * 24 * 3600, "Seconds a confirmation link stays valid."),
+    "subscribe_rate_limit": (as_int, 10, "Subscribe requests per IP address and hour."),
+    "confirmation_mails_per_hour": (as_int, 100, "Confirmation mails per hour in all (a quarter of them, at least 5, "
+                                               "to one domain; one per mailbox in 10 minutes). 0: no limit."),
+    "send_lease_seconds": (as_int, 120, "Seconds a sending process holds an issue before another may take over."),
+    # -- collect: sources, pages, highlight services (issue 13)
+    # -- the issue's look and voice: email, text, titles, footer (issue 14)
+    # -- what comes back: bounces, complaints, inbound mail, webhooks, notify (issue 15)
+    # -- moving in: subscriber and archive imports (issue 16)
+    # -- the author's desk, stats, click counts (issue 17)
+}
