@@ -28,6 +28,7 @@ class Source(SQLModel, table=True):
     url: str = Field(unique=True)
     name: str = ""
     mode: str = "inbox"
+    kind: str = "feed"  # settings.values.SOURCE_KINDS: how its entries are read
     # conditional GET: what the server last sent us
     etag: str | None = None
     last_modified: str | None = None

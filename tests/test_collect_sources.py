@@ -105,6 +105,9 @@ def test_add_list_remove_sources(cnl, site):
         add_source(cnl, site.url("/feeds/blog.rss"))
     with pytest.raises(LinkletterError, match="mode must be"):
         add_source(cnl, site.url("/feeds/other.rss"), mode="everything")
+    with pytest.raises(LinkletterError, match="kind must be"):
+        add_source(cnl, site.url("/feeds/other.rss"), kind="everything")
+    assert src.kind == "feed"
     with pytest.raises(LinkletterError, match="http"):
         add_source(cnl, "ftp://example.org/feed")
     collect(cnl)

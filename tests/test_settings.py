@@ -105,6 +105,16 @@ def test_sources_in_the_file_are_validated(nl_dir):
         load_settings(nl_dir, env={})
 
 
+def test_a_source_kind_is_one_the_code_reads(nl_dir):
+    p = nl_dir / "linkletter.toml"
+    good = p.read_text()
+    p.write_text(good.replace("sources = [\n", 'sources = [\n  { url = "https://x.example/feed", kind = "feed" },\n'))
+    assert load_settings(nl_dir, env={}).sources[0].kind == "feed"
+    p.write_text(good.replace("sources = [\n", 'sources = [\n  { url = "https://x.example/feed", kind = "tweets" },\n'))
+    with pytest.raises(SettingsError, match="kind must be one of feed"):
+        load_settings(nl_dir, env={})
+
+
 def test_header_injection_in_sender_is_refused(nl_dir):
     with pytest.raises(SettingsError, match="'sender'"):
         load_settings(nl_dir, env={"LINKLETTER_SENDER": "a@example.org\r\nBcc: victim@example.org"})

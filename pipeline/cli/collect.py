@@ -27,10 +27,12 @@ def sources_group() -> None:
 @click.option("--name", default="", help="A name to show instead of the URL.")
 @click.option("--mode", type=click.Choice(["inbox", "auto"]), default="inbox", show_default=True,
               help="inbox: entries wait to be picked; auto: every new entry is a pick (your own bookmarks).")
+@click.option("--kind", default="feed", show_default=True,
+              help="What the source is: feed (any RSS/Atom/JSON feed), or a feed flavour or service (see README).")
 @pass_nl
-def sources_add(nl, url: str, name: str, mode: str) -> None:
+def sources_add(nl, url: str, name: str, mode: str, kind: str) -> None:
     """Follow the feed at URL."""
-    src = lib.add_source(nl, url, name=name, mode=mode)
+    src = lib.add_source(nl, url, name=name, mode=mode, kind=kind)
     click.echo(f"Added source #{src.id} ({src.mode}): {urls.shown(src.url)}")
 
 

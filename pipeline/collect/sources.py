@@ -6,7 +6,7 @@ from pipeline.collect.text import one_line
 from pipeline.collect.urls import check_url
 from pipeline.errors import LinkletterError
 from pipeline.models import Source
-from pipeline.settings import SOURCE_MODES
+from pipeline.settings import SOURCE_KINDS, SOURCE_MODES
 from pipeline.store import sources as store
 
 
@@ -16,16 +16,22 @@ def _mode(mode: str) -> str:
     return mode
 
 
-def add_source(nl, url: str, name: str = "", mode: str = "inbox") -> Source:
+def _kind(kind: str) -> str:
+    if kind not in SOURCE_KINDS:
+        raise LinkletterError(f"kind must be one of {', '.join(SOURCE_KINDS)}, got {kind!r}")
+    return kind
+
+
+def add_source(nl, url: str, name: str = "", mode: str = "inbox", kind: str = "feed") -> Source:
     """Follow a feed. ``mode`` 'inbox': its entries wait to be picked; 'auto': each new entry
-    is a pick (the author's own bookmark or highlight feed)."""
+    is a pick (the author's own bookmark or highlight feed). ``kind``: see SOURCE_KINDS."""
     url = check_url(url)
-    mode = _mode(mode)
+    mode, kind = _mode(mode), _kind(kind)
     with nl.session() as s:
         existing = store.source_by_url(s, url)
         if existing:
             raise LinkletterError(f"{url} is already a source (#{existing.id}).")
-        return store.insert_source(s, url, one_line(name), mode)
+        return store.insert_source(s, url, one_line(name), mode, kind)
 
 
 def list_sources(nl) -> list[Source]:
@@ -47,5 +53,5 @@ def sync_config_sources(nl) -> list[Source]:
     with nl.session() as s:
         for cfg in nl.settings.sources:
             if store.source_by_url(s, cfg.url) is None:
-                added.append(store.insert_source(s, cfg.url, one_line(cfg.name), _mode(cfg.mode)))
+                added.append(store.insert_source(s, cfg.url, one_line(cfg.name), _mode(cfg.mode), _kind(cfg.kind)))
     return added

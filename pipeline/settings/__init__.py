@@ -21,9 +21,9 @@ from typing import Any, Mapping
 
 from pipeline.errors import LinkletterError
 from pipeline.settings.keys import KEYS, REQUIRED
-from pipeline.settings.values import SMTP_URL_OPTIONS, SOURCE_MODES, Schedule, SourceConfig, parse_interval
+from pipeline.settings.values import SMTP_URL_OPTIONS, SOURCE_KINDS, SOURCE_MODES, Schedule, SourceConfig, parse_interval
 
-__all__ = ["CONFIG_NAME", "ENV_PREFIX", "KEYS", "REQUIRED", "SMTP_URL_OPTIONS", "SOURCE_MODES", "Schedule",
+__all__ = ["CONFIG_NAME", "ENV_PREFIX", "KEYS", "REQUIRED", "SMTP_URL_OPTIONS", "SOURCE_KINDS", "SOURCE_MODES", "Schedule",
            "Settings", "SettingsError", "SourceConfig", "find_root", "load_settings", "parse_interval"]
 
 CONFIG_NAME = "linkletter.toml"

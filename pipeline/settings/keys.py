@@ -24,7 +24,7 @@ KEYS: dict[str, tuple[Parser, Any, str]] = {
     "base_url": (as_url, "http://127.0.0.1:8080", "Public address of the web archive, feeds and subscribe pages."),
     "author": (as_str, "", "Your name, for feeds and page metadata."),
     "sender": (as_sender, REQUIRED, "From address of every mail, e.g. 'Weekly Reads <news@example.org>'."),
-    "sources": (as_sources, (), "Feeds to poll: a list of URLs or tables { url, name, mode = inbox|auto }."),
+    "sources": (as_sources, (), "Feeds to poll: a list of URLs or tables { url, name, mode = inbox|auto, kind = feed|... }."),
     "schedule": (as_schedule, Schedule(), "When the main job collects and checks for drafts to send."),
     "database_url": (as_database_url, "", "SQLAlchemy URL; empty means the SQLite file linkletter.db in this folder."),
     "smtp_url": (as_smtp_url, "", "smtp://user:pass@host:587 (STARTTLS when offered), smtps://...; empty: the outbox/ folder."),

@@ -15,6 +15,14 @@ from typing import Any
 from pipeline.i18n import LANGUAGES
 
 SOURCE_MODES = ("inbox", "auto")
+# What a source is, which decides how its entries are read (whose author, what is a quote).
+# "feed" is any RSS/Atom/JSON feed (its flavour detected from the feed itself); the others name a
+# feed flavour or a service's own API. Each group is extended by the code that reads that kind.
+SOURCE_KINDS = (
+    "feed",
+    # -- feed flavours (issue 13: bookmarks, annotations, link blogs, microblogs)
+    # -- highlight services' own APIs (issue 13: hypothesis, readwise, raindrop, wallabag)
+)
 
 
 @dataclass(frozen=True)
@@ -22,6 +30,7 @@ class SourceConfig:
     url: str
     name: str = ""
     mode: str = "inbox"
+    kind: str = "feed"
 
 
 @dataclass(frozen=True)
@@ -213,13 +222,16 @@ def as_sources(value: Any, key: str) -> tuple[SourceConfig, ...]:
             item = {"url": item}
         if not isinstance(item, dict) or "url" not in item:
             raise ValueError(f"entry {i + 1} must be a URL or a table with a 'url'")
-        unknown = set(item) - {"url", "name", "mode"}
+        unknown = set(item) - {"url", "name", "mode", "kind"}
         if unknown:
             raise ValueError(f"entry {i + 1} has unknown field(s): {', '.join(sorted(unknown))}")
         mode = str(item.get("mode", "inbox"))
         if mode not in SOURCE_MODES:
             raise ValueError(f"entry {i + 1}: mode must be inbox or auto, got {mode!r}")
-        out.append(SourceConfig(url=as_url(item["url"], key), name=str(item.get("name", "")), mode=mode))
+        kind = str(item.get("kind", "feed"))
+        if kind not in SOURCE_KINDS:
+            raise ValueError(f"entry {i + 1}: kind must be one of {', '.join(SOURCE_KINDS)}, got {kind!r}")
+        out.append(SourceConfig(url=as_url(item["url"], key), name=str(item.get("name", "")), mode=mode, kind=kind))
     return tuple(out)
 
 

@@ -25,9 +25,9 @@ def all_sources(s: Session) -> list[Source]:
     return list(s.exec(select(Source).order_by(Source.id)))
 
 
-def insert_source(s: Session, url: str, name: str, mode: str) -> Source:
+def insert_source(s: Session, url: str, name: str, mode: str, kind: str = "feed") -> Source:
     # flushed at once so the caller has the id
-    src = Source(url=url, name=name, mode=mode)
+    src = Source(url=url, name=name, mode=mode, kind=kind)
     s.add(src)
     s.flush()
     return src
