@@ -32,6 +32,9 @@ class Source(SQLModel, table=True):
     # conditional GET: what the server last sent us
     etag: str | None = None
     last_modified: str | None = None
+    # a highlight service's incremental position (JSON, its own form per kind: an updatedAfter
+    # time, a search_after value, a page to resume at); advanced with the entries it found
+    cursor: str | None = Field(default=None, sa_column=Column(Text))
     last_polled_at: datetime | None = None
     last_success_at: datetime | None = None
     last_error: str | None = None
@@ -73,7 +76,8 @@ class Link(SQLModel, table=True):
 
 class Quote(SQLModel, table=True):
     """A passage of a link's page the author may quote. ``origin`` is 'feed', 'annotation',
-    'cli' or 'bookmarklet'; ``source_url`` may carry a text fragment (#:~:text=)."""
+    'cli', 'bookmarklet' or 'highlight' (a highlight service or file import); ``source_url`` may
+    carry a text fragment (#:~:text=)."""
 
     __tablename__ = "quotes"
     __table_args__ = (UniqueConstraint("link_id", "text_hash", name="uq_quotes_link_text"),)
@@ -84,6 +88,7 @@ class Quote(SQLModel, table=True):
     source_url: str | None = None
     note: str | None = Field(default=None, sa_column=Column(Text))
     origin: str = "cli"
+    highlighted_at: datetime | None = None  # when the author marked it, as the highlight service says
     created_at: datetime = Field(default_factory=utcnow)
 
 

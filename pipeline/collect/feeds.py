@@ -46,6 +46,8 @@ class FeedQuote:
     source_url: str | None = None
     note: str | None = None
     origin: str = "feed"
+    highlighted_at: datetime | None = None  # when the author marked it (a highlight service's date)
+    position: float | None = None  # where in the document it is (a location, an offset): quotes keep that order
 
 
 @dataclass
@@ -57,6 +59,7 @@ class FeedEntry:
     published_at: datetime | None = None
     description: str | None = None
     quotes: list[FeedQuote] = field(default_factory=list)
+    note: str | None = None  # the author's own note on the page (a highlight service's document note)
 
 
 @dataclass

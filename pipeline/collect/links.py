@@ -20,7 +20,7 @@ if TYPE_CHECKING:  # the fetcher, feedparser and trafilatura load only where a p
     from pipeline.collect.pages import PageResult
 
 STATES = ("inbox", "picked", "dismissed")
-ORIGINS = ("feed", "annotation", "cli", "bookmarklet")
+ORIGINS = ("feed", "annotation", "cli", "bookmarklet", "highlight")  # highlight: a service's API or a file import
 QuoteIn = str | tuple[str, str | None]
 MAX_QUOTE_CHARS = 20_000
 T = TypeVar("T")
@@ -198,12 +198,15 @@ def link_quotes(nl, link_ids: Sequence[int]) -> dict[int, list[Quote]]:
         return store.quotes_for_links(s, link_ids)
 
 
-def store_entries(s: Session, source: Source, entries: Sequence[FeedEntry]) -> StoredEntries:
+def store_entries(s: Session, source: Source | None, entries: Sequence[FeedEntry], *,
+                  auto: bool | None = None) -> StoredEntries:
     """Write a feed's entries: new pages become links (picks for an 'auto' source, else in the
-    inbox; only picks have their page fetched), quotes are attached once each. An entry seen
-    before changes nothing, except that an 'auto' source picks a link still waiting in the
-    inbox. Written in bulk: one INSERT for the new links and one for the new quotes."""
-    auto = source.mode == "auto"
+    inbox; only picks have their page fetched), quotes are attached once each, in the order of
+    the page (``FeedQuote.position``). An entry seen before changes nothing, except that an
+    'auto' source picks a link still waiting in the inbox, and a link without a note gets the
+    entry's. Written in bulk: one INSERT for the new links and one for the new quotes. Without
+    a ``source`` (a file import), ``auto`` says whether new links are picks."""
+    auto = (source is not None and source.mode == "auto") if auto is None else auto
     now = utcnow()
     canon: dict[str, list[FeedEntry]] = {}
     for e in entries:
@@ -218,11 +221,17 @@ def store_entries(s: Session, source: Source, entries: Sequence[FeedEntry]) -> S
         link = existing.get(c)
         if link is None:
             e = group[0]
-            rows.append(dict(url=strip_tracking(e.url), canonical_url=c, source_id=source.id, entry_id=e.entry_id,
-                             state="picked" if auto else "inbox", picked_at=now if auto else None, title=e.title,
-                             author=e.author, published_at=e.published_at, description=e.description,
+            rows.append(dict(url=strip_tracking(e.url), canonical_url=c, source_id=source.id if source else None,
+                             entry_id=e.entry_id, state="picked" if auto else "inbox", picked_at=now if auto else None,
+                             title=e.title, author=e.author, published_at=e.published_at, description=e.description,
+                             note=next((x.note for x in group if x.note), None),
                              fetch_status="pending", fetch_attempts=0, created_at=now))
-        elif auto and link.state == "inbox":
+            continue
+        note = next((x.note for x in group if x.note), None)
+        if note and not link.note:
+            link.note = note
+            s.add(link)
+        if auto and link.state == "inbox":
             _pick(link)
             s.add(link)
             if link.fetch_status != "ok":
@@ -234,15 +243,23 @@ def store_entries(s: Session, source: Source, entries: Sequence[FeedEntry]) -> S
     quote_rows = []
     for c, group in canon.items():
         link_id = new_ids.get(c) or existing[c].id
-        hashes = known.setdefault(link_id, set())
-        for e in group:
-            for q in e.quotes:
-                text = normalize_text(q.text)
-                h = quote_hash(text)
-                if text and h not in hashes:
-                    hashes.add(h)
-                    quote_rows.append(dict(link_id=link_id, text=text, text_hash=h, source_url=q.source_url,
-                                           note=q.note, origin=q.origin, created_at=now))
+        quote_rows += _quote_rows(link_id, group, known.setdefault(link_id, set()), now)
     store.insert_quotes_bulk(s, quote_rows)
     return StoredEntries(new_links=[new_ids[r["canonical_url"]] for r in rows], new_quotes=len(quote_rows),
                          to_fetch=to_fetch)
+
+
+def _quote_rows(link_id: int, group: Sequence[FeedEntry], hashes: set[str], now) -> list[dict]:
+    """The new quotes of one link's entries, each passage once, in document order (a quote
+    without a position keeps its place after those with one)."""
+    quotes = [q for e in group for q in e.quotes]
+    quotes.sort(key=lambda q: (q.position is None, q.position or 0))
+    rows = []
+    for q in quotes:
+        text = normalize_text(q.text)
+        h = quote_hash(text)
+        if text and h not in hashes:
+            hashes.add(h)
+            rows.append(dict(link_id=link_id, text=text, text_hash=h, source_url=q.source_url, note=q.note,
+                             origin=q.origin, highlighted_at=q.highlighted_at, created_at=now))
+    return rows

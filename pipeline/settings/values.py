@@ -22,6 +22,7 @@ SOURCE_KINDS = (
     "feed",
     # -- feed flavours (issue 13: bookmarks, annotations, link blogs, microblogs)
     # -- highlight services' own APIs (issue 13: hypothesis, readwise, raindrop, wallabag)
+    "hypothesis", "readwise", "raindrop", "wallabag",
 )
 
 
