@@ -20,7 +20,7 @@ from pipeline.errors import LinkletterError
 # command name -> the module in pipeline/cli that defines it (registering it on ``main``)
 COMMANDS = {
     "init": "core", "db": "core",
-    "sources": "collect", "links": "collect", "pick": "collect", "add": "collect", "collect": "collect",
+    "sources": "collect", "links": "collect", "pick": "collect", "add": "collect", "collect": "collect", "import": "collect",
     "draft": "draft",
     "check": "check",
     "render": "render", "build": "render",
