@@ -7,8 +7,8 @@ Format (https://developer.raindrop.io/v1/highlights, "Get all highlights"):
 bookmark's id), ``link`` (the highlighted page) and ``title``. An error is ``{"result": false,
 "error": ..., "errorMessage": ...}``, with a 401 for a bad token. Newest first.
 
-Incremental: pages are read until one holds only highlights created before the newest one of
-the last poll (there is no ``since``). The source's URL is
+Incremental: pages are read until one reaches the newest highlight of the last poll (there is
+no ``since``; newest first, what follows it was read before). The source's URL is
 ``https://api.raindrop.io/rest/v1/highlights``.
 """
 
@@ -51,16 +51,16 @@ def poll(fetcher, url: str, cursor: dict, settings) -> ServicePoll:
             reason = one_line(str(data.get("errorMessage") or data.get("error") or "no reason given"))[:200]
             raise ServiceError(f"{SERVICE} answered with an error: {reason}")
         items = expect(data.get("items"), list, SERVICE, "'items'")
-        fresh = False
+        reached = False  # a highlight read by an earlier poll: the rest (older) was too
         for item in items:
             created = date_of(item.get("created")) if isinstance(item, dict) else None
-            if seen_until is None or created is None or created > seen_until:
-                fresh = True
+            if seen_until is not None and created is not None and created <= seen_until:
+                reached = True
             entry = entry_of(item)
             if entry is not None:
                 entries.append(entry)
                 newest = later(newest, item.get("created"))
-        if len(items) < PER_PAGE or not fresh:
+        if len(items) < PER_PAGE or reached:
             return ServicePoll(entries, {"newest": newest} if newest else {})
         page += 1
     old = cursor.get("newest") if isinstance(cursor.get("newest"), str) else None
