@@ -8,7 +8,7 @@ import json
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Mapping
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
 
 from pipeline.collect.extract import parse_date
 from pipeline.collect.feeds import FeedEntry
@@ -141,4 +141,4 @@ def book_url(title: str | None, author: str | None = None) -> str | None:
     params = {"title": title}
     if one_line(author):
         params["author"] = one_line(author)
-    return f"{BOOK_SEARCH}?{urlencode(params)}"
+    return f"{BOOK_SEARCH}?{urlencode(params, quote_via=quote)}"
