@@ -8,7 +8,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from sqlmodel import select
 
 from pipeline.collect import add_link, list_links
 from pipeline.collect.fragments import text_fragment_url
@@ -16,20 +15,15 @@ from pipeline.collect.highlights.api import book_url
 from pipeline.collect.urls import canonicalize
 from pipeline.collect.highlights.files import ImportFileError, detect, import_highlights, read_text
 from pipeline.collect.highlights.kindle import parse_date
-from pipeline.models import Link, Quote
+
+from tests.fixtures.collect.stored import links_by_canonical, quotes_of
 
 FIX = Path(__file__).resolve().parent / "fixtures" / "highlights"
 HOBBIT = "https://openlibrary.org/search?title=The%20Hobbit&author=J.%20R.%20R.%20Tolkien"
 GEB = canonicalize(book_url("Gödel, Escher, Bach: an Eternal Golden Braid", "Hofstadter, Douglas R."))
 
 
-def _links(nl) -> dict[str, Link]:
-    return {lk.canonical_url: lk for lk in list_links(nl)}
-
-
-def _quotes(nl, link_id) -> list[Quote]:
-    with nl.session() as s:
-        return list(s.exec(select(Quote).where(Quote.link_id == link_id).order_by(Quote.id)))
+_links, _quotes = links_by_canonical, quotes_of
 
 
 def test_readwise_csv_export_keeps_quotes_notes_and_order(nl):

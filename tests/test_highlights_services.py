@@ -11,11 +11,10 @@ from datetime import datetime, timezone
 from urllib.parse import unquote
 
 import pytest
-from sqlmodel import select
 
 from pipeline.collect import add_source, collect, list_links, list_sources
-from pipeline.models import Link, Quote
 from pipeline.newsletter import open_newsletter
+from tests.fixtures.collect.stored import links_by_canonical, quotes_of
 from tests.fixtures.highlights.services import (  # noqa: F401  (fixtures)
     HYPOTHESIS_TOKEN, LONG_READ_ANNOTATIONS, RAINDROP_FILLER, RAINDROP_TOKEN, READWISE_TOKEN, WALLABAG, WALLABAG_FILLER,
     services, services_server,
@@ -39,25 +38,22 @@ def hnl(nl_dir):
     nl.close()
 
 
-def _links(nl) -> dict[str, Link]:
-    return {lk.canonical_url: lk for lk in list_links(nl)}
-
-
-def _quotes(nl, link_id) -> list[Quote]:
-    with nl.session() as s:
-        return list(s.exec(select(Quote).where(Quote.link_id == link_id).order_by(Quote.id)))
+_links, _quotes = links_by_canonical, quotes_of
 
 
 def _source(nl, url):
     return next(s for s in list_sources(nl) if s.url == url)
 
 
+def _poll(nl, url: str, kind: str) -> dict:
+    """Add one service source, collect: its links by canonical URL (the collect had no error)."""
+    add_source(nl, url, kind=kind)
+    assert collect(nl).errors == []
+    return _links(nl)
+
+
 def test_hypothesis_annotations_become_quotes_with_precise_text_fragments(hnl, services):
-    url = services.url("/api/search?user=acct:ada@hypothes.is")
-    add_source(hnl, url, kind="hypothesis")
-    report = collect(hnl)
-    assert report.errors == []
-    links = _links(hnl)
+    links = _poll(hnl, services.url("/api/search?user=acct:ada@hypothes.is"), "hypothesis")
     page = links[services.url("/pages/marginalia.html")]
     assert page.title == "On marginalia" and page.state == "inbox"
     # document order (TextPositionSelector) although the API sent them by update time
@@ -111,10 +107,7 @@ def test_hypothesis_without_a_token_sees_public_annotations_only(nl_dir, service
 
 def test_readwise_export_pages_books_and_keeps_notes_and_order(hnl, services):
     url = services.url("/api/v2/export/")
-    add_source(hnl, url, kind="readwise")
-    report = collect(hnl)
-    assert report.errors == []
-    links = _links(hnl)
+    links = _poll(hnl, url, "readwise")
     article = links[services.url("/pages/slow-web.html")]
     assert (article.title, article.author, article.note) == ("The Slow Web", "Mara Lind",
                                                               "Candidate for the December issue.")
@@ -140,9 +133,7 @@ def test_readwise_export_pages_books_and_keeps_notes_and_order(hnl, services):
 
 def test_raindrop_highlights_page_newest_first_and_stop_at_the_cursor(hnl, services):
     url = services.url("/rest/v1/highlights")
-    add_source(hnl, url, kind="raindrop", mode="inbox")
-    assert collect(hnl).errors == []
-    links = _links(hnl)
+    links = _poll(hnl, url, "raindrop")
     notebook = links[services.url("/pages/notebook.html")]
     assert notebook.title == "The notebook"
     assert {(q.text, q.note) for q in _quotes(hnl, notebook.id)} == {
@@ -160,10 +151,7 @@ def test_raindrop_highlights_page_newest_first_and_stop_at_the_cursor(hnl, servi
 
 
 def test_wallabag_logs_in_by_password_grant_and_reads_annotated_entries(hnl, services):
-    url = services.url("/wallabag")
-    add_source(hnl, url, kind="wallabag")
-    assert collect(hnl).errors == []
-    links = _links(hnl)
+    links = _poll(hnl, services.url("/wallabag"), "wallabag")
     entry = links[services.url("/pages/reading-in-public.html")]
     assert (entry.title, entry.author) == ("Reading in public", "Jon Marsh")
     assert [(q.text, q.note) for q in _quotes(hnl, entry.id)] == [
@@ -249,3 +237,25 @@ def test_a_passage_from_a_feed_and_from_the_api_is_one_quote_of_one_link(hnl, se
     texts = [q.text for q in _quotes(hnl, page[0].id)]
     assert texts.count("The margin is where the reader answers back.") == 1
     assert "We read, and then we write back." in texts
+
+
+def test_paging_is_bounded_and_the_next_collect_goes_on_where_it_stopped(hnl, services, monkeypatch):
+    from pipeline.collect.highlights import hypothesis, readwise
+
+    monkeypatch.setattr(hypothesis, "MAX_PAGES", 1)
+    monkeypatch.setattr(readwise, "MAX_PAGES", 1)
+    hyp, rw = services.url("/api/search?user=acct:ada@hypothes.is"), services.url("/api/v2/export/")
+    add_source(hnl, hyp, kind="hypothesis")
+    add_source(hnl, rw, kind="readwise")
+    first = collect(hnl)
+    assert first.errors == [] and len(services.seen("/api/search")) == 1 and len(services.seen("/api/v2/export/")) == 1
+    assert json.loads(_source(hnl, rw).cursor)["page_cursor"] == 1  # the export's next page, kept
+    total = len(services.hypothesis) - 2  # less the reply and the PDF
+    second = collect(hnl)
+    assert second.errors == []
+    assert [p.get("pageCursor") for p in services.seen("/api/v2/export/")] == [None, "1"]
+    links = _links(hnl)
+    assert links["https://openlibrary.org/search?title=The%20Hobbit&author=J.%20R.%20R.%20Tolkien"]  # page 2's book
+    stored = sum(len(_quotes(hnl, lk.id)) for lk in links.values()) - 3  # less Readwise's three quotes
+    assert stored == total - 1  # every annotation once (the page note is a link note, no quote)
+    assert json.loads(_source(hnl, rw).cursor) == {"updated_after": "2026-11-24T06:00:00Z"}
