@@ -202,3 +202,12 @@ def test_the_import_command(nl_dir, cli):
 def test_text_fragments_use_whole_words_of_context(selection, prefix, suffix, expected):
     url = text_fragment_url("https://example.org/p#old", selection, prefix=prefix, suffix=suffix)
     assert url == f"https://example.org/p#:~:text={expected}"
+
+
+def test_a_file_that_stops_being_csv_is_refused_at_that_line(nl, tmp_path):
+    bad = tmp_path / "export.csv"
+    bad.write_text("Highlight,Title,Author,URL\nfine,Page,,https://example.org/a\n\"" + "x" * 200_000 + "\",Page,,"
+                   "https://example.org/b\n", encoding="utf-8")
+    with pytest.raises(ImportFileError, match=r"export.csv:3: not readable as CSV from here on"):
+        import_highlights(nl, bad)
+    assert list_links(nl) == []

@@ -176,7 +176,9 @@ def test_wallabag_logs_in_by_password_grant_and_reads_annotated_entries(hnl, ser
     ("raindrop", "/rest/v1/highlights", {"LINKLETTER_RAINDROP_TOKEN": "wrong-rd-token"}, "raindrop_token"),
     ("wallabag", "/wallabag", {"LINKLETTER_WALLABAG_PASSWORD": "wrong-wb-password"}, "wallabag_password"),
 ])
-def test_a_refused_token_is_a_clear_source_error_and_nothing_is_lost(nl_dir, services, kind, path, env, settings):
+def test_a_refused_token_is_a_clear_source_error_and_nothing_is_lost(nl_dir, services, kind, path, env, settings,
+                                                                     caplog):
+    caplog.set_level("DEBUG")
     nl = _open(nl_dir, **env)
     try:
         url = services.url(path)
@@ -189,6 +191,7 @@ def test_a_refused_token_is_a_clear_source_error_and_nothing_is_lost(nl_dir, ser
         wrong = next(iter(env.values()))
         assert all(secret not in src.last_error + "".join(report.errors) for secret in [wrong, *SECRETS])
         assert wrong not in repr(nl.settings) and READWISE_TOKEN not in repr(nl.settings)
+        assert not any(secret in caplog.text for secret in [wrong, *SECRETS])
     finally:
         nl.close()
     # with the right token the next collect gets everything, from the start
@@ -259,3 +262,11 @@ def test_paging_is_bounded_and_the_next_collect_goes_on_where_it_stopped(hnl, se
     stored = sum(len(_quotes(hnl, lk.id)) for lk in links.values()) - 3  # less Readwise's three quotes
     assert stored == total - 1  # every annotation once (the page note is a link note, no quote)
     assert json.loads(_source(hnl, rw).cursor) == {"updated_after": "2026-11-24T06:00:00Z"}
+
+
+def test_a_login_is_never_sent_on_by_a_redirect(hnl, services):
+    url = services.url("/moved")  # its token endpoint answers 307 to the real one
+    add_source(hnl, url, kind="wallabag")
+    report = collect(hnl)
+    assert report.sources_failed == 1 and "HTTP 307: redirected elsewhere" in _source(hnl, url).last_error
+    assert services.seen("/wallabag/oauth/v2/token") == []  # the password went nowhere else

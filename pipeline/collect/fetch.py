@@ -227,8 +227,9 @@ class Fetcher:
              form: dict | None = None) -> Response:
         start = time.monotonic()
         try:
+            # a form (a login) is never sent on: a 307 would carry it to wherever it points
             r = self._session().request(method, url, headers=headers, data=form, timeout=self.timeout, stream=True,
-                                        allow_redirects=True)
+                                        allow_redirects=form is None)
         except requests.RequestException as e:
             raise FetchError(describe(e)) from None
         except BlockedDestination as e:
@@ -240,6 +241,9 @@ class Fetcher:
             if r.status_code == 304:
                 resp.not_modified = True
                 return resp
+            if form is not None and 300 <= r.status_code < 400:
+                raise FetchError(f"HTTP {r.status_code}: redirected elsewhere, not followed with the form",
+                                 status=r.status_code)
             if r.status_code >= 400:
                 reason = one_line(r.reason)[:200]  # the server's words, never raw
                 raise FetchError(f"HTTP {r.status_code} {reason}".strip(), status=r.status_code)

@@ -31,7 +31,6 @@ from pipeline.errors import LinkletterError
 FORMATS = ("readwise", "instapaper", "kindle")
 MAX_FILE_BYTES = 50_000_000
 MAX_SHOWN_ERRORS = 20
-csv.field_size_limit(1_000_000)  # a quote is far shorter; the default (128 KiB) is kept near it
 
 
 class ImportFileError(LinkletterError):
@@ -76,21 +75,26 @@ def detect(text: str) -> str | None:
     return None
 
 
-def _rows(text: str):
+def _rows(text: str, errors: list[str]):
     """(line number where the row starts, row dict) of a CSV with a header: quoted fields with
     commas and line breaks, either line end; blank lines are no rows. Cells past the header's
-    are listed under the key None (as csv.DictReader does)."""
+    are listed under the key None (as csv.DictReader does). Where the text stops being CSV, an
+    error for that line ends the rows."""
     reader = csv.reader(io.StringIO(text, newline=""))
-    header = next(reader, [])
-    end = reader.line_num
-    for row in reader:
-        start, end = end + 1, reader.line_num
-        if not row or not any(cell.strip() for cell in row):
-            continue
-        record: dict = dict(zip(header, row))
-        if len(row) > len(header):
-            record[None] = row[len(header):]
-        yield start, record
+    end = 0
+    try:
+        header = next(reader, [])
+        end = reader.line_num
+        for row in reader:
+            start, end = end + 1, reader.line_num
+            if not row or not any(cell.strip() for cell in row):
+                continue
+            record: dict = dict(zip(header, row))
+            if len(row) > len(header):
+                record[None] = row[len(header):]
+            yield start, record
+    except csv.Error as e:  # a cell over csv's size limit (128 KiB), a NUL byte: the rest is unreadable
+        errors.append(f"line {end + 1}: not readable as CSV from here on ({e})")
 
 
 def _cell(row: dict, *names: str) -> str:
@@ -118,7 +122,7 @@ def _readwise_date(value: str) -> datetime | None:
 
 def parse_readwise(text: str) -> ParsedFile:
     out = ParsedFile("readwise")
-    for line, row in _rows(text):
+    for line, row in _rows(text, out.errors):
         if None in row:  # more cells than the header has
             out.errors.append(f"line {line}: {len(row[None])} cell(s) more than the header names")
             continue
@@ -142,7 +146,7 @@ def parse_readwise(text: str) -> ParsedFile:
 
 def parse_instapaper(text: str) -> ParsedFile:
     out = ParsedFile("instapaper")
-    for line, row in _rows(text):
+    for line, row in _rows(text, out.errors):
         if None in row:
             out.errors.append(f"line {line}: {len(row[None])} cell(s) more than the header names")
             continue
