@@ -40,8 +40,9 @@ class Source(SQLModel, table=True):
 
 
 class Link(SQLModel, table=True):
-    """A page, found in a feed or added by hand. ``state`` is 'inbox', 'picked' or 'dismissed';
-    ``issue_number`` is set once the link was placed in a draft."""
+    """A page, found in a feed or added by hand. ``state`` is 'inbox', 'picked' or 'dismissed'
+    (pipeline/states.py LinkState); ``issue_number`` is set once the link was placed in a draft
+    (its first placement; each quote records its own); ``note`` is the author's, never published."""
 
     __tablename__ = "links"
     id: int | None = Field(default=None, primary_key=True)
@@ -73,7 +74,8 @@ class Link(SQLModel, table=True):
 
 class Quote(SQLModel, table=True):
     """A passage of a link's page the author may quote. ``origin`` is 'feed', 'annotation',
-    'cli' or 'bookmarklet'; ``source_url`` may carry a text fragment (#:~:text=)."""
+    'cli' or 'bookmarklet'; ``source_url`` may carry a text fragment (#:~:text=). ``position``
+    orders a link's quotes; ``issue_number`` is set once the quote was written into a draft."""
 
     __tablename__ = "quotes"
     __table_args__ = (UniqueConstraint("link_id", "text_hash", name="uq_quotes_link_text"),)
@@ -82,9 +84,11 @@ class Quote(SQLModel, table=True):
     text: str = Field(sa_column=Column(Text, nullable=False))
     text_hash: str  # sha256 of the normalized text: one quote once per link
     source_url: str | None = None
-    note: str | None = Field(default=None, sa_column=Column(Text))
+    note: str | None = Field(default=None, sa_column=Column(Text))  # the author's, never published
     origin: str = "cli"
     created_at: datetime = Field(default_factory=utcnow)
+    position: int | None = None  # the author's order (NULL: after those with one, in id order)
+    issue_number: int | None = Field(default=None, index=True)  # the issue it was written into
 
 
 class Issue(SQLModel, table=True):
