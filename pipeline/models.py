@@ -174,6 +174,28 @@ class Delivery(SQLModel, table=True):
     sent_at: datetime | None = None
 
 
+class MailEvent(SQLModel, table=True):
+    """Something that came back for a mail: a bounce, a complaint, an unsubscribe, an auto-reply
+    (``kind``: pipeline/states.py MailEventKind). Every way in (SMTP refusal at RCPT time, the
+    inbound intake by pipe or IMAP, provider webhooks, the web's unsubscribe) records one row
+    here. ``event_key`` makes recording idempotent: the same DSN or webhook event twice is one
+    row. No foreign keys: an erased subscriber's rows go with them (store.subscribers), and an
+    event may name nobody we know."""
+
+    __tablename__ = "mail_events"
+    __table_args__ = (Index("ix_mail_events_subscriber_kind", "subscriber_id", "kind"),)
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(index=True)
+    subscriber_id: int | None = None
+    issue_number: int | None = Field(default=None, index=True)
+    delivery_id: int | None = None
+    address: str | None = None  # the address the event named (may differ from the subscriber's)
+    source: str = ""  # smtp | inbound | imap | web | webhook:<provider> | cli
+    reason: str | None = Field(default=None, sa_column=Column(Text))  # raw, bounded (inbound.MAX_REASON)
+    event_key: str = Field(unique=True)
+    created_at: datetime = Field(default_factory=utcnow, index=True)
+
+
 class JobRun(SQLModel, table=True):
     """The last run of each scheduled job, for ``linkletter jobs``."""
 
