@@ -1,7 +1,7 @@
 """mail events: bounces, complaints, unsubscribes and auto-replies that came back
 
 Revision ID: 0012
-Revises: 0006
+Revises: 0007
 Create Date: 2026-12-02
 
 One row per thing that came back for a mail (pipeline/inbound/), with its issue, delivery,
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 import sqlmodel
 
 revision = "0012"
-down_revision = "0006"
+down_revision = "0007"
 branch_labels = None
 depends_on = None
 
