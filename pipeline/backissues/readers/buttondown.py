@@ -7,12 +7,10 @@ comment (``<!-- buttondown-editor-mode: ... -->``). Sent emails (status sent/imp
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 
 from pipeline.backissues.markdown import html_to_markdown
-from pipeline.backissues.readers.common import Container, ExportError, OldIssue, number_in_title, parse_date
+from pipeline.backissues.readers.common import Container, ExportError, OldIssue, csv_rows, number_in_title, parse_date
 
 _EDITOR_MODE = re.compile(r"^\s*<!--\s*buttondown-editor-mode:[^>]*-->\s*", re.I)
 
@@ -36,17 +34,9 @@ def _body(container: Container, row: dict, folder: str, where: str) -> str:
 
 
 def read(container: Container, *, title: str | None = None, **_options) -> list[OldIssue]:
-    name = container.find("emails.csv")
-    if name is None:
-        raise ExportError(f"{container.label}: no emails.csv (a Buttondown export holds emails.csv and emails/)")
-    rows = csv.DictReader(io.StringIO(container.read_text(name), newline=""))
-    missing = {"subject", "publish_date"} - set(rows.fieldnames or ())
-    if missing:
-        raise ExportError(f"{container.label}: {name} has no column(s) {', '.join(sorted(missing))}")
-    folder = name.rsplit("/", 1)[0] + "/" if "/" in name else ""
+    folder, rows = csv_rows(container, "emails.csv", {"subject", "publish_date"}, "a Buttondown export holds emails.csv and emails/")
     out = []
-    for row in rows:
-        where = f"{name} line {rows.line_num}"
+    for row, where in rows:
         if (row.get("status") or "sent").strip().lower() not in ("sent", "imported"):
             continue
         heading = (row.get("subject") or "").strip()

@@ -3,6 +3,8 @@ zip, every read bounded), dates and the numbers platforms write into titles."""
 
 from __future__ import annotations
 
+import csv
+import io
 import os
 import re
 import zipfile
@@ -89,6 +91,20 @@ class Container:
             return data.decode("utf-8-sig")
         except UnicodeDecodeError:
             return data.decode("cp1252", errors="replace")  # old Windows exports
+
+
+def csv_rows(container: Container, filename: str, needed: set[str], holds: str):
+    """(the file's folder prefix inside the export, an iterator of (row, "file line N"))
+    for the export's CSV ``filename``, which must have the ``needed`` columns."""
+    name = container.find(filename)
+    if name is None:
+        raise ExportError(f"{container.label}: no {filename} ({holds})")
+    rows = csv.DictReader(io.StringIO(container.read_text(name), newline=""))
+    missing = needed - set(rows.fieldnames or ())
+    if missing:
+        raise ExportError(f"{container.label}: {name} has no column(s) {', '.join(sorted(missing))}")
+    folder = name.rsplit("/", 1)[0] + "/" if "/" in name else ""
+    return folder, ((row, f"{name} line {rows.line_num}") for row in rows)
 
 
 def open_container(path: str | os.PathLike) -> Container:

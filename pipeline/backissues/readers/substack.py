@@ -8,11 +8,9 @@ custom domain) each issue's old URL is ``<old_site>/p/<slug>``, and the site red
 
 from __future__ import annotations
 
-import csv
-import io
 
 from pipeline.backissues.markdown import html_to_markdown
-from pipeline.backissues.readers.common import Container, ExportError, OldIssue, number_in_title, parse_date
+from pipeline.backissues.readers.common import Container, ExportError, OldIssue, csv_rows, number_in_title, parse_date
 
 _NEEDED = {"post_id", "post_date", "is_published", "title"}
 
@@ -23,17 +21,9 @@ def recognises(container: Container) -> bool:
 
 
 def read(container: Container, *, old_site: str | None = None, title: str | None = None, **_options) -> list[OldIssue]:
-    name = container.find("posts.csv")
-    if name is None:
-        raise ExportError(f"{container.label}: no posts.csv (a Substack export holds posts.csv and posts/)")
-    rows = csv.DictReader(io.StringIO(container.read_text(name), newline=""))
-    missing = _NEEDED - set(rows.fieldnames or ())
-    if missing:
-        raise ExportError(f"{container.label}: {name} has no column(s) {', '.join(sorted(missing))}")
-    folder = name.rsplit("/", 1)[0] + "/" if "/" in name else ""
+    folder, rows = csv_rows(container, "posts.csv", _NEEDED, "a Substack export holds posts.csv and posts/")
     out = []
-    for row in rows:
-        where = f"{name} line {rows.line_num}"
+    for row, where in rows:
         if (row.get("is_published") or "").strip().lower() != "true":
             continue
         if (row.get("type") or "newsletter").strip().lower() not in ("newsletter", ""):
