@@ -61,7 +61,8 @@ class Link(SQLModel, table=True):
     language: str | None = None
     content_type: str | None = None
     main_text: str | None = Field(default=None, sa_column=Column(Text))
-    # fetching: 'pending', 'ok' or 'failed' (retried on the next collect)
+    # fetching: 'pending', 'ok' or 'failed' (retried on the next collect); 'skipped': never
+    # fetched on purpose (a link of an earlier issue brought in by the archive import)
     fetch_status: str = Field(default="pending", index=True)
     fetch_error: str | None = None
     http_status: int | None = None

@@ -24,6 +24,7 @@ COMMANDS = {
     "draft": "draft",
     "check": "check",
     "render": "render", "build": "render",
+    "archive": "archive",
     "send": "send", "status": "send",
     "subscribers": "subscribers",
     "serve": "web", "bookmarklet": "web",

@@ -181,6 +181,9 @@ def _folder_lock(folder: Path) -> Iterator[None]:
         os.close(fd)  # closing releases the lock
 
 
+folder_lock = _folder_lock  # for other writers of the drafts folder (the archive import)
+
+
 def _open_draft(drafts: Sequence[Draft], statuses: dict[int, str]) -> Draft | None:
     """The draft new picks go to: the lowest-numbered file with status 'draft' whose issue is
     not already being sent or sent."""

@@ -85,7 +85,8 @@ def links_to_fetch(s: Session, max_attempts: int) -> list[tuple[int, str]]:
     # only once it goes into an issue. A page that failed max_attempts times is left alone.
     # Only (id, url) is read: the worker threads never touch ORM objects.
     q = (select(Link.id, Link.url)
-         .where(Link.fetch_status != "ok", Link.state == "picked", Link.fetch_attempts < max_attempts)
+         .where(Link.fetch_status.in_(("pending", "failed")), Link.state == "picked",  # type: ignore[attr-defined]
+                Link.fetch_attempts < max_attempts)
          .order_by(Link.id))
     return [(i, u) for i, u in s.exec(q)]
 
