@@ -119,7 +119,7 @@ def quote_findings(r: QuoteResult) -> list[Finding]:
 
 def featured_before(nl, draft: Draft, urls: list[str]) -> dict[str, list[int]]:
     """For each URL of the draft, the earlier issues that featured it: links the assembler
-    placed in an issue numbered below this one, and links in earlier drafts marked sent."""
+    placed in a sent issue numbered below this one, and links in earlier drafts marked sent."""
     variants = {u: url_variants(u) for u in urls if is_web_url(u)}
     wanted: dict[str, set[str]] = {}
     for url, vs in variants.items():

@@ -33,7 +33,7 @@ def summary(result, root) -> str:
         elif q.kind == "repeat":
             before = f"was featured in issue {', '.join(map(str, q.featured_in))}" if q.featured_in else \
                 "is in no open or sent draft"
-            lines.append(f"  Link #{q.link_id} {before}; its {quotes} start a new pick in issue {q.issue}.")
+            lines.append(f"  Link #{q.link_id} {before}: a new pick in issue {q.issue} with {quotes}.")
         else:
             lines.append(f"  {quotes} for link #{q.link_id} wait: its draft (issue {q.issue}) is not open; "
                          f"set it back to 'status: draft' to add them.")
