@@ -183,13 +183,13 @@ def test_formats_are_told_by_header_or_content():
 
 
 def test_the_import_command(nl_dir, cli):
-    out = cli("--dir", str(nl_dir), "import", str(FIX / "My Clippings.txt"), "--pick")
+    out = cli("--dir", str(nl_dir), "links", "import", str(FIX / "My Clippings.txt"), "--pick")
     assert "(kindle): 3 entries, 3 new link(s), 3 new quote(s); 2 without text" in out.stdout
-    bad = cli("--dir", str(nl_dir), "import", str(FIX / "broken-readwise.csv"), check=False)
+    bad = cli("--dir", str(nl_dir), "links", "import", str(FIX / "broken-readwise.csv"), check=False)
     assert bad.returncode == 1 and "broken-readwise.csv:3:" in bad.stderr and "Traceback" not in bad.stderr
-    some = cli("--dir", str(nl_dir), "import", str(FIX / "broken-readwise.csv"), "--skip-broken")
+    some = cli("--dir", str(nl_dir), "links", "import", str(FIX / "broken-readwise.csv"), "--skip-broken")
     assert "broken-readwise.csv:4: not a web address" in some.stderr and "2 new quote(s)" in some.stdout
-    forced = cli("--dir", str(nl_dir), "import", str(FIX / "instapaper.csv"), "--from", "instapaper")
+    forced = cli("--dir", str(nl_dir), "links", "import", str(FIX / "instapaper.csv"), "--from", "instapaper")
     assert "(instapaper)" in forced.stdout
 
 

@@ -20,10 +20,12 @@ from pipeline.errors import LinkletterError
 # command name -> the module in pipeline/cli that defines it (registering it on ``main``)
 COMMANDS = {
     "init": "core", "db": "core",
-    "sources": "collect", "links": "collect", "pick": "collect", "add": "collect", "collect": "collect", "import": "collect",
+    "sources": "collect", "links": "collect", "pick": "collect", "add": "collect", "collect": "collect",
+    "unpick": "collect", "dismiss": "collect",
     "draft": "draft",
     "check": "check",
     "render": "render", "build": "render",
+    "archive": "archive",
     "send": "send", "status": "send",
     "subscribers": "subscribers",
     "serve": "web", "bookmarklet": "web",

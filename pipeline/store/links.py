@@ -85,7 +85,8 @@ def links_to_fetch(s: Session, max_attempts: int) -> list[tuple[int, str]]:
     # only once it goes into an issue. A page that failed max_attempts times is left alone.
     # Only (id, url) is read: the worker threads never touch ORM objects.
     q = (select(Link.id, Link.url)
-         .where(Link.fetch_status != "ok", Link.state == "picked", Link.fetch_attempts < max_attempts)
+         .where(Link.fetch_status.in_(("pending", "failed")), Link.state == "picked",  # type: ignore[attr-defined]
+                Link.fetch_attempts < max_attempts)
          .order_by(Link.id))
     return [(i, u) for i, u in s.exec(q)]
 
@@ -109,15 +110,17 @@ def insert_quote(s: Session, quote: Quote) -> Quote:
 
 
 def quotes_for_links(s: Session, link_ids: Sequence[int]) -> dict[int, list[Quote]]:
-    """The quotes of many links at once, each link's in the order they were taken (every id
-    is a key, with an empty list when it has none).
+    """The quotes of many links at once, each link's in the author's order (every id is a key,
+    with an empty list when it has none).
 
-    Why: one query per chunk of 500 ids instead of one per link (no N+1); ordered by id
-    because that is the order the quotes were collected."""
+    Why: one query per chunk of 500 ids instead of one per link (no N+1); quotes the author
+    ordered (``position``) first, the others by id, the order they were collected in, so a
+    quote taken after a reordering comes last."""
     out: dict[int, list[Quote]] = {i: [] for i in link_ids}
     ids = list(link_ids)
     for i in range(0, len(ids), 500):
-        q = select(Quote).where(Quote.link_id.in_(ids[i:i + 500])).order_by(Quote.id)  # type: ignore[union-attr]
+        q = (select(Quote).where(Quote.link_id.in_(ids[i:i + 500]))  # type: ignore[union-attr]
+             .order_by(Quote.position.is_(None), Quote.position, Quote.id))  # type: ignore[union-attr]
         for quote in s.exec(q):
             out[quote.link_id].append(quote)
     return out

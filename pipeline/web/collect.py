@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import re
 
+from starlette.background import BackgroundTask
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -105,8 +106,21 @@ async def collect_post(request: Request) -> Response:
     except LinkletterError as e:
         return _answer(request, 400, str(e))
     log.info("collect: link #%d%s", link_id, " with a quote" if quotes else "")
-    return _answer(request, 200, strings.text(nl.settings.language, "collect.saved", title=nl.settings.title),
-                   link_id=link_id)
+    response = _answer(request, 200, strings.text(nl.settings.language, "collect.saved", title=nl.settings.title),
+                       link_id=link_id)
+    # the page is fetched once the answer is out (the bookmarklet does not wait for it), so a
+    # draft made next has the title and the site; a failure is retried by the next collect
+    response.background = BackgroundTask(run_in_threadpool, _fetch, nl, link_id)
+    return response
+
+
+def _fetch(nl, link_id: int) -> None:
+    from pipeline.collect import fetch_pages
+
+    try:
+        fetch_pages(nl, [link_id])
+    except Exception as e:  # noqa: BLE001 (a background fetch must never take the server down)
+        log.warning("collect: fetching the page of link #%d failed: %s", link_id, type(e).__name__)
 
 
 def _add(nl, url, quotes, title, note) -> int:

@@ -5,7 +5,7 @@ link, place in the document, when it was marked), so they are stored by the one
 
 - services, polled by ``collect`` as sources of their kind: ``hypothesis``, ``readwise``,
   ``raindrop``, ``wallabag`` (one module each, its documented format in its docstring);
-- files, read by ``linkletter import``: Readwise CSV, Instapaper CSV, Kindle's
+- files, read by ``linkletter links import``: Readwise CSV, Instapaper CSV, Kindle's
   ``My Clippings.txt`` (``highlights.files``, ``highlights.kindle``).
 """
 
