@@ -211,3 +211,17 @@ def test_a_file_that_stops_being_csv_is_refused_at_that_line(nl, tmp_path):
     with pytest.raises(ImportFileError, match=r"export.csv:3: not readable as CSV from here on"):
         import_highlights(nl, bad)
     assert list_links(nl) == []
+
+
+def test_book_links_are_never_fetched(nl):
+    from pipeline.collect import collect, pick
+
+    import_highlights(nl, FIX / "My Clippings.txt", pick=True)
+    hobbit = _links(nl)[HOBBIT]
+    assert (hobbit.state, hobbit.fetch_status) == ("picked", "skipped")
+    report = collect(nl)  # no sources: only the pages of picks would be fetched
+    assert (report.pages_fetched, report.pages_failed) == (0, 0)
+    pick(nl, [hobbit.id])
+    assert _links(nl)[HOBBIT].fetch_status == "skipped"
+    import_highlights(nl, FIX / "readwise-template.csv", pick=True)  # a row with a URL is a page
+    assert _links(nl)["https://example.org/marginalia"].fetch_status == "pending"

@@ -119,6 +119,7 @@ def test_readwise_export_pages_books_and_keeps_notes_and_order(hnl, services):
     assert quotes[1].source_url is None  # the Reader link is not the article
     # the book without an address of its own is a book link
     book = links["https://openlibrary.org/search?title=The%20Hobbit&author=J.%20R.%20R.%20Tolkien"]
+    assert book.fetch_status == "skipped" and article.fetch_status == "pending"  # a book link is no page to read
     assert [(q.text, q.note) for q in _quotes(hnl, book.id)] == [("In a hole in the ground there lived a hobbit.",
                                                                  "the opening line")]
     assert all("deleted" not in q.text for lk in links.values() for q in _quotes(hnl, lk.id))

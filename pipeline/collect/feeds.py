@@ -60,6 +60,7 @@ class FeedEntry:
     description: str | None = None
     quotes: list[FeedQuote] = field(default_factory=list)
     note: str | None = None  # the author's own note on the page (a highlight service's document note)
+    fetch: bool = True  # False: the link is no page to read (a book link), its page is never fetched
 
 
 @dataclass

@@ -186,7 +186,8 @@ def fetch_pages(nl, ids: Sequence[int], *, fetcher: Fetcher | None = None) -> in
     the fetch timeout and size limit) and store what they say. Returns how many were fetched
     now; a failure is stored on the link (``fetch_status``) and retried by the next collect."""
     with nl.session() as s:
-        todo = [(lk.id, lk.url) for lk in store.links_by_ids(s, list(ids)) if lk.fetch_status != "ok"]
+        # 'skipped': no page to read (a book link, an earlier issue's link)
+        todo = [(lk.id, lk.url) for lk in store.links_by_ids(s, list(ids)) if lk.fetch_status in ("pending", "failed")]
     if not todo:
         return 0
     from concurrent.futures import ThreadPoolExecutor
@@ -277,7 +278,7 @@ def store_entries(s: Session, source: Source | None, entries: Sequence[FeedEntry
                              entry_id=e.entry_id, state="picked" if auto else "inbox", picked_at=now if auto else None,
                              title=e.title, author=e.author, published_at=e.published_at, description=e.description,
                              note=next((x.note for x in group if x.note), None),
-                             fetch_status="pending", fetch_attempts=0, created_at=now))
+                             fetch_status="pending" if e.fetch else "skipped", fetch_attempts=0, created_at=now))
             continue
         note = next((x.note for x in group if x.note), None)
         if note and not link.note:
@@ -286,11 +287,11 @@ def store_entries(s: Session, source: Source | None, entries: Sequence[FeedEntry
         if auto and link.state == "inbox":
             _pick(link)
             s.add(link)
-            if link.fetch_status != "ok":
+            if link.fetch_status in ("pending", "failed"):
                 to_fetch.append((link.id, link.url))
     new_ids = store.insert_links_bulk(s, rows)
     if auto:
-        to_fetch += [(new_ids[r["canonical_url"]], r["url"]) for r in rows]
+        to_fetch += [(new_ids[r["canonical_url"]], r["url"]) for r in rows if r["fetch_status"] == "pending"]
     known = store.quote_hashes_for(s, [lk.id for lk in existing.values()])
     quote_rows = []
     for c, group in canon.items():

@@ -134,7 +134,9 @@ BOOK_SEARCH = "https://openlibrary.org/search"
 def book_url(title: str | None, author: str | None = None) -> str | None:
     """The link of a book that has no address of its own (a Kindle book, a Readwise book): an
     Open Library search for its title and author. The same title and author give the same link,
-    so a book's highlights from Kindle and from Readwise are one link. None without a title."""
+    so a book's highlights from Kindle and from Readwise are one link. It is no page to read:
+    its entry says ``fetch=False`` (a search page says nothing about the book, and its canonical
+    URL must not replace the link's). None without a title."""
     title = one_line(title)
     if not title:
         return None

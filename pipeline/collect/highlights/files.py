@@ -3,7 +3,7 @@
 - **Readwise CSV** (readwise.io/export, "Export to CSV"): ``Highlight,Book Title,Book Author,
   Amazon Book ID,Note,Color,Tags,Location Type,Location,Highlighted at,Document tags``; also
   Readwise's import template ``Highlight,Title,Author,URL,Note,Location,Date``. A row without a
-  URL is a book: it gets the book link (``api.book_url``).
+  URL is a book: it gets the book link (``api.book_url``), whose page is never fetched.
 - **Instapaper CSV** (instapaper.com/user, "Export to CSV"): ``URL,Title,Selection,Folder,
   Timestamp[,Tags]``; the selection is the passage saved with the page, the timestamp Unix time.
 - **Kindle** ``My Clippings.txt`` (``highlights.kindle``).
@@ -137,10 +137,11 @@ def parse_readwise(text: str) -> ParsedFile:
             out.errors.append(f"line {line}: " + (f"not a web address: {one_line(url)[:80]!r}" if url
                                                  else "no URL and no book title: nothing to link it to"))
             continue
-        out.entries.append(FeedEntry(url=page, title=title[:500] or None, author=author[:200] or None, quotes=[
-            FeedQuote(text=quote, note=normalize_text(_cell(row, "note")) or None, origin="highlight",
-                      highlighted_at=_readwise_date(_cell(row, "highlighted at", "date")),
-                      position=number_of(_cell(row, "location")))]))
+        quote_in = FeedQuote(text=quote, note=normalize_text(_cell(row, "note")) or None, origin="highlight",
+                             highlighted_at=_readwise_date(_cell(row, "highlighted at", "date")),
+                             position=number_of(_cell(row, "location")))
+        out.entries.append(FeedEntry(url=page, title=title[:500] or None, author=author[:200] or None,
+                                     quotes=[quote_in], fetch=bool(url)))
     return out
 
 
@@ -175,7 +176,7 @@ def parse_kindle(text: str) -> ParsedFile:
                   for i, c in enumerate(book.highlights)]
         out.entries.append(FeedEntry(url=book_url(book.title, book.author), title=book.title[:500],
                                      author=(book.author or "")[:200] or None, quotes=quotes,
-                                     note="\n\n".join(book.own_notes) or None))
+                                     note="\n\n".join(book.own_notes) or None, fetch=False))
     return out
 
 

@@ -25,12 +25,13 @@ from pipeline.collect.highlights.api import (
 SERVICE = "Readwise"
 
 
-def _page_url(book: dict) -> str | None:
+def _page_url(book: dict) -> tuple[str | None, bool]:
+    """The document's address, and whether it is a page to read (False: a book link)."""
     for key in ("source_url", "unique_url"):
         url = web_url(book.get(key))
         if url and "readwise.io" not in url:  # a Readwise page is not the article
-            return url
-    return book_url(line_of(book.get("title")), line_of(book.get("author")))
+            return url, True
+    return book_url(line_of(book.get("title")), line_of(book.get("author"))), False
 
 
 def entry_of(book: dict) -> tuple[FeedEntry | None, str | None]:
@@ -38,7 +39,7 @@ def entry_of(book: dict) -> tuple[FeedEntry | None, str | None]:
     if not isinstance(book, dict):
         return None, None
     newest = None
-    page = _page_url(book)
+    page, readable = _page_url(book)
     quotes = []
     highlights = book.get("highlights") if isinstance(book.get("highlights"), list) else []
     for h in highlights:
@@ -58,7 +59,7 @@ def entry_of(book: dict) -> tuple[FeedEntry | None, str | None]:
     entry = FeedEntry(url=page, entry_id=line_of(str(book.get("user_book_id") or "")) or None,
                       title=line_of(book.get("readable_title")) or line_of(book.get("title")),
                       author=line_of(book.get("author"), 200), quotes=quotes,
-                      note=text_of(book.get("document_note")) or None)
+                      note=text_of(book.get("document_note")) or None, fetch=readable)
     return entry, newest
 
 
