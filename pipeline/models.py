@@ -50,7 +50,8 @@ class Link(SQLModel, table=True):
     source_id: int | None = Field(default=None, foreign_key="sources.id", index=True)
     entry_id: str | None = None  # the feed entry's id/guid
     state: str = Field(default="inbox", index=True)
-    note: str | None = Field(default=None, sa_column=Column(Text))
+    note: str | None = Field(default=None, sa_column=Column(Text))  # the author's, never published as is
+    via: str | None = None  # who pointed to the page: the bookmarker, annotator or link blogger
     # page metadata
     title: str | None = None
     site_name: str | None = None
@@ -73,7 +74,8 @@ class Link(SQLModel, table=True):
 
 class Quote(SQLModel, table=True):
     """A passage of a link's page the author may quote. ``origin`` is 'feed', 'annotation',
-    'cli' or 'bookmarklet'; ``source_url`` may carry a text fragment (#:~:text=)."""
+    'cli' or 'bookmarklet'; ``source_url`` may carry a text fragment (#:~:text=). ``text_hash``
+    is of the text after typography normalization (``collect.text.quote_hash``)."""
 
     __tablename__ = "quotes"
     __table_args__ = (UniqueConstraint("link_id", "text_hash", name="uq_quotes_link_text"),)
@@ -81,8 +83,10 @@ class Quote(SQLModel, table=True):
     link_id: int = Field(foreign_key="links.id", index=True)
     text: str = Field(sa_column=Column(Text, nullable=False))
     text_hash: str  # sha256 of the normalized text: one quote once per link
-    source_url: str | None = None
-    note: str | None = Field(default=None, sa_column=Column(Text))
+    source_url: str | None = None  # also the link of the work it cites (a blockquote's <cite>)
+    note: str | None = Field(default=None, sa_column=Column(Text))  # the author's private note
+    cite_text: str | None = None  # whom or what it cites, as the feed named it ("Anna Berger, Title")
+    position: int | None = None  # where it stands in the page's text: quotes are shown in reading order
     origin: str = "cli"
     created_at: datetime = Field(default_factory=utcnow)
 
