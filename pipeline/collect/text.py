@@ -56,7 +56,8 @@ def quote_hash(text: str) -> str:
     return hashlib.sha256(normalize(text).encode("utf-8")).hexdigest()
 
 
-def _fragment(html: str):
+def parse_fragment(html: str):
+    """A parsed HTML fragment in a <div>, or None when there is nothing to parse."""
     import lxml.html
     from lxml import etree
 
@@ -105,7 +106,7 @@ def html_to_text(html: str | None) -> str:
         return ""
     if "<" not in html and "&" not in html:
         return normalize_text(html)
-    root = _fragment(html)
+    root = parse_fragment(html)
     return element_text(root) if root is not None else ""
 
 
@@ -150,10 +151,10 @@ def blockquote_parts(html: str | None, *, keep_lines: bool = False) -> tuple[lis
     are kept)."""
     if not html or "blockquote" not in html.lower():
         if keep_lines:
-            root = _fragment(html) if html else None
+            root = parse_fragment(html) if html else None
             return [], _lines_text(root) if root is not None else ""
         return [], html_to_text(html)
-    root = _fragment(html)
+    root = parse_fragment(html)
     if root is None:
         return [], ""
     passages, used = [], []
@@ -187,3 +188,16 @@ def sanitize_html(html: str | None) -> str:
     import nh3
 
     return nh3.clean(html or "", link_rel="noopener noreferrer nofollow")
+
+
+_CUT = re.compile(r"\[?\s*(?:…|\.\.\.)\s*\]?")
+
+
+def passage_position(quote: str, normalized_page: str) -> int | None:
+    """Where a quote's first words stand in a page's text (normalized with
+    ``typography.normalize``), or None when they are not there: quotes in reading order."""
+    first = next((p.strip(" \"'.,;:-") for p in _CUT.split(normalize(quote)) if p.strip(" \"'.,;:-")), "")
+    if not first or not normalized_page:
+        return None
+    i = normalized_page.find(first)
+    return i if i >= 0 else None
