@@ -189,6 +189,8 @@ def _json_feed(data: dict, base: str, kind: str = "feed") -> Feed:
         raise FeedError("not a JSON Feed: no 'items' list")
     flavour = flavours.detect_json(items) if kind == "feed" else kind
     title = data.get("title") if isinstance(data.get("title"), str) else None
+    feed_authors = data.get("authors") or ([data["author"]] if isinstance(data.get("author"), dict) else [])
+    feed_authors = feed_authors if isinstance(feed_authors, list) else []
     out = []
     for item in items[:MAX_ENTRIES]:
         if not isinstance(item, dict):
@@ -198,7 +200,8 @@ def _json_feed(data: dict, base: str, kind: str = "feed") -> Feed:
         text = item.get("content_text") if isinstance(item.get("content_text"), str) else ""
         if not html and text:
             html = "".join(f"<p>{p}</p>" for p in text.replace("&", "&amp;").replace("<", "&lt;").split("\n\n"))
-        authors = item.get("authors") or ([item["author"]] if isinstance(item.get("author"), dict) else [])
+        authors = item.get("authors") or ([item["author"]] if isinstance(item.get("author"), dict) else []) \
+            or feed_authors  # JSON Feed 1.1: an item without authors has the feed's
         author = ", ".join(a.get("name") for a in authors if isinstance(a, dict) and isinstance(a.get("name"), str))
         summary = item.get("summary") if isinstance(item.get("summary"), str) else ""
         entry = _entry_from_parts(

@@ -73,7 +73,7 @@ def read_page(fetcher: Fetcher, url: str) -> PageResult:
                       content_type=r.content_type or "text/html", meta=meta)
 
 
-_SEPARATORS = ("|", "–", "—", "-", "·", "•", "::", "»", "/", ":")
+_SEPARATORS = ("|", "–", "—", "-", "·", "•", "::", "»", "/")
 
 
 def _same_name(a: str, b: str) -> bool:

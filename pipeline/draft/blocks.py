@@ -128,7 +128,7 @@ def render_block(link: Link, quotes: Sequence[Quote], language: str = "en") -> s
                 lines.append(">")
             lines.extend("> " + line for line in para)
         if _needs_attribution(q.source_url, link):
-            label = link.site_name or _host(q.source_url or "") or q.source_url or ""
+            label = q.cite_text or link.site_name or _host(q.source_url or "") or q.source_url or ""
             lines += [">", "> — " + markdown_link(label, q.source_url or "")]
         out.append("\n".join(lines))
         if q.note and q.note.strip():
