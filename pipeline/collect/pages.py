@@ -106,8 +106,8 @@ def choose_title(current: str | None, meta: PageMeta, curated: bool = False) -> 
     """The one rule for a link's title once its page is read (feeds, ``add``, the
     bookmarklet). A trailing site name that equals the page's site name goes; of two titles
     where one is the other with a suffix ("X | Site", a ``document.title``), the shorter wins;
-    otherwise a curated entry's title (a bookmark, an annotation) gives way to the page's own
-    (OpenGraph, JSON-LD headline, ``<title>``), and a title of the author's or the page's
+    otherwise a curated entry's title (a bookmark, an annotation) gives way to the title the
+    page declares (OpenGraph, JSON-LD headline), and a title of the author's or of the page's
     own feed stays."""
     page = without_site_name(meta.title, meta.site_name)
     if not current:
@@ -119,7 +119,7 @@ def choose_title(current: str | None, meta: PageMeta, curated: bool = False) -> 
         return page
     if _suffixed(page, mine):
         return mine
-    return page if curated else mine
+    return page if curated and meta.title_declared else mine
 
 
 def apply_page(link: Link, page: PageResult) -> None:
