@@ -29,11 +29,43 @@ def sources_group() -> None:
               help="inbox: entries wait to be picked; auto: every new entry is a pick (your own bookmarks).")
 @click.option("--kind", default="feed", show_default=True,
               help="What the source is: feed (any RSS/Atom/JSON feed), or a feed flavour or service (see README).")
+@click.option("--no-discover", is_flag=True, help="Add URL as given, without reading it first.")
 @pass_nl
-def sources_add(nl, url: str, name: str, mode: str, kind: str) -> None:
-    """Follow the feed at URL."""
+def sources_add(nl, url: str, name: str, mode: str, kind: str, no_discover: bool) -> None:
+    """Follow the feed at URL (a feed, or a page that names its feed: it is found)."""
+    if not no_discover:
+        url = _discovered(nl, url, kind)
     src = lib.add_source(nl, url, name=name, mode=mode, kind=kind)
     click.echo(f"Added source #{src.id} ({src.mode}): {urls.shown(src.url)}")
+
+
+def _discovered(nl, url: str, kind: str) -> str:
+    """The feed URL names: itself, the one feed its page names, or the one the author picks
+    (only for feeds: a service's API address is taken as given)."""
+    from pipeline.collect.discover import discover_feeds
+    from pipeline.collect.flavours import CURATED
+    from pipeline.errors import SourceError
+
+    if kind != "feed" and kind not in CURATED:
+        return url
+    try:
+        found = discover_feeds(nl, url)
+    except SourceError as e:  # unreachable now: the next collect will say more
+        click.echo(f"Could not read {urls.shown(url)} now ({e}); adding it as given.", err=True)
+        return url
+    if found.is_feed:
+        return url
+    if len(found.feeds) == 1:
+        click.echo(f"Found the feed {urls.shown(found.feeds[0].url)} on that page.")
+        return found.feeds[0].url
+    click.echo("That page names several feeds:")
+    for i, f in enumerate(found.feeds, 1):
+        click.echo(f"  {i}. {f.format}  {f.title or '-'}  {urls.shown(f.url)}")
+    try:
+        choice = click.prompt("Which one", type=click.IntRange(1, len(found.feeds)))
+    except click.Abort:
+        raise click.UsageError("several feeds found; run again with the address of the one you want.") from None
+    return found.feeds[choice - 1].url
 
 
 @sources_group.command("list")

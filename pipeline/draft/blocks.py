@@ -134,7 +134,7 @@ def _blockquote(link: Link, q: Quote, label: str | None = None) -> str | None:
         target = q.source_url if is_web_url(q.source_url) else link_url(link)
         lines += [">", "> — " + markdown_link(label, target or "")]
     elif _needs_attribution(q.source_url, link):
-        shown = link.site_name or _host(q.source_url or "") or q.source_url or ""
+        shown = q.cite_text or link.site_name or _host(q.source_url or "") or q.source_url or ""
         lines += [">", "> — " + markdown_link(shown, q.source_url or "")]
     return "\n".join(lines)
 

@@ -24,7 +24,7 @@ from pathlib import Path
 from pipeline.collect.feeds import FeedEntry, FeedQuote
 from pipeline.collect.highlights import kindle
 from pipeline.collect.highlights.api import book_url, date_of, number_of, web_url
-from pipeline.collect.links import retrying, store_entries
+from pipeline.collect.links import HIGHLIGHTS, retrying, store_entries
 from pipeline.collect.text import normalize_text, one_line
 from pipeline.errors import LinkletterError
 
@@ -223,7 +223,7 @@ def import_highlights(nl, path: str | Path, *, fmt: str | None = None, pick: boo
 
     def write():
         with nl.session() as s:
-            return store_entries(s, None, parsed.entries, auto=pick)
+            return store_entries(s, None, parsed.entries, HIGHLIGHTS, auto=pick)
 
     stored = retrying(write)
     return ImportReport(format=parsed.format, entries=len(parsed.entries), new_links=len(stored.new_links),

@@ -1,7 +1,7 @@
 """highlight services: a source's incremental cursor, a quote's highlighted_at
 
 Revision ID: 0009
-Revises: 0012
+Revises: 0008
 Create Date: 2026-12-02
 
 A highlight service's API (Readwise, Hypothesis, Raindrop, Wallabag) is read incrementally:
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 import sqlmodel
 
 revision = "0009"
-down_revision = "0012"
+down_revision = "0008"
 branch_labels = None
 depends_on = None
 
