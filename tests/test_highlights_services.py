@@ -271,3 +271,11 @@ def test_a_login_is_never_sent_on_by_a_redirect(hnl, services):
     report = collect(hnl)
     assert report.sources_failed == 1 and "HTTP 307: redirected elsewhere" in _source(hnl, url).last_error
     assert services.seen("/wallabag/oauth/v2/token") == []  # the password went nowhere else
+
+
+def test_an_auto_service_source_picks_and_keeps_the_pages_own_author(hnl, services):
+    add_source(hnl, services.url("/api/v2/export/"), kind="readwise", mode="auto")
+    collect(hnl)  # the picks' pages are fetched too (this server has none: they fail, and are retried)
+    article = _links(hnl)[services.url("/pages/slow-web.html")]
+    assert article.state == "picked"
+    assert (article.author, article.via) == ("Mara Lind", None)  # the document's author, not a curator
