@@ -279,3 +279,13 @@ def test_an_auto_service_source_picks_and_keeps_the_pages_own_author(hnl, servic
     article = _links(hnl)[services.url("/pages/slow-web.html")]
     assert article.state == "picked"
     assert (article.author, article.via) == ("Mara Lind", None)  # the document's author, not a curator
+
+
+def test_sources_add_takes_a_service_address_as_given_and_collect_reads_it(nl_dir, services, cli):
+    from tests.conftest import clean_env
+
+    url = services.url("/api/v2/export/")
+    added = cli("--dir", str(nl_dir), "sources", "add", url, "--kind", "readwise", "--name", "My Readwise")
+    assert "Added source #1" in added.stdout and services.seen("/api/v2/export/") == []  # nothing read to add it
+    out = cli("--dir", str(nl_dir), "collect", env=clean_env(LINKLETTER_READWISE_TOKEN=READWISE_TOKEN))
+    assert "2 new link(s), 3 new quote(s)" in out.stdout and READWISE_TOKEN not in out.stdout + out.stderr
