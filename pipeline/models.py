@@ -32,6 +32,9 @@ class Source(SQLModel, table=True):
     # conditional GET: what the server last sent us
     etag: str | None = None
     last_modified: str | None = None
+    # a highlight service's incremental position (JSON, its own form per kind: an updatedAfter
+    # time, a search_after value, a page to resume at); advanced with the entries it found
+    cursor: str | None = Field(default=None, sa_column=Column(Text))
     last_polled_at: datetime | None = None
     last_success_at: datetime | None = None
     last_error: str | None = None
@@ -76,9 +79,10 @@ class Link(SQLModel, table=True):
 
 class Quote(SQLModel, table=True):
     """A passage of a link's page the author may quote. ``origin`` is 'feed', 'annotation',
-    'cli' or 'bookmarklet'; ``source_url`` may carry a text fragment (#:~:text=). ``text_hash``
-    is of the text after typography normalization (``collect.text.quote_hash``). ``position``
-    orders a link's quotes; ``issue_number`` is set once the quote was written into a draft."""
+    'cli', 'bookmarklet', 'desk' or 'highlight' (a highlight service or file import);
+    ``source_url`` may carry a text fragment (#:~:text=). ``text_hash`` is of the text after
+    typography normalization (``collect.text.quote_hash``). ``position`` orders a link's quotes;
+    ``issue_number`` is set once the quote was written into a draft."""
 
     __tablename__ = "quotes"
     __table_args__ = (UniqueConstraint("link_id", "text_hash", name="uq_quotes_link_text"),)
@@ -90,6 +94,7 @@ class Quote(SQLModel, table=True):
     note: str | None = Field(default=None, sa_column=Column(Text))  # the author's, never published
     cite_text: str | None = None  # whom or what it cites, as the feed named it ("Anna Berger, Title")
     origin: str = "cli"
+    highlighted_at: datetime | None = None  # when the author marked it, as the highlight service says
     created_at: datetime = Field(default_factory=utcnow)
     # the author's order; set from the quote's place in the page's text when collected (reading
     # order), renumbered when the author reorders (NULL: after those with one, in id order)

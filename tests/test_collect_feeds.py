@@ -6,10 +6,11 @@ from __future__ import annotations
 import pytest
 from sqlmodel import select
 
-from pipeline.collect import add_source, collect, list_links, quote_hash
+from pipeline.collect import add_source, collect, quote_hash
 from pipeline.models import Link, Quote
 from pipeline.newsletter import open_newsletter
 from tests.fixtures.collect.site import site, site_server  # noqa: F401  (fixtures)
+from tests.fixtures.collect.stored import links_by_canonical, quotes_of
 
 
 @pytest.fixture
@@ -19,13 +20,7 @@ def cnl(nl_dir):
     nl.close()
 
 
-def _links(nl) -> dict[str, Link]:
-    return {lk.canonical_url: lk for lk in list_links(nl)}
-
-
-def _quotes(nl, link_id) -> list[Quote]:
-    with nl.session() as s:
-        return list(s.exec(select(Quote).where(Quote.link_id == link_id).order_by(Quote.id)))
+_links, _quotes = links_by_canonical, quotes_of
 
 
 def test_rss_entry_becomes_an_inbox_link_with_its_blockquote_as_a_quote(cnl, site):

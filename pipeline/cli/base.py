@@ -21,7 +21,7 @@ from pipeline.errors import LinkletterError
 COMMANDS = {
     "init": "core", "db": "core",
     "sources": "collect", "links": "collect", "pick": "collect", "add": "collect", "collect": "collect",
-    "unpick": "collect", "dismiss": "collect",
+    "unpick": "collect", "dismiss": "collect", "import": "collect",
     "draft": "draft",
     "check": "check",
     "render": "render", "build": "render",

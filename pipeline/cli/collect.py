@@ -212,6 +212,25 @@ def add_cmd(nl, url: str, quotes: tuple[str, ...], note: str | None, no_fetch: b
         click.echo(f"  the page could not be fetched ({link.fetch_error}); the next collect tries again", err=True)
 
 
+@main.command("import")
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--from", "fmt", type=click.Choice(["readwise", "instapaper", "kindle"]), default=None,
+              help="What the file is (default: told by its header or content).")
+@click.option("--pick", is_flag=True, help="Make the imported links picks (default: they wait in the inbox).")
+@click.option("--skip-broken", is_flag=True, help="Import the good rows of a file with broken ones (listed).")
+@pass_nl
+def import_cmd(nl, file: str, fmt: str | None, pick: bool, skip_broken: bool) -> None:
+    """Import highlights from FILE: a Readwise CSV, an Instapaper CSV or a Kindle 'My Clippings.txt'."""
+    from pipeline.collect.highlights.files import import_highlights
+
+    report = import_highlights(nl, file, fmt=fmt, pick=pick, skip_broken=skip_broken)
+    for error in report.errors:
+        click.echo(f"skipped {file}:{error.removeprefix('line ')}", err=True)
+    click.echo(f"Imported {click.format_filename(file)} ({report.format}): "
+               f"{report.entries} entr{'y' if report.entries == 1 else 'ies'}, {report.new_links} new link(s), "
+               f"{report.new_quotes} new quote(s); {report.skipped} without text (bookmarks, empty rows) skipped.")
+
+
 @main.command("collect")
 @pass_nl
 def collect_cmd(nl) -> None:

@@ -51,6 +51,8 @@ class FeedQuote:
     note: str | None = None  # the curator's note on it (an annotation's text)
     origin: str = "feed"
     cite_text: str | None = None
+    highlighted_at: datetime | None = None  # when the author marked it (a highlight service's date)
+    position: float | None = None  # where in the document it is (a location, an offset): quotes keep that order
 
 
 @dataclass

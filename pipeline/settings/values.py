@@ -23,6 +23,7 @@ SOURCE_KINDS = (
     # -- feed flavours (issue 13: bookmarks, annotations, link blogs, microblogs)
     "bookmarks", "annotations", "linkblog", "microblog",
     # -- highlight services' own APIs (issue 13: hypothesis, readwise, raindrop, wallabag)
+    "hypothesis", "readwise", "raindrop", "wallabag",
 )
 
 
