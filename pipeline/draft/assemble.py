@@ -38,6 +38,7 @@ from typing import Iterator, Sequence
 from pipeline.collect.urls import url_key
 from pipeline.draft.blocks import render_block
 from pipeline.draft.format import Draft, list_drafts, parse_draft
+from pipeline.draft.numbering import draft_title, next_issue_number
 from pipeline.files import private_dir, write_atomic
 from pipeline.errors import LinkletterError
 from pipeline.i18n import t
@@ -230,8 +231,8 @@ def _assemble(nl, folder: Path, *, write: bool) -> AssembleResult:
         title, old = open_draft.title, raw[open_draft.path]
         text = _joined(old, blocks) if blocks else ""
     else:
-        number = max([d.issue for d in drafts] + [highest_db]) + 1
-        title = t(settings.language, "draft.title", title=settings.title, number=number)
+        number = next_issue_number(settings, [d.issue for d in drafts] + [highest_db])
+        title = draft_title(settings, number)
         path = folder / f"{number:03d}-{slugify(settings.title, t(settings.language, 'draft.slug'))}.md"
         created, old = True, b""
         text = new_draft_text(number=number, title=title, language=settings.language)

@@ -68,15 +68,15 @@ class PreparedIssue:
 
     def subject(self, settings) -> str:
         """The Subject: front matter ``subject``, else ``title``, else 'Newsletter · Issue N'."""
-        return self.draft.subject_line or f"{settings.title} · {t(settings.language, 'issue.number', number=self.number)}"
+        return self.draft.subject_line or f"{settings.title} · {t(settings.locale, 'issue.number', number=self.number)}"
 
     def context(self, settings) -> dict:
         """What every template of an issue gets."""
-        lang = settings.language
+        lang, loc = settings.language, settings.locale
         when = self.date
         return {
             "lang": lang,
-            "t": lambda key, **kw: t(lang, key, **kw),
+            "t": lambda key, **kw: t(loc, key, **kw),
             "newsletter_title": settings.title,
             "author": settings.author,
             "base_url": settings.base_url,
@@ -128,7 +128,7 @@ def prepare(nl, draft: PreparedIssue | Draft | str | os.PathLike) -> PreparedIss
     if isinstance(draft, PreparedIssue):
         return draft
     draft = without_controls(load(draft))
-    lang = nl.settings.language
+    lang = nl.settings.locale
     try:
         doc = markdown.parse(draft.body)
     except markdown.TooDeep as e:

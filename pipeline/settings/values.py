@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from pipeline.i18n import LANGUAGES
+from pipeline.i18n import ADDRESS_FORMS, LANGUAGES
 
 SOURCE_MODES = ("inbox", "auto")
 # What a source is, which decides how its entries are read (whose author, what is a quote).
@@ -265,3 +265,44 @@ def as_schedule(value: Any, key: str) -> Schedule:
             raise ValueError(f"{k} must be an interval like '30m' or a valid cron expression like '0 7 * * 1' "
                              f"(minute hour day month weekday, in the machine's time zone), got {v!r}")
     return Schedule(**value)
+
+
+# ---------------------------------------------------------------- the issue's voice and titles (issue 14)
+
+TITLE_FIELDS = ("number", "title", "date")
+
+
+def as_address_form(value: Any, key: str) -> str:
+    s = as_nonempty(value, key).lower()
+    if s not in ADDRESS_FORMS:
+        raise ValueError(f"must be one of {', '.join(ADDRESS_FORMS)} (formal 'Sie' or informal 'du'), got {s!r}")
+    return s
+
+
+def as_title_pattern(value: Any, key: str) -> str:
+    """A title pattern such as ``{title} No {number}``: only the fields :data:`TITLE_FIELDS`,
+    each maybe with a format (``{number:03d}``); empty means the language's own."""
+    import string
+
+    s = as_str(value, key)
+    try:
+        fields = [f for _text, f, _spec, _conv in string.Formatter().parse(s) if f is not None]
+    except ValueError as e:
+        raise ValueError(f"is not a valid pattern ({e}); write braces as {{{{ and }}}}") from None
+    for f in fields:
+        if f not in TITLE_FIELDS:
+            raise ValueError(f"may use {', '.join('{' + n + '}' for n in TITLE_FIELDS)}, got {{{f}}}")
+    try:
+        s.format(number=1, title="Title", date="1 January 2026")
+    except (ValueError, TypeError) as e:
+        raise ValueError(f"is not a valid pattern: {e}") from None
+    if s and "number" not in fields:
+        raise ValueError("must contain {number}, so two issues never share a title")
+    return s
+
+
+def as_positive_int(value: Any, key: str) -> int:
+    n = as_int(value, key)
+    if n < 1:
+        raise ValueError("must be 1 or more")
+    return n

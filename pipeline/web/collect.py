@@ -127,7 +127,7 @@ async def collect_post(request: Request) -> Response:
     except LinkletterError as e:
         return _answer(request, 400, str(e))
     log.info("collect: link #%d%s", link_id, " with a quote" if quotes else "")
-    return _answer(request, 200, strings.text(nl.settings.language, "collect.saved", title=nl.settings.title),
+    return _answer(request, 200, strings.text(nl.settings.locale, "collect.saved", title=nl.settings.title),
                    link_id=link_id)
 
 
