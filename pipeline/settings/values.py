@@ -122,11 +122,16 @@ def as_bool(value: Any, key: str) -> bool:
     raise ValueError(f"must be true or false, got {value!r}")
 
 
-def as_language(value: Any, key: str) -> str:
+def one_of(value: Any, key: str, choices: tuple[str, ...], hint: str = "") -> str:
+    """A value from ``choices`` (case-insensitive); ``hint`` explains them in the error."""
     s = as_nonempty(value, key).lower()
-    if s not in LANGUAGES:
-        raise ValueError(f"must be one of {', '.join(LANGUAGES)}, got {s!r}")
+    if s not in choices:
+        raise ValueError(f"must be one of {', '.join(choices)}{hint}, got {s!r}")
     return s
+
+
+def as_language(value: Any, key: str) -> str:
+    return one_of(value, key, LANGUAGES)
 
 
 def as_url(value: Any, key: str) -> str:
@@ -273,10 +278,7 @@ TITLE_FIELDS = ("number", "title", "date")
 
 
 def as_address_form(value: Any, key: str) -> str:
-    s = as_nonempty(value, key).lower()
-    if s not in ADDRESS_FORMS:
-        raise ValueError(f"must be one of {', '.join(ADDRESS_FORMS)} (formal 'Sie' or informal 'du'), got {s!r}")
-    return s
+    return one_of(value, key, ADDRESS_FORMS, " (formal 'Sie' or informal 'du')")
 
 
 def as_title_pattern(value: Any, key: str) -> str:
