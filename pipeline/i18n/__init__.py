@@ -13,11 +13,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pipeline.i18n import issue, web
+from pipeline.i18n import email, issue, web
 
 LANGUAGES = ("de", "en")  # the languages readers can be addressed in; settings check against it
 
 AREAS = (
+    email,
     issue,
     web,
 )

@@ -69,6 +69,8 @@ class Settings:
     send_lease_seconds: int = 120
     # -- collect: sources, pages, highlight services (issue 13)
     # -- the issue's look and voice: email, text, titles, footer (issue 14)
+    postal_address: str = ""
+    imprint_url: str = ""
     # -- what comes back: bounces, complaints, inbound mail, webhooks, notify (issue 15)
     # -- moving in: subscriber and archive imports (issue 16)
     # -- the author's desk, stats, click counts (issue 17)

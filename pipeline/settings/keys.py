@@ -11,7 +11,7 @@ from typing import Any, Callable
 
 from pipeline.settings.values import (
     Schedule, as_allow_list, as_bool, as_database_url, as_float, as_int, as_language, as_nonempty, as_secret, as_sender,
-    as_smtp_url, as_sources, as_str, as_url, as_schedule,
+    as_optional_url, as_smtp_url, as_sources, as_str, as_url, as_schedule,
 )
 
 Parser = Callable[[Any, str], Any]
@@ -51,6 +51,10 @@ KEYS: dict[str, tuple[Parser, Any, str]] = {
     "send_lease_seconds": (as_int, 120, "Seconds a sending process holds an issue before another may take over."),
     # -- collect: sources, pages, highlight services (issue 13)
     # -- the issue's look and voice: email, text, titles, footer (issue 14)
+    "postal_address": (as_str, "", "The sender's postal address, one line, shown in every issue's footer and on the site "
+                                   "(US bulk mail needs one: CAN-SPAM)."),
+    "imprint_url": (as_optional_url, "", "Address of your imprint page (German 'Impressum': who provides the "
+                                         "newsletter), linked in every issue's footer and on the site."),
     # -- what comes back: bounces, complaints, inbound mail, webhooks, notify (issue 15)
     # -- moving in: subscriber and archive imports (issue 16)
     # -- the author's desk, stats, click counts (issue 17)
