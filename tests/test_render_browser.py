@@ -51,6 +51,11 @@ window.addEventListener('load', function () {{
     }}
     return [255, 255, 255];
   }}
+  function ruleWidth(q) {{  // the quote's rule: on the blockquote (page) or its table cell (email)
+    if (!q) return null;
+    var box = q.querySelector('td') || q;
+    return w.getComputedStyle(box).borderLeftWidth;
+  }}
   function contrast(el) {{
     if (!el) return null;
     var f = lum(rgb(w.getComputedStyle(el).color)), b = lum(background(el));
@@ -60,7 +65,7 @@ window.addEventListener('load', function () {{
     scrollWidth: d.scrollWidth, clientWidth: d.clientWidth,
     quote: contrast(w.document.querySelector('blockquote p')),
     text: contrast(w.document.querySelector('blockquote ~ p')),
-    rule: w.document.querySelector('blockquote') ? w.getComputedStyle(w.document.querySelector('blockquote')).borderLeftWidth : null
+    rule: ruleWidth(w.document.querySelector('blockquote'))
   }}));
 }});
 </script></body></html>"""

@@ -35,12 +35,13 @@ CONTENT_MARKER = "<!--LINKLETTER-CONTENT-->"
 # client switches to dark mode; the mj-style in email/base.mjml refines dark mode where
 # clients support prefers-color-scheme. The quote's box is its table cell (Outlook for
 # Windows pads only cells); table cells break lines between words, hyphenating where the
-# client can (``lang`` is set), never inside a word.
+# client can (``lang`` is set), never inside a word. Only a link (a long URL written out)
+# may break anywhere, so it cannot push the layout wider than a phone.
 CONTENT_CSS = """
 p { margin: 0 0 16px 0; }
 h1, h2 { font-size: 22px; line-height: 1.3; margin: 30px 0 12px 0; }
 h3, h4, h5, h6 { font-size: 19px; line-height: 1.3; margin: 24px 0 10px 0; }
-a { color: #a63f17; text-decoration: underline; }
+a { color: #a63f17; text-decoration: underline; overflow-wrap: anywhere; }
 blockquote { margin: 0 0 20px 0; padding: 0; }
 blockquote > table { border-collapse: collapse; margin: 0; width: 100%; }
 blockquote > table > tbody > tr > td { padding: 12px 16px; border: 0; border-left: 4px solid #c2410c; background-color: #f7f2ec; color: #262626; }
