@@ -9,10 +9,7 @@ Set LINKLETTER_SCREENSHOTS=DIR to keep the screenshots for a look.
 
 from __future__ import annotations
 
-import html
-import json
 import os
-import re
 import shutil
 from pathlib import Path
 
@@ -20,14 +17,14 @@ import pytest
 
 from pipeline.newsletter import init_newsletter, open_newsletter
 from pipeline.render.email import render_issue
-from tests.test_render_browser import CHROMIUM, DRAFTS, chromium, png_size
+from tests.test_render_browser import CHROMIUM, DRAFTS, chromium, measure, png_size
 
 pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(),
                                 reason="needs Debian's chromium (apt-get install chromium); .ci/run installs it")
 DARK = "--blink-settings=preferredColorScheme=0"
 
 PROBE = r"""<!doctype html><html><head><meta charset="utf-8"></head><body style="margin:0">
-<iframe id="f" style="width:375px;height:1200px;border:0" srcdoc="{doc}"></iframe>
+<iframe id="f" style="width:{width}px;height:1200px;border:0" srcdoc="{doc}"></iframe>
 <script>
 function rgba(s) {{ var v = s.match(/[\d.]+/g).map(Number); if (v.length < 4) v.push(1); return v; }}
 function lum(c) {{
@@ -94,19 +91,11 @@ def email(tmp_path_factory):
 
 
 def probe(tmp: Path, docs: dict[str, str], *, dark: bool) -> dict[str, dict]:
-    procs = {}
+    paths = {}
     for name, doc in docs.items():
-        page = tmp / f"probe-{name}-{'dark' if dark else 'light'}.html"
-        page.write_text(PROBE.format(doc=html.escape(doc, quote=True)), "utf-8")
-        procs[name] = chromium([*([DARK] if dark else []), "--window-size=800,1300", "--dump-dom", page.as_uri()],
-                               tmp, f"probe-{name}-{dark}")
-    out = {}
-    for name, proc in procs.items():
-        dom, _ = proc.communicate(timeout=90)
-        m = re.search(r'data-probe="([^"]+)"', dom)
-        assert m, f"no measurement for {name}: {dom[:300]}"
-        out[name] = json.loads(html.unescape(m.group(1)))
-    return out
+        paths[name] = tmp / f"{name}-{'dark' if dark else 'light'}.html"
+        paths[name].write_text(doc, "utf-8")
+    return measure(tmp, paths, dark, probe_page=PROBE)
 
 
 @pytest.mark.parametrize("dark", [False, True], ids=["light", "dark"])
