@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from pipeline.newsletter import init_newsletter, open_newsletter
-from pipeline.render.email import render_issue
+from pipeline.render.email import render_issue, render_system_mail
 from tests.test_render_browser import CHROMIUM, DRAFTS, chromium, measure, png_size
 
 pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(),
@@ -85,9 +85,11 @@ def email(tmp_path_factory):
                                     "LINKLETTER_IMPRINT_URL": "https://lese.example.de/impressum.html"})
     try:
         doc = render_issue(nl, root / "drafts" / "012-langsamkeit.md").html
+        confirm = render_system_mail(nl, "confirm", to="leserin@example.net",
+                                     confirm_url="https://lese.example.de/confirm/abc").get_body(("html",)).get_content()
     finally:
         nl.close()
-    return tmp, doc
+    return tmp, doc, confirm
 
 
 def probe(tmp: Path, docs: dict[str, str], *, dark: bool) -> dict[str, dict]:
@@ -100,10 +102,12 @@ def probe(tmp: Path, docs: dict[str, str], *, dark: bool) -> dict[str, dict]:
 
 @pytest.mark.parametrize("dark", [False, True], ids=["light", "dark"])
 def test_every_text_readable_at_375px(email, dark):
-    tmp, doc = email
+    tmp, doc, confirm = email
     # the check can fail: the old "view in browser" link, #6b6b6b on the dark page (3.5:1)
     old = doc.replace(".ll-top div, .ll-top a, ", "")
-    results = probe(tmp, {"email": doc, "old": old}, dark=dark)
+    results = probe(tmp, {"email": doc, "old": old, "confirm": confirm}, dark=dark)
+    low = [t for t in results["confirm"]["texts"] if t["ratio"] < 4.5]
+    assert low == [], f"confirmation mail text below 4.5:1 in the {'dark' if dark else 'light'} scheme: {low[:8]}"
     texts = results["email"]["texts"]
     assert len(texts) > 100 and any(t["text"].startswith("Im Browser ansehen") for t in texts)
     assert any(t["text"].startswith("Absender: Lindenstraße 5") for t in texts)  # the legal footer is shown
@@ -119,7 +123,7 @@ def test_every_text_readable_at_375px(email, dark):
 
 
 def test_no_word_breaks_inside_a_table_cell_at_375px(email):
-    tmp, doc = email
+    tmp, doc, _ = email
     # the check can fail: MRML's word-break:break-word on the content cell splits words
     old = doc.replace('class="ll-content" style="', 'class="ll-content" style="word-break:break-word;', 1)
     narrow = old.replace("<td style=\"border: 1px solid", "<td style=\"width:30px;border: 1px solid")
@@ -129,7 +133,7 @@ def test_no_word_breaks_inside_a_table_cell_at_375px(email):
 
 
 def test_screenshots_at_375px_light_and_dark(email):
-    tmp, doc = email
+    tmp, doc, _ = email
     path = tmp / "email.html"
     path.write_text(doc, "utf-8")
     keep = os.environ.get("LINKLETTER_SCREENSHOTS")
