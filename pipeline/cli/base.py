@@ -26,6 +26,7 @@ COMMANDS = {
     "render": "render", "build": "render",
     "send": "send", "status": "send",
     "subscribers": "subscribers",
+    "inbound": "inbound",
     "serve": "web", "bookmarklet": "web",
     "run": "run", "jobs": "run",
     "demo": "demo",
