@@ -114,3 +114,22 @@ def test_plain_imap_to_another_host_is_refused(nl_dir):
     nl.close()
     proc = run_cli("--dir", str(nl_dir), "inbound", "--imap", check=False)
     assert proc.returncode == 75 and "loopback" in proc.stderr
+
+
+def test_the_main_job_polls_the_mailbox_on_its_own_schedule(nl_dir, tmp_path, monkeypatch):
+    from pipeline.mainjob import jobs, schedule
+
+    with Dovecot(tmp_path / "dovecot") as imap:
+        nl = _nl(nl_dir, imap.url)
+        add_subscribers(nl.engine, 1)
+        s = schedule.make_scheduler(nl)
+        s.start(paused=True)
+        schedule.install_jobs(s, nl)
+        job = s.get_job("inbound")
+        assert job.func_ref == "pipeline.mainjob.jobs:inbound_job" and "0:05:00" in str(job.trigger)
+        s.shutdown(wait=False)
+        imap.append(*_bounces(1))
+        monkeypatch.setenv("LINKLETTER_INBOUND_IMAP_PASSWORD", PASSWORD)
+        assert jobs.inbound_job(str(nl_dir)).startswith("IMAP: 1 read, 1 moved")
+        assert _bounced(nl) == 1
+        nl.close()
