@@ -280,3 +280,12 @@ def test_record_event_for_webhooks_is_idempotent_and_applies_the_rules(sent):
     assert (r.subscriber_id, r.issue_number, r.new_status) == (sorted(by_sub)[0], 7, "bounced")
     assert record_event(nl, InboundEvent(kind="hard_bounce", source="webhook:x", event_key="x:1",
                                          address="nobody@example.net")).subscriber_id is None
+
+
+def test_check_says_what_is_lost_without_a_bounce_address(nl_dir):
+    write_draft(nl_dir)
+    proc = run_cli("--dir", str(nl_dir), "check", "7", "--no-fetch", check=False)
+    assert "note: bounce_address is not set" in proc.stderr
+    with open(nl_dir / "linkletter.toml", "a") as f:
+        f.write(f'bounce_address = "{BOUNCES}"\n')
+    assert "bounce_address" not in run_cli("--dir", str(nl_dir), "check", "7", "--no-fetch", check=False).stderr
