@@ -289,3 +289,16 @@ def test_check_says_what_is_lost_without_a_bounce_address(nl_dir):
     with open(nl_dir / "linkletter.toml", "a") as f:
         f.write(f'bounce_address = "{BOUNCES}"\n')
     assert "bounce_address" not in run_cli("--dir", str(nl_dir), "check", "7", "--no-fetch", check=False).stderr
+
+
+def test_the_file_outbox_records_each_delivery_s_envelope_sender(nl_dir):
+    draft = write_draft(nl_dir)
+    nl = _open(nl_dir, bounce_address=BOUNCES)
+    (sid,) = add_subscribers(nl.engine, 1)
+    send_issue(nl, draft, options=FAST, force=True)
+    (eml,) = (nl_dir / "outbox").glob("issue-*.eml")
+    first = eml.read_bytes().split(b"\r\n", 1)[0].decode()
+    with nl.session() as s:
+        did = s.scalars(select(Delivery.id)).one()
+    assert first == f"Return-Path: <{verp_address(nl.settings, did)}>"
+    nl.close()

@@ -74,3 +74,22 @@ def test_every_corpus_message_through_linkletter_inbound(nl_dir):
             assert soft == permanent and not hard, (name, events)
     nl.close()
     assert exact >= EXACT_AT_LEAST, exact
+
+
+from hypothesis import HealthCheck, given, settings, strategies as st  # noqa: E402
+
+from pipeline.inbound.classify import classify  # noqa: E402
+
+_SAMPLES = [(CORPUS / n).read_bytes() for n in ("postfix_01.txt", "dsn_03.txt", "qmail_01.txt", "yahoo_01.txt")] \
+    if CORPUS.is_dir() else [b""]
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.sampled_from(_SAMPLES), st.integers(0, 5000), st.binary(max_size=200), st.integers(0, 200))
+def test_classify_never_raises_on_damaged_real_bounces(sample, at, junk, cut):
+    """Real bounces cut, spliced with junk bytes and truncated: a reading, never an exception,
+    and every address it reports is one that stood in the message."""
+    data = sample[:at] + junk + sample[at + cut:]
+    reading = classify(data)
+    for f in reading.findings:
+        assert f.address is None or f.address.split("@")[0].encode() in data.lower()
