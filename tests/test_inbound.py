@@ -302,3 +302,38 @@ def test_the_file_outbox_records_each_delivery_s_envelope_sender(nl_dir):
         did = s.scalars(select(Delivery.id)).one()
     assert first == f"Return-Path: <{verp_address(nl.settings, did)}>"
     nl.close()
+
+
+def test_a_locked_database_asks_the_mta_to_retry_and_the_retry_records(sent, nl_dir):
+    """Another writer holds SQLite's write lock past the busy timeout (30 s): exit 75, nothing
+    half-written; once the lock is gone the MTA's retry records the bounce."""
+    import sqlite3
+
+    nl, by_sub = sent
+    sid = sorted(by_sub)[0]
+    dsn = postfix_dsn(by_sub[sid].mail_from, "reader1@example.net")
+    other = sqlite3.connect(nl_dir / "linkletter.db", isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")
+    try:
+        proc = inbound(nl_dir, dsn)
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+    assert proc.returncode == 75 and "try again later" in proc.stderr, (proc.stdout, proc.stderr)
+    assert events(nl) == [] and status(nl, sid) == "active"
+    assert inbound(nl_dir, dsn).returncode == 0
+    assert status(nl, sid) == "bounced"
+
+
+def test_an_unreadable_bounce_to_a_verp_address_still_counts_for_its_delivery(sent, nl_dir):
+    nl, by_sub = sent
+    sid = sorted(by_sub)[0]
+    unreadable = (f"Return-Path: <>\r\nFrom: Mail Delivery Subsystem <MAILER-DAEMON@mx.example.net>\r\n"
+                  f"To: {by_sub[sid].mail_from}\r\nSubject: Returned mail\r\nMessage-ID: <odd-1@mx>\r\n\r\n"
+                  "Something went wrong with your message. Sorry.\r\n").encode()
+    assert inbound(nl_dir, unreadable).returncode == 0
+    (ev,) = events(nl)
+    assert (ev.kind, ev.subscriber_id, ev.issue_number) == ("soft_bounce", sid, 7)
+    assert status(nl, sid) == "active"  # one soft bounce; a second would suppress
+    assert inbound(nl_dir, unreadable.replace(b"odd-1", b"odd-2")).returncode == 0
+    assert status(nl, sid) == "bounced"
