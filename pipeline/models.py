@@ -79,9 +79,9 @@ class Link(SQLModel, table=True):
 
 class Quote(SQLModel, table=True):
     """A passage of a link's page the author may quote. ``origin`` is 'feed', 'annotation',
-    'cli', 'bookmarklet' or 'highlight' (a highlight service or file import); ``source_url`` may
-    carry a text fragment (#:~:text=). ``text_hash`` is of the text after typography
-    normalization (``collect.text.quote_hash``). ``position`` orders a link's quotes;
+    'cli', 'bookmarklet', 'desk' or 'highlight' (a highlight service or file import);
+    ``source_url`` may carry a text fragment (#:~:text=). ``text_hash`` is of the text after
+    typography normalization (``collect.text.quote_hash``). ``position`` orders a link's quotes;
     ``issue_number`` is set once the quote was written into a draft."""
 
     __tablename__ = "quotes"

@@ -214,7 +214,7 @@ def test_export_has_every_field_and_imports_back_unchanged(nl, nl_dir, tmp_path)
     out = tmp_path / "export.csv"
     run_cli("--dir", str(nl_dir), "subscribers", "export", str(out))
     rows = list(csv.DictReader(io.StringIO(out.read_text(encoding="utf-8"))))
-    assert list(rows[0]) == list(subs.FIELDS)
+    assert list(rows[0]) == list(subs.FIELDS + subs.EVENT_FIELDS)
     assert [r["email"] for r in rows] == ["a@example.org", "b@example.org", "c@example.org"]
     b = rows[1]
     assert (b["status"], b["consent_source"], b["consent_ip"], b["consent_user_agent"], b["consent_text"]) == \

@@ -28,6 +28,7 @@ COMMANDS = {
     "archive": "archive",
     "send": "send", "status": "send",
     "subscribers": "subscribers",
+    "inbound": "inbound",
     "serve": "web", "bookmarklet": "web",
     "run": "run", "jobs": "run",
     "demo": "demo",

@@ -21,5 +21,11 @@ def check(nl, draft: str, as_json: bool, no_fetch: bool) -> None:
 
     report = check_draft(nl, find_draft(nl.settings.drafts_dir, draft), fetch=not no_fetch)
     click.echo(report.to_json() if as_json else report.to_text())
+    if not as_json:
+        from pipeline.inbound.addresses import bounce_setup_note
+
+        note = bounce_setup_note(nl.settings)
+        if note:
+            click.echo(f"note: {note}", err=True)
     if not report.ok:
         click.get_current_context().exit(1)

@@ -108,3 +108,33 @@ def remove(nl, email: str) -> None:
     found = subs.remove_subscriber(nl, email)
     click.echo(f"Removed {email.strip().lower()}; the address is blocked from now on." if found
                else f"{email.strip().lower()} was not a subscriber; the address is blocked from now on.")
+
+
+@subscribers_group.command("show")
+@click.argument("email")
+@pass_nl
+def show(nl, email: str) -> None:
+    """One subscriber: status, consent, and everything that came back for them (bounces,
+    complaints, unsubscribes, auto-replies), newest first."""
+    from pipeline.cli.inbound import terminal_text
+
+    sub, events = subs.subscriber_events(nl, email)
+    click.echo(f"{sub.email}  {sub.status}  (#{sub.id}, since {sub.created_at:%Y-%m-%d}, consent: {sub.consent_source})")
+    if not events:
+        click.echo("  nothing came back")
+    for e in events:
+        where = " ".join(x for x in (f"issue {e['issue_number']}" if e["issue_number"] else "",
+                                      f"delivery #{e['delivery_id']}" if e["delivery_id"] else "") if x)
+        named = f" <{e['address']}>" if e["address"] and e["address"] != sub.email else ""
+        click.echo(terminal_text(f"  {e['created_at']:%Y-%m-%d %H:%M}  {e['kind']:<11} {e['source']:<16} {where}{named}"
+                                 f"  {(e['reason'] or '')[:160]}"))
+
+
+@subscribers_group.command("reactivate")
+@click.argument("email")
+@pass_nl
+def reactivate(nl, email: str) -> None:
+    """Mail a bounced or complained address again (your deliberate decision: the address is
+    suppressed by every other path, import and the form included)."""
+    old = subs.reactivate(nl, email)
+    click.echo(f"Reactivated {email.strip().lower()} (was {old}); it gets the next issue.")

@@ -17,7 +17,7 @@ from pipeline.store import links as store
 from pipeline.typography import normalize
 
 if TYPE_CHECKING:  # the fetcher, feedparser and trafilatura load only where a page is read
-    from pipeline.collect.feeds import FeedEntry
+    from pipeline.collect.feeds import FeedEntry, FeedQuote
     from pipeline.collect.fetch import Fetcher
     from pipeline.collect.pages import PageResult
 
@@ -277,16 +277,52 @@ def _entry_parts(e: FeedEntry, curated: bool) -> tuple[str | None, str | None]:
     return e.author, e.via
 
 
+def _in_reading_order(group: Sequence[FeedEntry], flavour: str) -> list[FeedQuote]:
+    """The quotes of one link's entries in the page's order: by the place a service gave them
+    (a location, an offset), else as a highlight feed lists them, oldest first (it lists the
+    newest first), else as they came."""
+    entries = list(reversed(group)) if flavour == "annotations" else list(group)
+    quotes = [q for e in entries for q in e.quotes]
+    return sorted(quotes, key=lambda q: (q.position is None, q.position or 0))
+
+
+def _quote_rows(s: Session, link_id: int, quotes: Sequence[FeedQuote], hashes: dict, page: str,
+                pending: dict[tuple[int, str], dict], now) -> list[dict]:
+    """The new quote rows of one link; a passage kept already (in the database or earlier in
+    this feed) gets the new note added instead."""
+    rows = []
+    for q in quotes:
+        text = normalize_text(q.text)
+        h = quote_hash(text)
+        if not text:
+            continue
+        if h in hashes:
+            quote_id, note = hashes[h]
+            merged = _merge_note(note, q.note)
+            if merged != note:
+                if quote_id is None:
+                    pending[(link_id, h)]["note"] = merged
+                else:
+                    store.update_quote(s, quote_id, note=merged)
+                hashes[h] = (quote_id, merged)
+            continue
+        hashes[h] = (None, q.note)
+        position = int(q.position) if q.position is not None else passage_position(text, page)
+        pending[(link_id, h)] = dict(link_id=link_id, text=text, text_hash=h, source_url=q.source_url, note=q.note,
+                                     cite_text=q.cite_text, origin=q.origin, highlighted_at=q.highlighted_at,
+                                     created_at=now, position=position)
+        rows.append(pending[(link_id, h)])
+    return rows
+
+
 def store_entries(s: Session, source: Source | None, entries: Sequence[FeedEntry], flavour: str = "feed", *,
                   auto: bool | None = None) -> StoredEntries:
     """Write a feed's entries: new pages become links (picks for an 'auto' source, else in the
     inbox; only picks have their page fetched, and no entry saying ``fetch=False``, such as a
     book link), quotes are attached once each (the same passage however typeset; a note coming
-    with a passage already kept is added to it), in reading order: their place in the page's
-    text, else the place the entry gives (``FeedQuote.position``: a highlight's location). An
-    entry seen before changes nothing else, except that an 'auto' source picks a link still
-    waiting in the inbox. Written in bulk: one INSERT for the new links and one for the new
-    quotes. Without a ``source`` (a file import), ``auto`` says whether new links are picks."""
+    with a passage already kept is added to it), in the order of the page. An entry seen before changes nothing else, except that an 'auto' source picks a
+    link still waiting in the inbox. Written in bulk: one INSERT for the new links and one for
+    the new quotes. Without a ``source`` (a file import), ``auto`` says whether new links are picks."""
     # Longer than 60 lines on purpose: links and quotes of one feed are written in two bulk
     # statements, and both loops share the per-link state (known hashes, page text).
     from pipeline.collect.flavours import CURATED
@@ -313,9 +349,8 @@ def store_entries(s: Session, source: Source | None, entries: Sequence[FeedEntry
             e = group[0]
             author, via = _entry_parts(e, curated)
             rows.append(dict(url=strip_tracking(e.url), canonical_url=c, source_id=source.id if source else None,
-                             entry_id=e.entry_id,
-                             state="picked" if auto else "inbox", picked_at=now if auto else None, title=e.title,
-                             author=author, via=via, note=notes, published_at=e.published_at,
+                             entry_id=e.entry_id, state="picked" if auto else "inbox", picked_at=now if auto else None,
+                             title=e.title, author=author, via=via, note=notes, published_at=e.published_at,
                              description=e.description, fetch_status="pending" if e.fetch else "skipped",
                              fetch_attempts=0, created_at=now))
             continue
@@ -336,43 +371,9 @@ def store_entries(s: Session, source: Source | None, entries: Sequence[FeedEntry
     for c, group in canon.items():
         link_id = new_ids.get(c) or existing[c].id
         page = normalize(existing[c].main_text or "") if c in existing else ""
-        hashes = known.setdefault(link_id, {})
-        # a highlight feed lists the newest first: taken oldest first, they keep reading order
-        for q in _in_order(reversed(group) if flavour == "annotations" else group):
-                text = normalize_text(q.text)
-                h = quote_hash(text)
-                if not text:
-                    continue
-                if h in hashes:
-                    quote_id, note = hashes[h]
-                    merged = _merge_note(note, q.note)
-                    if merged != note:
-                        if quote_id is None:
-                            pending[(link_id, h)]["note"] = merged
-                        else:
-                            store.update_quote(s, quote_id, note=merged)
-                        hashes[h] = (quote_id, merged)
-                    continue
-                hashes[h] = (None, q.note)
-                pending[(link_id, h)] = dict(link_id=link_id, text=text, text_hash=h, source_url=q.source_url,
-                                       note=q.note, cite_text=q.cite_text, origin=q.origin, created_at=now,
-                                       highlighted_at=q.highlighted_at, position=_position(q, text, page))
-                quote_rows.append(pending[(link_id, h)])
+        quote_rows += _quote_rows(s, link_id, _in_reading_order(group, flavour), known.setdefault(link_id, {}),
+                                  page, pending, now)
     store.insert_quotes_bulk(s, quote_rows)
     return StoredEntries(new_links=[new_ids[r["canonical_url"]] for r in rows], new_quotes=len(quote_rows),
                          to_fetch=to_fetch)
 
-
-def _in_order(group):
-    """The quotes of a link's entries; those with a place in the document (a highlight's
-    location) in that order, the others after them as they came."""
-    quotes = [q for e in group for q in e.quotes]
-    return sorted(quotes, key=lambda q: (q.position is None, q.position or 0))
-
-
-def _position(q, text: str, page: str) -> int | None:
-    """A new quote's place: in the page's text if it is known there, else where the entry says."""
-    found = passage_position(text, page)
-    if found is None and q.position is not None:
-        return int(q.position)
-    return found

@@ -47,6 +47,16 @@ def unsubscribe_mailto(settings, subscriber_id: int, generation: int, issue: int
     return f"mailto:{addr}?subject=unsubscribe"
 
 
+def bounce_setup_note(settings) -> str | None:
+    """What is lost without ``bounce_address`` (for ``check``), or None when it is set."""
+    if settings.bounce_address:
+        return None
+    return ("bounce_address is not set: bounces go to the From address, so only bounces sent there and piped "
+            "into `linkletter inbound` are seen, matched by the address they name (a bounce for a forwarded "
+            "address or one the DSN leaves out is lost, and anyone can forge one); the List-Unsubscribe mailto "
+            "goes to the From mailbox, where nothing reads it. Set bounce_address (see docs/inbound.md).")
+
+
 @dataclass(frozen=True)
 class Tag:
     """What an address that mail came to says. ``kind``: 'verp' (``delivery_id``), 'unsubscribe'

@@ -35,6 +35,7 @@ MAX_FINDINGS = 50
 _STATUS = re.compile(r"\b([245])\.(\d{1,3})\.(\d{1,3})\b")
 _FULL = re.compile(r"mailbox (is )?full|over ?quota|quota exceeded|(reached|exceeded) (disk |its |the )?quota|insufficient (system )?storage|"
                    r"exceeded (the )?storage|mailbox size limit", re.I)
+_DAEMON = re.compile(r"mailer-daemon|postmaster|mail delivery (system|subsystem)", re.I)
 _OOO = re.compile(r"^\s*(auto(matic)?[ -]?(reply|response|antwort)|out of (the )?office|abwesenheit|"
                   r"vacation|away from (the )?office|i am (currently )?(out|away)|urlaub|"
                   r"automatische antwort|r[ée]ponse automatique|absence)", re.I)
@@ -56,6 +57,7 @@ class Reading:
     original_ids: list[str] = field(default_factory=list)  # Message-IDs of the returned original
     original_recipients: list[str] = field(default_factory=list)  # To of the returned original
     auto_submitted: bool = False
+    from_daemon: bool = False  # null Return-Path, or From a mailer daemon / postmaster
     sender: str = ""
     subject: str = ""
     problem: str = ""  # why the message could not be read fully (malformed, too big, a loop)
@@ -233,6 +235,8 @@ def classify(raw: bytes, *, recipients: list[str] | None = None, truncated: bool
         reading.recipients = _recipients(msg, list(recipients or []))
         reading.sender = _text(msg.get("From"))[:300]
         reading.subject = _text(msg.get("Subject"))[:300]
+        reading.from_daemon = (_text(msg.get("Return-Path")).strip() == "<>"
+                               or bool(_DAEMON.search(reading.sender)))
         auto = _text(msg.get("Auto-Submitted")).lower()
         reading.auto_submitted = bool(auto) and not auto.startswith("no")
         if truncated:

@@ -96,6 +96,11 @@ def _findings(reading: Reading, tags: list[Tag]) -> list[Finding]:
         return [Finding("unsubscribe", None, f"mailto unsubscribe (subject: {reading.subject[:120]})")]
     if reading.findings:
         return reading.findings
+    if reading.from_daemon and any(t.kind == "verp" for t in tags):
+        # VERP's point: a bounce no detector can read still names its delivery. Hard or soft is
+        # unknown, so it counts as soft (suppressed when it happens again).
+        return [Finding("soft_bounce", None, f"an unreadable bounce to this delivery's bounce address "
+                                             f"(from {reading.sender[:120]}, subject {reading.subject[:120]})")]
     return [Finding("other", None, f"not a bounce, complaint or unsubscribe (from {reading.sender[:120]}, "
                                    f"subject {reading.subject[:120]})")]
 

@@ -104,7 +104,7 @@ def _resolve(conn, settings, ev: InboundEvent) -> tuple[str, int | None, int | N
         if found is not None:
             issue, sid = found
             did = estore.delivery_of(conn, issue, sid)
-    if sid is None and ev.address:
+    if sid is None and ev.address and kind != MailEventKind.OTHER:  # 'other' is tied to nobody by a mere address
         try:
             sub = sstore.get_by_email(conn, normalize_email(ev.address))
         except SubscriberError:

@@ -148,6 +148,16 @@ def build(nl: Newsletter, job: MainJob) -> str:
     return f"site built in {build_site(nl)}"
 
 
+def poll_inbound(nl: Newsletter, job: MainJob) -> str:
+    """What came back, from the IMAP mailbox (pipeline.inbound.imap)."""
+    from pipeline.inbound.imap import poll_imap
+
+    report = poll_imap(nl)
+    if report.error:  # recorded as a failure, so `linkletter jobs` shows it; the next poll goes on
+        raise LinkletterError(report.summary())
+    return report.summary() if report.read else "nothing new"
+
+
 def collect_job(root: str) -> str | None:
     return _run("collect", root, collect_and_assemble)
 
@@ -158,3 +168,7 @@ def send_job(root: str) -> str | None:
 
 def build_job(root: str) -> str | None:
     return _run("build", root, build)
+
+
+def inbound_job(root: str) -> str | None:
+    return _run("inbound", root, poll_inbound)

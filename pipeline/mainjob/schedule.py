@@ -28,6 +28,8 @@ JOBS = {
     "collect": ("pipeline.mainjob.jobs:collect_job", "collect"),
     "send": ("pipeline.mainjob.jobs:send_job", "send"),
 }
+# the IMAP poll of what came back (issue 15): only with inbound_imap_url, every inbound_imap_interval
+INBOUND_JOB = ("inbound", "pipeline.mainjob.jobs:inbound_job")
 
 
 def trigger_for(expr: str, now: datetime | None = None):
@@ -72,8 +74,28 @@ def install_jobs(scheduler: BackgroundScheduler, nl: Newsletter, now: datetime |
         if str(job.trigger) != str(trigger) or list(job.args) != [root]:
             scheduler.modify_job(job_id, args=[root])
             scheduler.reschedule_job(job_id, trigger=trigger)
+    _install_inbound(scheduler, nl, root, now)
     # the send check also runs at every start
     scheduler.modify_job("send", next_run_time=now)
+
+
+def _install_inbound(scheduler: BackgroundScheduler, nl: Newsletter, root: str, now: datetime) -> None:
+    job_id, func = INBOUND_JOB
+    job = scheduler.get_job(job_id)
+    if not nl.settings.inbound_imap_url:
+        if job is not None:
+            scheduler.remove_job(job_id)
+        return
+    trigger = trigger_for(nl.settings.inbound_imap_interval, now)
+    if job is None:
+        try:
+            scheduler.add_job(func, trigger, args=[root], id=job_id, name=job_id)
+            return
+        except (ConflictingIdError, IntegrityError):
+            job = scheduler.get_job(job_id)
+    if str(job.trigger) != str(trigger) or list(job.args) != [root]:
+        scheduler.modify_job(job_id, args=[root])
+        scheduler.reschedule_job(job_id, trigger=trigger)
 
 
 def _ensure_jobs_table(nl: Newsletter) -> None:
@@ -92,7 +114,7 @@ def _drop_jobs_of_old_releases(nl: Newsletter) -> None:
     """A job stored by a release whose job functions lived elsewhere (``pipeline.jobs``) could
     not be restored by APScheduler; it is removed before the scheduler starts, so install_jobs
     adds it anew (the send check runs at every start anyway, the collect gets its schedule)."""
-    known = {func for func, _key in JOBS.values()}
+    known = {func for func, _key in JOBS.values()} | {INBOUND_JOB[1]}
     with nl.engine.begin() as conn:
         if not inspect(conn).has_table(JOBS_TABLE):
             return

@@ -74,16 +74,18 @@ def _readable_unless_sent(nl) -> list[Draft]:
 
 
 def _site_context(settings, root: str) -> dict:
-    lang = settings.language
+    lang, loc = settings.language, settings.locale
     return {
         "lang": lang,
-        "t": lambda key, **kw: t(lang, key, **kw),
+        "t": lambda key, **kw: t(loc, key, **kw),
         "newsletter_title": settings.title,
         "author": settings.author,
         "base_url": settings.base_url,
         "root": root,
         "rss_url": f"{settings.base_url}/{FEED_RSS}",
         "atom_url": f"{settings.base_url}/{FEED_ATOM}",
+        "postal_address": settings.postal_address,
+        "imprint_url": settings.imprint_url,
     }
 
 
@@ -106,8 +108,8 @@ def with_archive_links(html: str, when: datetime, settings) -> str:
     can follow a dead link years later. ``html`` is already sanitized; URLs stay escaped."""
     from pipeline.check.snapshot import archive_url
 
-    label = escape(t(settings.language, "site.archived_copy"))
-    title = escape(t(settings.language, "site.archived_copy_title"))
+    label = escape(t(settings.locale, "site.archived_copy"))
+    title = escape(t(settings.locale, "site.archived_copy_title"))
 
     def add(m: re.Match) -> str:
         url = m.group(2)
@@ -155,8 +157,8 @@ class FeedItem:
 def render_feeds(nl, issues: list[PreparedIssue]) -> tuple[str, str]:
     """(RSS 2.0, Atom 1.0) of ``issues`` (newest first), each at most ``feed_items`` long."""
     settings = nl.settings
-    items = [FeedItem(number=p.number, title=p.draft.title or t(settings.language, "issue.number", number=p.number),
-                      url=p.web_url, summary=p.preheader, html=_absolute(p.html, p.web_url),
+    items = [FeedItem(number=p.number, title=p.draft.title or t(settings.locale, "issue.number", number=p.number),
+                      url=p.web_url, summary=p.summary, html=_absolute(p.html, p.web_url),
                       date=publication_date(p.draft))
              for p in issues[: settings.feed_items]]
     updated = max((i.date for i in items), default=datetime(1970, 1, 1, tzinfo=timezone.utc))
@@ -169,7 +171,7 @@ def render_feeds(nl, issues: list[PreparedIssue]) -> tuple[str, str]:
 def render_index(nl, issues: list[PreparedIssue]) -> str:
     settings = nl.settings
     ctx = _site_context(settings, "")
-    entries = [{"number": p.number, "title": p.draft.title, "path": issue_path(p.number), "summary": p.preheader,
+    entries = [{"number": p.number, "title": p.draft.title, "path": issue_path(p.number), "summary": p.summary,
                 "date": format_date(settings.language, publication_date(p.draft)),
                 "date_iso": publication_date(p.draft).isoformat()} for p in issues]
     return templates.render(settings, "site/index.html", issues=entries, **ctx)
@@ -184,6 +186,7 @@ def plan_site(nl, writer: Writer, *, skip_unsent_broken: bool = False) -> None:
     writer.add("index.html", render_index(nl, issues))
     for p in issues:
         writer.add(issue_path(p.number), page_from(nl, p))
+    add_media(writer, issues)
     rss, atom = render_feeds(nl, issues)
     writer.add(FEED_RSS, rss)
     writer.add(FEED_ATOM, atom)
@@ -198,6 +201,18 @@ def _plan_redirects(nl, writer: Writer, drafts) -> None:
     if pairs or (writer.out_dir / redirects.REDIRECTS).exists():
         writer.add(redirects.REDIRECTS, redirects.redirects_file(pairs))
         writer.add(redirects.NGINX_MAP, redirects.nginx_map(pairs))
+
+
+def add_media(writer: Writer, issues: list[PreparedIssue]) -> None:
+    """The issues' local images, under the content-hashed names their pages and emails use
+    (see render/media.py); a picture two issues share is written once."""
+    from pipeline.render.media import MEDIA_DIR
+
+    for p in issues:
+        for media in p.media.values():
+            rel = f"{MEDIA_DIR}/{media.name}"
+            if rel not in writer.files:
+                writer.add(rel, media.source.read_bytes())
 
 
 def build_site(nl, out_dir: str | os.PathLike | None = None, *, skip_unsent_broken: bool = False) -> Path:

@@ -49,19 +49,20 @@ class Slots:
     msgid: bytes
     unsub: bytes
     marker: bytes  # the unsubscribe URL's stand-in in the body
+    mailto: bytes = b""  # the subscriber's mailto unsubscribe URI (with bounce_address; issue 15)
 
     @classmethod
-    def new(cls, marker: str) -> "Slots":
+    def new(cls, marker: str, mailto: bool = False) -> "Slots":
         token = secrets.token_hex(16).encode("ascii")
         return cls(b"@@" + token + b"-TO@@", b"@@" + token + b"-DATE@@", b"@@" + token + b"-MSGID@@",
-                   b"@@" + token + b"-UNSUB@@", marker.encode("ascii"))
+                   b"@@" + token + b"-UNSUB@@", marker.encode("ascii"), b"@@" + token + b"-MAILTO@@" if mailto else b"")
 
     @classmethod
     def legacy(cls) -> "Slots":
         return cls(_LEGACY_TO, _LEGACY_DATE, _LEGACY_MSGID, _LEGACY_UNSUB, placeholder().encode("ascii"))
 
     def line(self) -> bytes:
-        return _SLOTS_LINE + b" ".join((self.to, self.date, self.msgid, self.unsub, self.marker)) + b"\r\n"
+        return _SLOTS_LINE + b" ".join(x for x in (self.to, self.date, self.msgid, self.unsub, self.marker, self.mailto) if x) + b"\r\n"
 
     @classmethod
     def split(cls, data: bytes) -> tuple["Slots", bytes]:
@@ -172,10 +173,10 @@ def build_template(settings, *, issue: int, subject: str, html: str, text: str, 
     render stage's placeholder unless the issue was rendered with :func:`new_unsubscribe_marker`).
     The result starts with the line naming its slots (see :class:`Slots`)."""
     marker = marker or placeholder()
-    slots = Slots.new(marker)
+    slots = Slots.new(marker, mailto=bool(settings.bounce_address))
     from_addr = sender_address(settings.sender)
-    unsub = (b"List-Unsubscribe: <" + slots.unsub + b">,\r\n <mailto:" + from_addr.encode("ascii")
-             + b"?subject=unsubscribe>\r\n"
+    mailto = slots.mailto or b"mailto:" + from_addr.encode("ascii") + b"?subject=unsubscribe"
+    unsub = (b"List-Unsubscribe: <" + slots.unsub + b">,\r\n <" + mailto + b">\r\n"
              + b"List-Unsubscribe-Post: List-Unsubscribe=One-Click\r\n"
              + f"X-Linkletter-Issue: {issue}{' test' if test else ''}\r\n".encode("ascii"))
     return slots.line() + _mime(settings, to=slots.to, subject=subject, date=slots.date, msgid=slots.msgid,
@@ -215,12 +216,13 @@ class _DateCache:
 class MessageTemplate:
     """A frozen issue message split at its slots; :meth:`fill` personalizes it."""
 
-    def __init__(self, data: bytes, *, issue: int, secret: str, base_url: str, sender: str):
+    def __init__(self, data: bytes, *, issue: int, secret: str, base_url: str, sender: str, bounce_address: str = ""):
         from pipeline.tokens import unsubscribe_url
 
         self.issue = issue
         self.secret = secret
-        self._settings_like = type("S", (), {"base_url": base_url, "secret_key": secret})()
+        self._settings_like = type("S", (), {"base_url": base_url, "secret_key": secret, "sender": sender,
+                                             "bounce_address": bounce_address})()
         self._unsubscribe_url = unsubscribe_url
         self.sender = sender_address(sender)
         self.domain = self.sender.rpartition("@")[2] or "localhost"
@@ -231,7 +233,7 @@ class MessageTemplate:
         head += b"\r\n\r\n"
         # header pieces and the order of the slots between them
         slot_re = re.compile(b"|".join(re.escape(x) for x in (self.slots.to, self.slots.date, self.slots.msgid,
-                                                                self.slots.unsub)))
+                                                                self.slots.unsub, self.slots.mailto) if x))
         self._head_order = [m.group(0) for m in slot_re.finditer(head)]
         self._head = slot_re.split(head)
         self._body = body.split(self.slots.marker)
@@ -242,7 +244,8 @@ class MessageTemplate:
 
     @classmethod
     def from_settings(cls, settings, data: bytes, issue: int) -> "MessageTemplate":
-        return cls(data, issue=issue, secret=settings.secret_key, base_url=settings.base_url, sender=settings.sender)
+        return cls(data, issue=issue, secret=settings.secret_key, base_url=settings.base_url, sender=settings.sender,
+                   bounce_address=settings.bounce_address)
 
     def unsubscribe_url(self, subscriber_id: int, generation: int = 0) -> str:
         return self._unsubscribe_url(self._settings_like, subscriber_id, generation)
@@ -256,6 +259,10 @@ class MessageTemplate:
             slots.msgid: message_id(self.secret, self.issue, subscriber_id, self.domain),
             slots.unsub: url.encode("ascii", "strict") if url.isascii() else url.encode("utf-8"),
         }
+        if slots.mailto:
+            from pipeline.inbound.addresses import unsubscribe_mailto
+
+            values[slots.mailto] = unsubscribe_mailto(self._settings_like, subscriber_id, generation, self.issue).encode("ascii")
         return values, qp_url(url)
 
     def _join(self, head: list[bytes], body: list[bytes], values: dict[bytes, bytes], url: bytes) -> bytes:

@@ -61,7 +61,7 @@ class SmtpSession:
         self.timeout = timeout
         self.conn: smtplib.SMTP | None = None
         self.pipelining = False
-        self.pending: str | None = None  # recipient of an envelope sent ahead, replies unread
+        self.pending: tuple[str, str] | None = None  # (recipient, sender) of an envelope sent ahead, replies unread
 
     def open(self) -> None:
         if self.conn is not None:
@@ -114,7 +114,8 @@ class SmtpSession:
         except (OSError, smtplib.SMTPException):
             self._drop()
 
-    def deliver(self, rcpt: str, stuffed: bytes, next_rcpt: str | None = None) -> str:
+    def deliver(self, rcpt: str, stuffed: bytes, next_rcpt: str | None = None, *, sender: str | None = None,
+                next_sender: str | None = None) -> str:
         """Hand over one message (dot-stuffed, ending in CRLF) to ``rcpt``. Returns the server's
         acceptance reply; raises TemporaryFailure, RecipientRejected, MessageRejected or
         SenderRejected.
@@ -123,10 +124,14 @@ class SmtpSession:
         (MAIL, RCPT, DATA) goes out in the same packet as this message's content (RFC 2920
         allows the content to start a group), saving a round trip per message. The caller must
         then deliver to ``next_rcpt`` next, or call :meth:`discard` (which drops the connection:
-        a DATA the server already answered with 354 can't be taken back)."""
+        a DATA the server already answered with 354 can't be taken back).
+
+        ``sender``/``next_sender``: the envelope sender of this and the next message (a bounce
+        address per delivery, see pipeline.inbound.addresses); the session's own by default."""
         self.open()
         try:
-            return self._deliver(rcpt, stuffed, next_rcpt)
+            return self._deliver((rcpt, sender or self.sender), stuffed,
+                                 (next_rcpt, next_sender or self.sender) if next_rcpt else None)
         except (OSError, smtplib.SMTPServerDisconnected, ssl.SSLError, socket.timeout) as e:
             self._drop()
             raise TemporaryFailure(f"the connection to the mail server broke: {e or type(e).__name__}") from None
@@ -136,22 +141,24 @@ class SmtpSession:
         if self.pending is not None:
             self._drop()
 
-    def _envelope(self, rcpt: str) -> bytes:
-        return f"MAIL FROM:<{self.sender}>\r\nRCPT TO:<{rcpt}>\r\nDATA\r\n".encode("ascii")
+    def _envelope(self, envelope: tuple[str, str]) -> bytes:
+        rcpt, sender = envelope
+        return f"MAIL FROM:<{sender}>\r\nRCPT TO:<{rcpt}>\r\nDATA\r\n".encode("ascii")
 
-    def _deliver(self, rcpt: str, stuffed: bytes, next_rcpt: str | None) -> str:
-        if self.pending is not None and self.pending != rcpt:
+    def _deliver(self, envelope: tuple[str, str], stuffed: bytes, next_envelope: tuple[str, str] | None) -> str:
+        rcpt, sender = envelope
+        if self.pending is not None and self.pending != envelope:
             self._drop()  # an envelope for someone else is open: start over on a new connection
             self.open()
         conn = self.conn
-        if self.pending == rcpt:  # the envelope went out with the previous message
+        if self.pending == envelope:  # the envelope went out with the previous message
             self.pending = None
             mail, rcpt_reply, data = self._reply(), self._reply(), self._reply()
         elif self.pipelining:
-            conn.sock.sendall(self._envelope(rcpt))
+            conn.sock.sendall(self._envelope(envelope))
             mail, rcpt_reply, data = self._reply(), self._reply(), self._reply()
         else:
-            cmds = self._envelope(rcpt).split(b"\r\n")
+            cmds = self._envelope(envelope).split(b"\r\n")
             conn.sock.sendall(cmds[0] + b"\r\n")
             mail = self._reply()
             rcpt_reply = data = (0, b"")
@@ -169,7 +176,7 @@ class SmtpSession:
             if mail[0] != 250:
                 text = _reply_text(*mail)
                 if 500 <= mail[0] < 600:
-                    raise SenderRejected(f"the mail server refused the sender <{self.sender}>: {text}")
+                    raise SenderRejected(f"the mail server refused the sender <{sender}>: {text}")
                 raise TemporaryFailure(f"MAIL FROM: {text}")
             if rcpt_reply[0] not in (250, 251):
                 text = _reply_text(*rcpt_reply)
@@ -178,10 +185,10 @@ class SmtpSession:
                 raise TemporaryFailure(f"RCPT TO: {text}")
             # a refusal to take data is the server's state, not the address's
             raise TemporaryFailure(f"DATA: {_reply_text(*data)}")
-        ahead = self._envelope(next_rcpt) if next_rcpt and self.pipelining else b""
+        ahead = self._envelope(next_envelope) if next_envelope and self.pipelining else b""
         conn.sock.sendall(stuffed + b".\r\n" + ahead)
         if ahead:
-            self.pending = next_rcpt
+            self.pending = next_envelope
         code, msg = self._reply()
         if code == 250:
             return _reply_text(code, msg)

@@ -11,8 +11,10 @@ from typing import Callable
 
 from pipeline.draft.format import read_draft
 from pipeline.errors import LinkletterError
+from pipeline.models import utcnow
 from pipeline.send.identity import owner_is_dead
 from pipeline.store import deliveries as dstore
+from pipeline.store import events as estore
 from pipeline.store import issues as istore
 
 
@@ -33,7 +35,7 @@ def send_test(nl, draft_path, address: str, *, render: Callable | None = None) -
     from pipeline.send.message import MessageTemplate, smtp_address
     from pipeline.send.single import send_message
 
-    rendered = (render or render_for_send)(nl, prepared)
+    rendered = (render or render_for_send)(nl, prepared.sent_on(utcnow()))
     template = MessageTemplate.from_settings(nl.settings, template_bytes(nl.settings, rendered, test=True), draft.issue)
     rcpt = smtp_address(address)
     name = f"test-issue-{draft.issue:04d}-{time.strftime('%Y%m%d-%H%M%S')}-{secrets.token_hex(3)}.eml"
@@ -63,12 +65,18 @@ class SendStatus:
     sent_at: datetime | None
     lease_owner: str | None
     lease_expires_at: datetime | None
+    events: dict[str, int] | None = None  # mail events of this issue by kind (what came back)
 
     def lines(self) -> list[str]:
         c = self.counts
         out = [f"Issue {self.issue}: {self.status}",
                f"  deliveries: {sum(c.values())}  sent: {c.get('sent', 0)}  queued: {c.get('queued', 0)}  "
                f"sending: {c.get('sending', 0)}  failed: {c.get('failed', 0)} ({self.bounced} bounced)"]
+        if self.events is not None:
+            e = self.events
+            out.append(f"  came back: bounced hard: {e.get('hard_bounce', 0)}  soft: {e.get('soft_bounce', 0)}  "
+                       f"delayed: {e.get('delayed', 0)}  complained: {e.get('complaint', 0)}  "
+                       f"unsubscribed after this issue: {e.get('unsubscribe', 0)}  auto-replies: {e.get('auto_reply', 0)}")
         if self.started_at:
             out.append(f"  started: {self.started_at.isoformat(timespec='seconds')}")
         if self.sent_at:
@@ -93,6 +101,7 @@ def send_status(nl, draft_path=None) -> SendStatus:
                 raise LinkletterError("no issue has been sent yet")
         counts = dstore.counts_by_state(conn, row["id"])
         bounced = dstore.bounced_count(conn, row["id"])
-    return SendStatus(issue=row["number"], status=row["status"], counts=counts, bounced=bounced,
+        events = estore.counts_for_issue(conn, row["number"])
+    return SendStatus(events=events, issue=row["number"], status=row["status"], counts=counts, bounced=bounced,
                       started_at=aware(row["send_started_at"]), sent_at=aware(row["sent_at"]),
                       lease_owner=row["lease_owner"], lease_expires_at=aware(row["lease_expires_at"]))

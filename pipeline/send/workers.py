@@ -21,7 +21,9 @@ from pipeline.send.message import AddressError, MessageTemplate, dot_stuff, send
 from pipeline.send.pool import MessageRejected, RecipientRejected, SmtpSession, TemporaryFailure
 from pipeline.send.recorder import Recorder
 from pipeline.send.transports import TransportError, parse_smtp_url, write_outbox
+from pipeline.inbound.addresses import verp_address
 from pipeline.store import deliveries as dstore
+from pipeline.store import events as estore
 from pipeline.store import issues as istore
 
 
@@ -75,8 +77,9 @@ class SmtpMessenger:
     def open(self) -> None:
         self.session.open()
 
-    def deliver(self, issue: int, subscriber_id: int, rcpt: str, data: bytes, next_rcpt: str | None = None) -> None:
-        self.session.deliver(rcpt, data, next_rcpt)
+    def deliver(self, issue: int, subscriber_id: int, rcpt: str, data: bytes, next_rcpt: str | None = None, *,
+                sender: str | None = None, next_sender: str | None = None) -> None:
+        self.session.deliver(rcpt, data, next_rcpt, sender=sender, next_sender=next_sender)
 
     def discard(self) -> None:
         self.session.discard()
@@ -95,7 +98,10 @@ class OutboxMessenger:
     def open(self) -> None:
         private_dir(self.dir)
 
-    def deliver(self, issue: int, subscriber_id: int, rcpt: str, data: bytes, next_rcpt: str | None = None) -> None:
+    def deliver(self, issue: int, subscriber_id: int, rcpt: str, data: bytes, next_rcpt: str | None = None, *,
+                sender: str | None = None, next_sender: str | None = None) -> None:
+        if sender:  # the envelope sender, recorded as an MTA's delivery agent would
+            data = b"Return-Path: <" + sender.encode("ascii") + b">\r\n" + data
         write_outbox(self.dir, data, outbox_name(issue, subscriber_id))
 
     def discard(self) -> None:
@@ -150,6 +156,10 @@ class Work:
     def count_sent(self) -> None:
         with self.lock:
             self.sent_now += 1
+
+    def envelope(self, delivery_id: int | None) -> str | None:
+        """The delivery's own envelope sender (VERP) when ``bounce_address`` is set."""
+        return verp_address(self.settings, delivery_id) if delivery_id is not None else None
 
 
 def backoff(options: SendOptions, attempts: int) -> float:
@@ -240,12 +250,14 @@ def connection_loop(work: Work, index: int) -> None:
                         rec.write(lambda c: dstore.touch_claims(c, claimer, utcnow()))
                         renewed = time.monotonic()
                     data = personalize(work.template, work.signer, sid, email, name, messenger.stuffed, generation)
-                    next_rcpt = items[pos + 1].rcpt if look_ahead and pos + 1 < len(items) else None
+                    after = items[pos + 1] if look_ahead and pos + 1 < len(items) else None
                     work.limiter.wait(work.stop)
                     try:
-                        messenger.deliver(work.issue_number, sid, rcpt, data, next_rcpt)
+                        messenger.deliver(work.issue_number, sid, rcpt, data, after and after.rcpt, sender=work.envelope(did),
+                                          next_sender=work.envelope(after and after.delivery_id))
                     except RecipientRejected as e:
-                        rec.write(lambda c, e=e: (dstore.mark_failed(c, did, str(e)), dstore.bounce_subscriber(c, sid)))
+                        rec.write(lambda c, e=e: (dstore.mark_failed(c, did, str(e)), dstore.bounce_subscriber(c, sid),
+                                                  estore.record_smtp_refusal(c, did, sid, work.issue_number, email, str(e))))
                         connect_failures = 0
                         continue
                     except MessageRejected as e:

@@ -24,6 +24,16 @@ def insert_event(conn, values: dict) -> int | None:
     return conn.execute(stmt).scalar()
 
 
+def record_smtp_refusal(conn, delivery_id: int, subscriber_id: int, issue_number: int, address: str, reason: str) -> None:
+    # A 5xx to RCPT TO during the send: a hard bounce, one per delivery (the key), written in the
+    # same transaction as the failed delivery and the bounced subscriber.
+    from pipeline.models import utcnow
+
+    insert_event(conn, dict(kind="hard_bounce", subscriber_id=subscriber_id, issue_number=issue_number,
+                            delivery_id=delivery_id, address=address[:320], source="smtp", reason=reason[:1000],
+                            event_key=f"smtp:{delivery_id}", created_at=utcnow()))
+
+
 def count_kind_since(conn, subscriber_id: int, kind: str, since: datetime) -> int:
     # The soft-bounce rule: over the (subscriber_id, kind) index, then the few rows by time.
     return conn.execute(select(func.count()).select_from(E).where(

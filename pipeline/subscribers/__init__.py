@@ -16,7 +16,7 @@ Statuses and how they change (one place, like a state machine)::
 - An address is normalized (stripped, lower-cased as a whole) and validated with
   email-validator, never with DNS; its local part must be ASCII (no SMTPUTF8 when sending). Names are one line and at most ``MAX_NAME`` characters.
 - People who left are never made active again by ``add`` or ``import``: unsubscribed,
-  bounced and complained rows stay as they are, and a removed address (GDPR erasure) leaves
+  bounced and complained rows stay as they are (until the author runs ``subscribers reactivate``), and a removed address (GDPR erasure) leaves
   only a SHA-256 hash in ``suppressions`` that blocks it for good.
 - The subscribe form is a person's own, explicit new consent: an *unsubscribed* address that
   subscribes again through the form goes back to pending and must confirm by mail. Bounced,
@@ -24,13 +24,14 @@ Statuses and how they change (one place, like a state machine)::
   happens, so nobody learns anything about an address they typed (no enumeration).
 """
 
-from pipeline.subscribers.addresses import (CONSENT_SOURCES, FIELDS, LEFT, MAX_EMAIL, MAX_NAME, MAX_TEXT,
+from pipeline.subscribers.addresses import (CONSENT_SOURCES, EVENT_FIELDS, FIELDS, LEFT, MAX_EMAIL, MAX_NAME, MAX_TEXT,
                                             MAX_USER_AGENT, STATUSES, SubscriberError, _fast_valid, clean_name,
                                             email_hash, mailbox_key, normalize_email)
 from pipeline.subscribers.people import (CONFIRMATION_INTERVAL, Added, Subscribed, Throttle, add_subscriber,
                                          confirm, count_subscribers, find_subscriber, get_subscriber,
-                                         list_subscribers, remove_subscriber, revoke_links, send_confirmation,
-                                         subscribe, subscriber_for_unsubscribe, unsubscribe)
+                                         list_subscribers, reactivate, remove_subscriber, revoke_links,
+                                         send_confirmation, subscribe, subscriber_events, subscriber_for_unsubscribe,
+                                         unsubscribe)
 from pipeline.subscribers.records import (ImportReport, csv_escape, csv_unescape, export_csv, export_csv_file,
                                           import_csv)
 
@@ -38,5 +39,6 @@ __all__ = ["CONFIRMATION_INTERVAL", "CONSENT_SOURCES", "FIELDS", "LEFT", "MAX_EM
            "MAX_USER_AGENT", "STATUSES", "Added", "ImportReport", "Subscribed", "SubscriberError", "Throttle",
            "_fast_valid", "add_subscriber", "clean_name", "confirm", "count_subscribers", "csv_escape",
            "csv_unescape", "email_hash", "export_csv", "export_csv_file", "find_subscriber", "get_subscriber",
-           "import_csv", "list_subscribers", "mailbox_key", "normalize_email", "remove_subscriber", "revoke_links",
-           "send_confirmation", "subscribe", "subscriber_for_unsubscribe", "unsubscribe"]
+           "import_csv", "list_subscribers", "mailbox_key", "normalize_email", "reactivate", "remove_subscriber",
+           "revoke_links", "send_confirmation", "subscribe", "subscriber_events", "subscriber_for_unsubscribe",
+           "unsubscribe", "EVENT_FIELDS"]

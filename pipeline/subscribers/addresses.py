@@ -20,6 +20,8 @@ MAX_TEXT = 2000
 # The columns of an export, which an import also accepts (a round trip keeps everything).
 FIELDS = ("email", "name", "status", "created_at", "confirmed_at", "unsubscribed_at",
           "consent_source", "consent_ip", "consent_user_agent", "consent_text", "consent_at")
+# Export-only columns: what came back for each subscriber (mail_events); an import ignores them.
+EVENT_FIELDS = ("hard_bounces", "soft_bounces", "complaints")
 _TIME_FIELDS = ("created_at", "confirmed_at", "unsubscribed_at", "consent_at")
 
 

@@ -227,3 +227,41 @@ def send_confirmation(nl, subscriber_id: int) -> str | None:
     data = system_mail(nl, "confirm", to_addr=sub.email, to_name=sub.name or "",
                        confirm_url=confirm_url(nl.settings, sub.id))
     return send_message(nl.settings, data, sub.email)
+
+
+# ------------------------------------------------------------------ what came back (issue 15)
+
+def subscriber_events(nl, email: str) -> tuple[Subscriber, list[dict]]:
+    """The subscriber of ``email`` and every mail event about them (bounces, complaints,
+    unsubscribes, auto-replies), newest first; SubscriberError for an address that is not one."""
+    from pipeline.store import events as estore
+
+    addr = normalize_email(email)
+    with nl.session() as s:
+        sub = store.get_by_email(s, addr)
+        if sub is None:
+            raise SubscriberError(f"{addr} is not a subscriber")
+        return sub, estore.events_of_subscriber(s, sub.id, addr)
+
+
+def reactivate(nl, email: str) -> str:
+    """The author's deliberate decision to mail a bounced or complained address again: it
+    becomes active, and the soft bounces before now no longer count. Returns the old status;
+    SubscriberError for anyone else (unsubscribed people come back only through the form)."""
+    from pipeline.inbound.record import REACTIVATED, event_key
+    from pipeline.store import events as estore
+
+    addr = normalize_email(email)
+    now = utcnow()
+    with nl.session() as s:
+        sub = store.get_by_email(s, addr)
+        if sub is None:
+            raise SubscriberError(f"{addr} is not a subscriber")
+        old = sub.status
+        if old not in ("bounced", "complained"):
+            raise SubscriberError(f"{addr} is {old}; only bounced or complained addresses are reactivated")
+        store.set_status(s, sub.id, "active", from_statuses=(old,), confirmed_at=sub.confirmed_at or now)
+        estore.insert_event(s, dict(kind="other", subscriber_id=sub.id, address=addr, source=REACTIVATED,
+                                    reason=f"reactivated by the author (was {old})", created_at=now,
+                                    event_key=event_key("reactivate", sub.id, now.isoformat())))
+        return old

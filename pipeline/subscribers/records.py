@@ -13,7 +13,7 @@ from typing import Callable, TextIO
 
 from pipeline.models import utcnow
 from pipeline.store import subscribers as store
-from pipeline.subscribers.addresses import (CONSENT_SOURCES, FIELDS, MAX_TEXT, MAX_USER_AGENT, STATUSES,
+from pipeline.subscribers.addresses import (CONSENT_SOURCES, EVENT_FIELDS, FIELDS, MAX_TEXT, MAX_USER_AGENT, STATUSES,
                                             SubscriberError, _TIME_FIELDS, clean_name, email_hash, normalize_email)
 from pipeline.subscribers.people import list_subscribers
 
@@ -50,7 +50,7 @@ def _check_header(path: Path, header: list[str] | None) -> list[str]:
     if "email" not in cols:
         raise SubscriberError(f"{path}:1: the header has no 'email' column (found: {', '.join(cols)}); "
                               f"the first line must name the columns, e.g. 'email,name'")
-    unknown = [c for c in cols if c not in FIELDS]
+    unknown = [c for c in cols if c not in FIELDS and c not in EVENT_FIELDS]
     if unknown:
         raise SubscriberError(f"{path}:1: unknown column(s) {', '.join(map(repr, unknown))}; "
                               f"known columns: {', '.join(FIELDS)}")
@@ -210,13 +210,20 @@ def _flush(conn, inserter, batch: list[tuple], report: ImportReport) -> None:
 
 
 def export_csv(nl, out: TextIO, status: str | None = None) -> int:
-    """Write every subscriber (or those of one status) as CSV with every field; returns the count.
+    """Write every subscriber (or those of one status) as CSV with every field, and the counts of
+    their hard bounces, soft bounces and complaints (EVENT_FIELDS); returns the count.
     Cells a spreadsheet would evaluate as a formula are escaped (see :func:`csv_escape`)."""
+    from pipeline.store import events as estore
+
     w = csv.writer(out, lineterminator="\n")
-    w.writerow(FIELDS)
+    w.writerow(FIELDS + EVENT_FIELDS)
+    with nl.engine.connect() as conn:
+        counts = estore.kinds_by_subscriber(conn, ("hard_bounce", "soft_bounce", "complaint"))
     n = 0
     for r in list_subscribers(nl, status):
-        w.writerow([csv_escape(_csv_value(r[c])) for c in FIELDS])
+        c = counts.get(r["id"], {})
+        w.writerow([csv_escape(_csv_value(r[f])) for f in FIELDS]
+                   + [c.get("hard_bounce", 0), c.get("soft_bounce", 0), c.get("complaint", 0)])
         n += 1
     return n
 
