@@ -176,6 +176,9 @@ def add_cmd(nl, url: str, quotes: tuple[str, ...], note: str | None, no_fetch: b
     link_id = lib.add_link(nl, url, quotes=quotes, note=note, origin="cli", fetch=not no_fetch)
     link = lib.get_link(nl, link_id)
     click.echo(f"Picked link #{link_id}: {link.title or link.url}")
+    if note and not quotes and link.issue_number is not None:
+        click.echo(f"  link #{link_id} is already in issue {link.issue_number}: the note is kept "
+                   f"('linkletter links show {link_id}'), not added to the draft", err=True)
     if link.fetch_status == "failed":
         click.echo(f"  the page could not be fetched ({link.fetch_error}); the next collect tries again", err=True)
 
