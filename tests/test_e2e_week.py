@@ -13,18 +13,8 @@ import re
 from pipeline.collect import link_quotes, list_links
 from pipeline.draft.blocks import note_comment, text_paragraphs
 from pipeline.newsletter import open_newsletter
-from tests.conftest import allow_fetch, clean_env
+from tests.conftest import allow_fetch, clean_env, inserted_once
 from tests.fixtures.collect.site import site, site_server  # noqa: F401  (fixtures)
-
-
-def inserted_once(before: bytes, after: bytes) -> str:
-    """The text inserted at one place into ``before`` to give ``after``; every other byte equal."""
-    i = 0
-    while i < len(before) and before[i] == after[i]:
-        i += 1
-    tail = len(before) - i
-    assert after[len(after) - tail:] == before[i:], "the author's text changed"
-    return after[i:len(after) - tail].decode("utf-8")
 
 
 def everything_once(nl_dir, text: str, quotes_at_least: int) -> None:
