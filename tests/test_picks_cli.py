@@ -200,12 +200,14 @@ def test_renumbering_a_draft_makes_no_phantom_repeats(nl_dir, site, cli):
 
     report = json.loads(run(cli, nl_dir, "check", "27", "--no-fetch", "--json", check=False).stdout)
     assert [w for w in report["warnings"] if w["code"] == "link-featured"] == []
+    run(cli, nl_dir, "draft")  # the links move with their renumbered draft
+    assert re.search(r"^\s*1\s+picked\s+.*\(issue 27\)$", run(cli, nl_dir, "links", "--picked").stdout, re.M)
 
     update_front_matter(path, status="sent")  # issue 27 is sent (its row: see mark_sent)
     nl = open_newsletter(nl_dir, env={})
     try:
         with nl.session() as s:
-            s.add(Issue(number=27, status="sent"))
+            s.exec(select(Issue).where(Issue.number == 27)).one().status = "sent"  # the row draft made
     finally:
         nl.close()
     (nl_dir / "drafts" / "029-next.md").write_text(

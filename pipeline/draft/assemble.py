@@ -252,6 +252,10 @@ def _assemble(nl, folder: Path, *, write: bool, create_empty: bool) -> AssembleR
     index = DraftIndex.of(drafts, raw)
 
     with nl.session() as session:
+        if write:  # a renumbered draft takes its links along (recorded before anything is read)
+            for link_id, was, now in followups.renumbered(session, index, drafts):
+                manage_store.move_placement(session, link_id, was, now)
+    with nl.session() as session:
         statuses = store.issue_statuses(session, [d.issue for d in drafts])
         highest_db = store.highest_issue_number(session)
         open_draft = _open_draft(drafts, statuses)
