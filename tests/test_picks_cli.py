@@ -58,7 +58,8 @@ def test_a_new_quote_for_a_link_in_the_open_draft_is_added_naming_the_link(nl_di
     path.write_text(path.read_text("utf-8").replace("<!-- your commentary -->", "Mine."), encoding="utf-8")
     before = path.read_bytes()
 
-    assert "Picked link #1" in run(cli, nl_dir, "add", site.url(OG), "--quote", "Every note is a small letter.").stdout
+    said = run(cli, nl_dir, "add", site.url(OG), "--quote", "Every note is a small letter.").stdout
+    assert "Picked link #1" in said and "already in issue 1: the next 'linkletter draft' adds its new quotes" in said
     out = run(cli, nl_dir, "draft").stdout
 
     assert "1 new quote for link #1, already in this draft" in out and "No new picks" not in out
