@@ -97,3 +97,49 @@ def test_a_week_of_picks(nl_dir, site, cli):
     assert run("draft").startswith("No new picks")
     assert path.read_bytes() == after
     assert len(list((nl_dir / "drafts").glob("*.md"))) == 1
+
+
+def test_a_week_with_five_kinds_of_sources(nl_dir, site, cli):
+    """The feeds such an author really has (tests/fixtures/collect/sources/: a Hypothesis
+    stream, Pinboard bookmarks, a JSON Feed link blog, a Mastodon account, a WordPress blog):
+    every author right (the page's, never the curator's), every quote and note once, the
+    author's text unchanged when new quotes for drafted links arrive."""
+    allow_fetch(nl_dir, "127.0.0.1")
+    env = clean_env(LINKLETTER_FETCH_TIMEOUT="5")
+
+    def run(*args: str) -> str:
+        return cli("--dir", str(nl_dir), *args, env=env).stdout
+
+    run("sources", "add", site.url("/hypothesis/stream.atom"), "--mode", "auto")  # annotations: picks
+    run("sources", "add", site.url("/pinboard/u:jkrause"), "--mode", "auto")  # bookmarks: picks
+    run("sources", "add", site.url("/linus/feed.json"))  # a link blog: inbox
+    run("sources", "add", site.url("/@jkrause.rss"))  # a microblog: inbox
+    run("sources", "add", site.url("/blog/feed/"), "--no-discover")  # a WordPress blog: inbox
+    out = run("collect")
+    assert "error" not in out.lower(), out
+    picked = run("links", "--picked")
+    assert "Why Feeds Outlive Platforms" in picked and "Die Plattform als Vermieter" in picked
+    assert "hypothes.is" not in picked and "(no title)" not in run("links", "--inbox")
+
+    assert "Created drafts/001-" in run("draft")
+    (path,) = (nl_dir / "drafts").glob("*.md")
+    text = path.read_text("utf-8")
+    everything_once(nl_dir, text, 3)
+    heads = [line for line in text.splitlines() if line.startswith("[")]
+    assert any(h.endswith("Sam Whitfield, The Long Web") for h in heads), heads
+    assert any("Anna Berger" in h for h in heads), heads
+    assert not any("jkrause" in h or "Linus Linkblog" in h for h in heads), heads  # curators are not authors
+
+    path.write_text(text.replace("<!-- Intro: a few words on what this issue is about. -->",
+                                 "This week: feeds, platforms, rent.", 1) + "\nUntil next week,\nAda\n",
+                    encoding="utf-8")
+    authored = path.read_bytes()
+    run("add", site.url("/netzpolitik/plattform-als-vermieter.html"),
+        "--quote", "Wer die Plattform besitzt, bestimmt die Miete.", "--note", "zum Schluss")
+    out = run("draft")
+    assert "already in this draft" in out, out
+    after = path.read_bytes()
+    added = inserted_once(authored, after)
+    assert "> Wer die Plattform besitzt, bestimmt die Miete." in added
+    everything_once(nl_dir, after.decode("utf-8"), 4)
+    assert run("draft").startswith("No new picks") and path.read_bytes() == after
