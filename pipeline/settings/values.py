@@ -265,3 +265,28 @@ def as_schedule(value: Any, key: str) -> Schedule:
             raise ValueError(f"{k} must be an interval like '30m' or a valid cron expression like '0 7 * * 1' "
                              f"(minute hour day month weekday, in the machine's time zone), got {v!r}")
     return Schedule(**value)
+
+
+# ---------------------------------------------------------------- what comes back (issue 15)
+
+
+def as_optional_sender(value: Any, key: str) -> str:
+    """Empty, or an address like ``sender`` ('Name <addr>' or addr)."""
+    s = as_str(value, key)
+    return as_sender(s, key) if s else ""
+
+
+def as_optional_secret(value: Any, key: str) -> str:
+    """Empty (the feature is off), or a secret of at least 16 characters."""
+    s = as_str(value, key)
+    return as_secret(s, key) if s else ""
+
+
+def as_str_list(value: Any, key: str) -> tuple[str, ...]:
+    """A list of one-line strings; from the environment: JSON, or entries separated by commas or spaces."""
+    if isinstance(value, str):
+        value = value.strip()
+        value = json.loads(value) if value.startswith("[") else [v for v in re.split(r"[,\s]+", value) if v]
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ValueError("must be a list of strings")
+    return tuple(as_nonempty(v, key) for v in value)
