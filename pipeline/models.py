@@ -40,8 +40,9 @@ class Source(SQLModel, table=True):
 
 
 class Link(SQLModel, table=True):
-    """A page, found in a feed or added by hand. ``state`` is 'inbox', 'picked' or 'dismissed';
-    ``issue_number`` is set once the link was placed in a draft."""
+    """A page, found in a feed or added by hand. ``state`` is 'inbox', 'picked' or 'dismissed'
+    (pipeline/states.py LinkState); ``issue_number`` is set once the link was placed in a draft
+    (its first placement; each quote records its own); ``note`` is the author's, never published."""
 
     __tablename__ = "links"
     id: int | None = Field(default=None, primary_key=True)
@@ -73,7 +74,8 @@ class Link(SQLModel, table=True):
 
 class Quote(SQLModel, table=True):
     """A passage of a link's page the author may quote. ``origin`` is 'feed', 'annotation',
-    'cli' or 'bookmarklet'; ``source_url`` may carry a text fragment (#:~:text=)."""
+    'cli' or 'bookmarklet'; ``source_url`` may carry a text fragment (#:~:text=). ``position``
+    orders a link's quotes; ``issue_number`` is set once the quote was written into a draft."""
 
     __tablename__ = "quotes"
     __table_args__ = (UniqueConstraint("link_id", "text_hash", name="uq_quotes_link_text"),)
@@ -82,9 +84,11 @@ class Quote(SQLModel, table=True):
     text: str = Field(sa_column=Column(Text, nullable=False))
     text_hash: str  # sha256 of the normalized text: one quote once per link
     source_url: str | None = None
-    note: str | None = Field(default=None, sa_column=Column(Text))
+    note: str | None = Field(default=None, sa_column=Column(Text))  # the author's, never published
     origin: str = "cli"
     created_at: datetime = Field(default_factory=utcnow)
+    position: int | None = None  # the author's order (NULL: after those with one, in id order)
+    issue_number: int | None = Field(default=None, index=True)  # the issue it was written into
 
 
 class Issue(SQLModel, table=True):
@@ -168,6 +172,28 @@ class Delivery(SQLModel, table=True):
     claimed_at: datetime | None = None
     next_attempt_at: datetime | None = None
     sent_at: datetime | None = None
+
+
+class MailEvent(SQLModel, table=True):
+    """Something that came back for a mail: a bounce, a complaint, an unsubscribe, an auto-reply
+    (``kind``: pipeline/states.py MailEventKind). Every way in (SMTP refusal at RCPT time, the
+    inbound intake by pipe or IMAP, provider webhooks, the web's unsubscribe) records one row
+    here. ``event_key`` makes recording idempotent: the same DSN or webhook event twice is one
+    row. No foreign keys: an erased subscriber's rows go with them (store.subscribers), and an
+    event may name nobody we know."""
+
+    __tablename__ = "mail_events"
+    __table_args__ = (Index("ix_mail_events_subscriber_kind", "subscriber_id", "kind"),)
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(index=True)
+    subscriber_id: int | None = None
+    issue_number: int | None = Field(default=None, index=True)
+    delivery_id: int | None = None
+    address: str | None = None  # the address the event named (may differ from the subscriber's)
+    source: str = ""  # smtp | inbound | imap | web | webhook:<provider> | cli
+    reason: str | None = Field(default=None, sa_column=Column(Text))  # raw, bounded (inbound.MAX_REASON)
+    event_key: str = Field(unique=True)
+    created_at: datetime = Field(default_factory=utcnow, index=True)
 
 
 class JobRun(SQLModel, table=True):

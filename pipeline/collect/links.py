@@ -12,6 +12,7 @@ from pipeline.collect.text import normalize_text, one_line, quote_hash
 from pipeline.collect.urls import canonicalize, check_url, strip_tracking
 from pipeline.errors import LinkletterError
 from pipeline.models import Link, Quote, Source, utcnow
+from pipeline.states import LINK_STATES
 from pipeline.store import links as store
 
 if TYPE_CHECKING:  # the fetcher, feedparser and trafilatura load only where a page is read
@@ -19,8 +20,9 @@ if TYPE_CHECKING:  # the fetcher, feedparser and trafilatura load only where a p
     from pipeline.collect.fetch import Fetcher
     from pipeline.collect.pages import PageResult
 
-STATES = ("inbox", "picked", "dismissed")
-ORIGINS = ("feed", "annotation", "cli", "bookmarklet")
+STATES = LINK_STATES
+ORIGINS = ("feed", "annotation", "cli", "bookmarklet", "desk")
+MAX_PAGE = 1000  # links in one page of a listing
 QuoteIn = str | tuple[str, str | None]
 MAX_QUOTE_CHARS = 20_000
 T = TypeVar("T")
@@ -161,8 +163,10 @@ def _merge_pick(nl, url: str, canonical: str, page: PageResult | None, parts: li
         return link.id
 
 
-def pick(nl, ids: Sequence[int]) -> list[int]:
-    """Mark links as picks for the next issue. Unknown ids are an error and nothing changes."""
+def pick(nl, ids: Sequence[int], *, fetch: bool = True, fetcher: Fetcher | None = None) -> list[int]:
+    """Mark links as picks for the next issue and fetch the pages not read yet at once (a draft
+    made next has their titles and sites; ``fetch=False``: the caller fetches them, e.g. in the
+    background, or the next collect does). Unknown ids are an error and nothing changes."""
     ids = list(dict.fromkeys(int(i) for i in ids))
     if not ids:
         raise LinkletterError("no link ids given (see 'linkletter links --inbox').")
@@ -172,15 +176,63 @@ def pick(nl, ids: Sequence[int]) -> list[int]:
         if missing:
             raise LinkletterError(f"no link with id {', '.join(map(str, missing))} (see 'linkletter links').")
         store.set_picked(s, ids, utcnow())
+    if fetch:
+        fetch_pages(nl, ids, fetcher=fetcher)
     return ids
 
 
-def list_links(nl, state: str | None = None) -> list[Link]:
-    """Links in the order they were found; ``state`` 'inbox', 'picked' or 'dismissed' filters."""
+def fetch_pages(nl, ids: Sequence[int], *, fetcher: Fetcher | None = None) -> int:
+    """Fetch the pages of these links that were not read yet (a few at a time, each bounded by
+    the fetch timeout and size limit) and store what they say. Returns how many were fetched
+    now; a failure is stored on the link (``fetch_status``) and retried by the next collect."""
+    with nl.session() as s:
+        todo = [(lk.id, lk.url) for lk in store.links_by_ids(s, list(ids)) if lk.fetch_status != "ok"]
+    if not todo:
+        return 0
+    from concurrent.futures import ThreadPoolExecutor
+
+    from pipeline.collect.destinations import policy_for
+    from pipeline.collect.fetch import Fetcher
+    from pipeline.collect.pages import read_page
+
+    own = fetcher is None
+    fetcher = fetcher or Fetcher(timeout=nl.settings.fetch_timeout, max_bytes=nl.settings.fetch_max_bytes,
+                                 policy=policy_for(nl))
+    try:
+        with ThreadPoolExecutor(max_workers=min(4, len(todo)), thread_name_prefix="pick-fetch") as pool:
+            pages = list(pool.map(lambda item: read_page(fetcher, item[1]), todo))
+    finally:
+        if own:
+            fetcher.close()
+
+    def write(link_id: int, page: PageResult) -> None:
+        with nl.session() as s:
+            link = store.get_link(s, link_id)
+            if link is not None and link.fetch_status != "ok":
+                store_page(s, link, page)
+
+    for (link_id, _url), page in zip(todo, pages):
+        retrying(lambda: write(link_id, page))
+    return sum(1 for p in pages if p.ok)
+
+
+def list_links(nl, state: str | None = None, *, source_id: int | None = None, hide_sent: bool = False,
+               limit: int | None = None, offset: int = 0, before_id: int | None = None) -> list[Link]:
+    """Links in the order they were found; ``state`` ('inbox', 'picked', 'dismissed') and
+    ``source_id`` filter, ``hide_sent`` leaves out links placed in a sent issue. Paging:
+    ``limit`` with ``offset``, or ``before_id`` (the links older than that id, newest first:
+    the next page of a listing that shows the newest on top)."""
     if state is not None and state not in STATES:
         raise LinkletterError(f"state must be one of {', '.join(STATES)}, got {state!r}")
+    if limit is not None and not 1 <= limit <= MAX_PAGE:
+        raise LinkletterError(f"limit must be from 1 to {MAX_PAGE}, got {limit}")
+    if offset < 0:
+        raise LinkletterError(f"offset must not be negative, got {offset}")
+    from pipeline.store import manage
+
     with nl.session() as s:
-        return store.list_links(s, state)
+        return manage.page_of_links(s, state=state, source_id=source_id, hide_sent=hide_sent, limit=limit,
+                                    offset=offset, before_id=before_id)
 
 
 def get_link(nl, link_id: int) -> Link:

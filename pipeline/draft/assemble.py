@@ -44,6 +44,7 @@ from pipeline.i18n import t
 from pipeline.models import Link
 from pipeline.store import issues as issue_store
 from pipeline.store import links as link_store
+from pipeline.store import manage as manage_store
 from pipeline.store import picks as store
 from pipeline.states import DraftStatus, IssueStatus
 
@@ -220,7 +221,7 @@ def _assemble(nl, folder: Path, *, write: bool) -> AssembleResult:
         picks = store.unplaced_picks(session)
         found = {link.id: n for link in picks if (n := index.issue_of(link)) is not None}
         new = [link for link in picks if link.id not in found]
-        quotes = link_store.quotes_for_links(session, [link.id for link in new])
+        quotes = link_store.quotes_for_links(session, [link.id for link in picks])
 
     blocks = tuple(render_block(link, quotes.get(link.id, []), settings.language) for link in new)
     open_draft = _open_draft(drafts, statuses)
@@ -262,8 +263,11 @@ def _assemble(nl, folder: Path, *, write: bool) -> AssembleResult:
         issue_store.ensure_issue(session.connection(), number=number, slug=slug, title=title, subject="",
                                  draft_path=_relative(path, settings.root))
         store.mark_placed(session, placed, number)
+        manage_store.mark_quotes_placed(session, [q.id for i in placed for q in quotes[i]], number)
         for issue in sorted(set(found.values())):
-            store.mark_placed(session, [i for i, n in found.items() if n == issue], issue)
+            ids = [i for i, n in found.items() if n == issue]
+            store.mark_placed(session, ids, issue)
+            manage_store.mark_quotes_placed(session, [q.id for i in ids for q in quotes[i]], issue)
     return result
 
 

@@ -70,6 +70,15 @@ class Settings:
     # -- collect: sources, pages, highlight services (issue 13)
     # -- the issue's look and voice: email, text, titles, footer (issue 14)
     # -- what comes back: bounces, complaints, inbound mail, webhooks, notify (issue 15)
+    bounce_address: str = ""
+    inbound_imap_url: str = ""
+    inbound_imap_password: str = ""
+    inbound_imap_folder: str = "INBOX"
+    inbound_imap_processed_folder: str = "Linkletter/Processed"
+    inbound_imap_interval: str = "5m"
+    soft_bounce_limit: int = 2
+    soft_bounce_days: int = 30
+    inbound_max_bytes: int = 10_000_000
     reply_to: str = ""
     notify: str = ""
     notify_hard_bounce_percent: float = 2.0

@@ -11,7 +11,7 @@ from typing import Any, Callable
 
 from pipeline.settings.values import (
     Schedule, as_allow_list, as_bool, as_database_url, as_float, as_int, as_language, as_nonempty, as_secret, as_sender,
-    as_smtp_url, as_sources, as_str, as_url, as_schedule,
+    as_smtp_url, as_sources, as_str, as_url, as_schedule, as_bounce_address, as_imap_url,
 )
 from pipeline.settings.values import as_optional_secret, as_optional_sender, as_str_list
 
@@ -53,6 +53,19 @@ KEYS: dict[str, tuple[Parser, Any, str]] = {
     # -- collect: sources, pages, highlight services (issue 13)
     # -- the issue's look and voice: email, text, titles, footer (issue 14)
     # -- what comes back: bounces, complaints, inbound mail, webhooks, notify (issue 15)
+    "bounce_address": (as_bounce_address, "", "Envelope sender of issue mails, e.g. bounces@news.example.org: each mail "
+                       "gets its own bounces+<signed delivery>@ address (VERP) and List-Unsubscribe a mailto "
+                       "unsubscribe+<token>@ the same domain; route both to 'linkletter inbound'. Empty: "
+                       "bounces go to the From address."),
+    "inbound_imap_url": (as_imap_url, "", "imaps://user@host of a mailbox the main job polls for bounces, complaints "
+                         "and mailto unsubscribes; password in LINKLETTER_INBOUND_IMAP_PASSWORD. Empty: no polling."),
+    "inbound_imap_password": (as_str, "", "The IMAP password; set it as LINKLETTER_INBOUND_IMAP_PASSWORD, not in this file."),
+    "inbound_imap_folder": (as_nonempty, "INBOX", "The IMAP folder read for what came back."),
+    "inbound_imap_processed_folder": (as_nonempty, "Linkletter/Processed", "Where read messages are moved once recorded."),
+    "inbound_imap_interval": (as_nonempty, "5m", "How often the main job polls the IMAP mailbox (an interval such as 5m)."),
+    "soft_bounce_limit": (as_int, 2, "Soft bounces (mailbox full, 4.x.x) within soft_bounce_days that suppress an address."),
+    "soft_bounce_days": (as_int, 30, "The window, in days, in which soft bounces are counted."),
+    "inbound_max_bytes": (as_int, 10_000_000, "Largest inbound message read (bytes); a larger one is kept cut, not parsed."),
     "reply_to": (as_optional_sender, "", "Reply-To of every mail (e.g. your own address); empty: replies go to sender."),
     "notify": (as_optional_sender, "", "Where the author hears about trouble (a send refused, failed, many bounces); empty: no mail."),
     "notify_hard_bounce_percent": (as_float, 2.0, "Mail the author when more than this percentage of a send's deliveries bounced for good."),

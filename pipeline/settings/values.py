@@ -269,6 +269,42 @@ def as_schedule(value: Any, key: str) -> Schedule:
 
 # ---------------------------------------------------------------- what comes back (issue 15)
 
+_BOUNCE_LOCAL = re.compile(r"^[A-Za-z0-9._-]{1,40}$")
+
+
+def as_bounce_address(value: Any, key: str) -> str:
+    """A plain address (``bounces@news.example.org``) whose local part takes ``+token`` tags
+    (VERP); empty: bounces go to the From address as before."""
+    s = as_str(value, key)
+    if not s:
+        return ""
+    local, _, domain = s.rpartition("@")
+    if not _BOUNCE_LOCAL.match(local) or not re.fullmatch(r"[A-Za-z0-9.-]+\.[A-Za-z]{2,}", domain or "") or "+" in s:
+        raise ValueError(f"must be a plain address such as bounces@news.example.org (letters, digits, '.', '_', "
+                         f"'-' before the @, no '+'), got {s[:80]!r}")
+    return s.lower()
+
+
+def as_imap_url(value: Any, key: str) -> str:
+    """imaps://user@host[:port] (TLS from the start; the password comes from the environment),
+    or imap://user@host[:port] to loopback only (tests, a local Dovecot); empty: no polling."""
+    s = as_str(value, key)
+    if not s:
+        return ""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(s)
+    if parts.scheme not in ("imaps", "imap") or not parts.hostname or not parts.username:
+        raise ValueError("must look like imaps://user@imap.example.org (the password goes in the environment "
+                         "variable LINKLETTER_INBOUND_IMAP_PASSWORD)")
+    if parts.password:
+        raise ValueError("must not hold the password; set LINKLETTER_INBOUND_IMAP_PASSWORD instead")
+    try:
+        parts.port
+    except ValueError:
+        raise ValueError("has a port that is not a number between 1 and 65535") from None
+    return s
+
 
 def as_optional_sender(value: Any, key: str) -> str:
     """Empty, or an address like ``sender`` ('Name <addr>' or addr)."""

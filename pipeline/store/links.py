@@ -109,15 +109,17 @@ def insert_quote(s: Session, quote: Quote) -> Quote:
 
 
 def quotes_for_links(s: Session, link_ids: Sequence[int]) -> dict[int, list[Quote]]:
-    """The quotes of many links at once, each link's in the order they were taken (every id
-    is a key, with an empty list when it has none).
+    """The quotes of many links at once, each link's in the author's order (every id is a key,
+    with an empty list when it has none).
 
-    Why: one query per chunk of 500 ids instead of one per link (no N+1); ordered by id
-    because that is the order the quotes were collected."""
+    Why: one query per chunk of 500 ids instead of one per link (no N+1); quotes the author
+    ordered (``position``) first, the others by id, the order they were collected in, so a
+    quote taken after a reordering comes last."""
     out: dict[int, list[Quote]] = {i: [] for i in link_ids}
     ids = list(link_ids)
     for i in range(0, len(ids), 500):
-        q = select(Quote).where(Quote.link_id.in_(ids[i:i + 500])).order_by(Quote.id)  # type: ignore[union-attr]
+        q = (select(Quote).where(Quote.link_id.in_(ids[i:i + 500]))  # type: ignore[union-attr]
+             .order_by(Quote.position.is_(None), Quote.position, Quote.id))  # type: ignore[union-attr]
         for quote in s.exec(q):
             out[quote.link_id].append(quote)
     return out
