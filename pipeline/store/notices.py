@@ -32,6 +32,11 @@ def forget_receipts_before(conn, before: datetime) -> int:
     return conn.execute(delete(R).where(R.c.received_at < before)).rowcount
 
 
+def forget_receipt(conn, provider: str, key: str) -> None:
+    # A call whose events could not be stored: its retry must not look like a replay.
+    conn.execute(delete(R).where(R.c.provider == provider, R.c.key == key[:500]))
+
+
 def record_notice(conn, issue_number: int, reason: str) -> bool:
     # True only the first time: the author hears about each reason once per issue.
     stmt = _insert_for(dialect(conn))(N).values(issue_number=issue_number, reason=reason, sent_at=utcnow())
