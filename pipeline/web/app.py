@@ -68,7 +68,7 @@ def create_app(nl, *, subscribe_limiter: RateLimiter | None = None,
         Route("/collect", collect.collect_post, methods=["POST"]),
         Route("/preview/{draft}", preview.preview, methods=["GET"]),
         Route("/preview/{draft}/email", preview.preview, methods=["GET"]),
-        Route("/webhooks/{provider}", webhooks.receive, methods=["POST"]),
+        Route("/webhooks/{provider}", webhooks.receive, methods=webhooks.METHODS),
         Mount("/", app=SiteFiles(directory=settings.site_dir, html=True, check_dir=False), name="site"),
     ]
     app = Starlette(routes=routes, exception_handlers={HTTPException: http_error, Exception: server_error})

@@ -26,6 +26,7 @@ from pipeline.web.webhooks.events import Refused, clean
 log = logging.getLogger("linkletter.web")
 
 PROVIDERS = {m.NAME: m for m in (ses, postmark, sendgrid, mailgun, generic)}
+METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"]  # all answered here: POST only, else 405
 MAX_BODY = 1024 * 1024  # an SNS message is at most 256 KB; SendGrid batches stay well under 1 MB
 
 
@@ -35,6 +36,8 @@ async def receive(request: Request) -> Response:
     module = PROVIDERS.get(name)
     if module is None or not module.enabled(nl.settings):
         return JSONResponse({"ok": False, "error": "no such webhook"}, status_code=404)
+    if request.method != "POST":
+        return JSONResponse({"ok": False, "error": "POST only"}, status_code=405, headers={"Allow": "POST"})
     try:
         body = await read_body(request, MAX_BODY)
         from pipeline.web.webhooks.record import handle
