@@ -154,3 +154,23 @@ def test_facts_from_outside_cannot_break_the_subject_or_the_page(nl_dir):
     head = open(where, "rb").read().split(b"\r\n\r\n", 1)[0]
     assert b"\r\nBcc:" not in head
     nl.close()
+
+
+def test_a_complaint_that_comes_in_after_the_send_is_told_by_the_next_run_once(nl_dir, httpserver):
+    from pipeline.inbound import InboundEvent, record_event
+    from pipeline.send.message import message_id
+
+    with SmtpServer() as smtp:
+        nl = _open(nl_dir, smtp)
+        sids = add_subscribers(nl.engine, 3)
+        _good_draft(nl, httpserver)
+        jobs.send_due(nl, jobs.MainJob())
+        assert _to_author(smtp) == []  # a clean send: nothing to tell
+        ours = message_id(nl.settings.secret_key, 7, sids[1], "example.org").decode()
+        record_event(nl, InboundEvent(kind="complaint", source="webhook:generic", event_key="c1", message_id=ours))
+        assert jobs.send_due(nl, jobs.MainJob()) == "nothing due"
+        (notice,) = _to_author(smtp)
+        assert notice.message["Subject"] == "Weekly Reads: 1 spam complaint(s) about issue 7"
+        jobs.send_due(nl, jobs.MainJob())
+        assert len(_to_author(smtp)) == 1
+        nl.close()

@@ -141,9 +141,20 @@ def send_due(nl: Newsletter, job: MainJob) -> str:
     if job.site_stale:
         rebuild_after_send(nl)
         job.site_stale = False
+    _follow_up(nl)
     if failed:
         raise LinkletterError("; ".join(done + failed))
     return "; ".join(done) or "nothing due"
+
+
+def _follow_up(nl: Newsletter) -> None:
+    """Complaints and bounces that came in after a send: the author hears about them too."""
+    from pipeline.send.notify import follow_up
+
+    try:
+        follow_up(nl)
+    except Exception as e:  # noqa: BLE001 (a notice must never stop the send job)
+        log.error("checking recent sends for complaints and bounces failed: %s", e)
 
 
 def tell_author(nl: Newsletter, draft, error: LinkletterError) -> None:

@@ -87,30 +87,73 @@ def notify_quietly(nl, key: str, **facts) -> str | None:
         return None
 
 
-def notify_after_send(nl, report, *, complaints: int = 0) -> list[str]:
-    """After a finished send: a notice when more than ``notify_hard_bounce_percent`` of its
+def notify_after_send(nl, report, *, complaints: int | None = None) -> list[str]:
+    """After a finished send: :func:`notify_outcome` with the report's counts and the
+    complaints and hard bounces the intake recorded for the issue so far."""
+    counts = _event_counts(nl, report.issue)
+    if complaints is None:
+        complaints = counts.get("complaint", 0)
+    bounced = max(report.bounced, counts.get("hard_bounce", 0))
+    return notify_outcome(nl, report.issue, total=report.total, bounced=bounced, complaints=complaints)
+
+
+def follow_up(nl, *, days: int = 7) -> list[str]:
+    """Complaints and bounces come back for days after a send: the issues sent in the last
+    ``days`` days, checked again (each reason still mailed once per issue). Returns the
+    ``issue:reason`` mailed."""
+    from datetime import timedelta
+
+    from pipeline.models import utcnow
+    from pipeline.store import deliveries as dstore
+    from pipeline.store import notices
+
+    if not nl.settings.notify:
+        return []
+    mailed = []
+    with nl.engine.connect() as conn:
+        recent = notices.issues_sent_since(conn, utcnow() - timedelta(days=days))
+        outcomes = [(number, sum(dstore.counts_by_state(conn, issue_id).values()), dstore.bounced_count(conn, issue_id))
+                    for issue_id, number in recent]
+    for number, total, bounced in outcomes:
+        counts = _event_counts(nl, number)
+        for reason in notify_outcome(nl, number, total=total, bounced=max(bounced, counts.get("hard_bounce", 0)),
+                                     complaints=counts.get("complaint", 0)):
+            mailed.append(f"{number}:{reason}")
+    return mailed
+
+
+def _event_counts(nl, issue_number: int) -> dict[str, int]:
+    from pipeline.store import events as estore
+
+    with nl.engine.connect() as conn:
+        return estore.counts_for_issue(conn, issue_number)
+
+
+def notify_outcome(nl, issue: int, *, total: int, bounced: int, complaints: int) -> list[str]:
+    """A notice when more than ``notify_hard_bounce_percent`` of the issue's ``total``
     deliveries bounced for good, or it got more than ``notify_complaints`` complaints. Each
-    reason is mailed once per issue (recorded in ``author_notices``). Returns the reasons mailed."""
+    reason is mailed once per issue (recorded in ``author_notices``; a mail that could not be
+    sent is tried again next time). Returns the reasons mailed."""
     from pipeline.store import notices
 
     settings = nl.settings
+    if not settings.notify:
+        return []
     due: list[tuple[str, dict]] = []
     threshold = settings.notify_hard_bounce_percent
-    if report.total and report.bounced and report.bounced * 100 / report.total > threshold:
-        due.append(("bounces", {"bounced": report.bounced, "total": report.total, "threshold": f"{threshold:g}",
-                                "percent": f"{report.bounced * 100 / report.total:.1f}"}))
+    if total and bounced and bounced * 100 / total > threshold:
+        due.append(("bounces", {"bounced": bounced, "total": total, "threshold": f"{threshold:g}",
+                                "percent": f"{bounced * 100 / total:.1f}"}))
     if complaints > settings.notify_complaints:
         due.append(("complaints", {"complaints": complaints, "threshold": settings.notify_complaints}))
     mailed = []
-    if not settings.notify:
-        return mailed
     for reason, facts in due:
         with nl.engine.begin() as conn:
-            if not notices.record_notice(conn, report.issue, reason):
+            if not notices.record_notice(conn, issue, reason):
                 continue
-        if notify_quietly(nl, f"notify.{reason}", issue=report.issue, **facts) is None:
+        if notify_quietly(nl, f"notify.{reason}", issue=issue, **facts) is None:
             with nl.engine.begin() as conn:  # not sent: the next run tries again
-                notices.forget_notice(conn, report.issue, reason)
+                notices.forget_notice(conn, issue, reason)
             continue
         mailed.append(reason)
     return mailed

@@ -11,13 +11,14 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import delete
+from sqlalchemy import and_, delete, select
 
-from pipeline.models import AuthorNotice, WebhookReceipt, utcnow
+from pipeline.models import AuthorNotice, Issue, WebhookReceipt, utcnow
 from pipeline.store.issues import _insert_for, dialect
 
 R = WebhookReceipt.__table__
 N = AuthorNotice.__table__
+I = Issue.__table__
 
 
 def record_receipt(conn, provider: str, key: str) -> bool:
@@ -46,3 +47,11 @@ def record_notice(conn, issue_number: int, reason: str) -> bool:
 def forget_notice(conn, issue_number: int, reason: str) -> None:
     # A notice whose mail could not be sent is tried again at the next run.
     conn.execute(delete(N).where(N.c.issue_number == issue_number, N.c.reason == reason))
+
+
+def issues_sent_since(conn, since: datetime) -> list[tuple[int, int]]:
+    # (id, number) of the issues whose send started since then: complaints and bounces for them
+    # may still be coming in (a handful of rows; send_started_at is set once per issue).
+    rows = conn.execute(select(I.c.id, I.c.number).where(and_(I.c.send_started_at.is_not(None),
+                                                               I.c.send_started_at >= since)))
+    return [(r[0], r[1]) for r in rows]
