@@ -140,7 +140,7 @@ def _verify_signature(key, msg: dict) -> None:
 
 def verify(settings, body: bytes, headers, *, certs: CertCache) -> Verified:
     msg = parse_json(body)
-    if not isinstance(msg, dict) or msg.get("Type") not in _FIELDS:
+    if not isinstance(msg, dict) or not isinstance(msg.get("Type"), str) or msg["Type"] not in _FIELDS:
         raise Refused(400, "not an SNS message (no known Type)")
     for key in ("MessageId", "TopicArn", "Timestamp", "Signature", "SigningCertURL", "Message"):
         if not isinstance(msg.get(key), str):
@@ -169,7 +169,8 @@ def verify(settings, body: bytes, headers, *, certs: CertCache) -> Verified:
 
 
 def _header(mail: dict, name: str) -> str:
-    for h in mail.get("headers") or []:
+    headers = mail.get("headers")
+    for h in headers if isinstance(headers, list) else []:
         if isinstance(h, dict) and str(h.get("name", "")).lower() == name.lower():
             return text(h.get("value"), 300)
     common = mail.get("commonHeaders")
