@@ -158,3 +158,15 @@ def test_a_delivery_notification_is_taken_and_changes_nothing(live, sns):
                        "delivery": {"recipients": ["reader0@example.net"]}})
     r = _post(client, sns.message("Notification", sns.cert_url, message=note))
     assert r.status_code == 200 and r.json()["recorded"] == 0 and r.json()["skipped"] == 1
+
+
+def test_without_the_test_setting_a_loopback_certificate_is_never_fetched(nl_dir, sns, httpserver):
+    nl = open_newsletter(nl_dir, env={"LINKLETTER_WEBHOOK_SES_TOPICS": TOPIC})  # production: no test host
+    (sid,) = add_subscribers(nl.engine, 1)
+    msg = sns.message("Notification", sns.cert_url,
+                      message=payload("ses_bounce.json", EMAIL="reader0@example.net", MESSAGE_ID="<x@example.org>"))
+    with LiveServer(create_app(nl)) as server, httpx.Client(base_url=server.url, timeout=10) as client:
+        r = _post(client, msg)
+    assert r.status_code == 401 and "not an Amazon SNS address" in r.json()["error"]
+    assert _cert_fetches(httpserver) == 0 and _status(nl, sid) == "active"
+    nl.close()

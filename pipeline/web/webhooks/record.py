@@ -48,6 +48,9 @@ def record(nl, provider: str, verified: Verified) -> dict:
                      f" ({clean(result.note, 200)})" if result.note else "")
         else:
             duplicates += 1
+    if verified.skipped:
+        log.info("webhook %s: %d event(s) not taken: %s", provider, len(verified.skipped),
+                 clean("; ".join(dict.fromkeys(verified.skipped)), 300))
     return {"recorded": recorded, "duplicates": duplicates, "skipped": len(verified.skipped),
             **({"skipped_reasons": verified.skipped[:20]} if verified.skipped else {})}
 
