@@ -25,7 +25,7 @@ _EXPORTS = {
     "fetch_pages": "links",
     "LinkDetails": "manage", "QuoteDetails": "manage", "add_quote": "manage", "dismiss": "manage",
     "link_details": "manage", "remove_quote": "manage", "reorder_quotes": "manage", "set_note": "manage",
-    "set_quote_note": "manage", "undismiss": "manage", "unpick": "manage",
+    "set_quote_note": "manage", "sent_issues": "manage", "undismiss": "manage", "unpick": "manage",
     "CollectReport": "run", "collect": "run",
     "add_source": "sources", "list_sources": "sources", "remove_source": "sources",
     "quote_hash": "text", "canonicalize": "urls",

@@ -132,6 +132,12 @@ def undismiss(nl, ids: Sequence[int]) -> list[int]:
     return ids
 
 
+def sent_issues(nl) -> set[int]:
+    """The numbers of the issues that were sent (for showing where a link went)."""
+    with nl.session() as s:
+        return store.sent_issue_numbers(s)
+
+
 def _quote_details(q: Quote) -> QuoteDetails:
     return QuoteDetails(id=q.id, text=q.text, note=q.note, source_url=q.source_url, origin=q.origin,  # type: ignore[arg-type]
                         position=q.position, issue_number=q.issue_number, created_at=q.created_at)

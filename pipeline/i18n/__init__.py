@@ -13,13 +13,14 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pipeline.i18n import issue, notify, web
+from pipeline.i18n import issue, notify, picks, web
 
 LANGUAGES = ("de", "en")  # the languages readers can be addressed in; settings check against it
 
 AREAS = (
     issue,
     web,
+    picks,
     notify,
 )
 

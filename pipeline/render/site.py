@@ -187,6 +187,17 @@ def plan_site(nl, writer: Writer, *, skip_unsent_broken: bool = False) -> None:
     rss, atom = render_feeds(nl, issues)
     writer.add(FEED_RSS, rss)
     writer.add(FEED_ATOM, atom)
+    _plan_redirects(nl, writer, [p.draft for p in issues])
+
+
+def _plan_redirects(nl, writer: Writer, drafts) -> None:
+    """The old addresses of imported issues (see redirects.py); no files when there are none."""
+    from pipeline.render import redirects
+
+    pairs = redirects.redirect_pairs(drafts, nl.settings.base_url)
+    if pairs or (writer.out_dir / redirects.REDIRECTS).exists():
+        writer.add(redirects.REDIRECTS, redirects.redirects_file(pairs))
+        writer.add(redirects.NGINX_MAP, redirects.nginx_map(pairs))
 
 
 def build_site(nl, out_dir: str | os.PathLike | None = None, *, skip_unsent_broken: bool = False) -> Path:

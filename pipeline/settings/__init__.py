@@ -68,6 +68,13 @@ class Settings:
     confirmation_mails_per_hour: int = 100
     send_lease_seconds: int = 120
     # -- collect: sources, pages, highlight services (issue 13)
+    hypothesis_token: str = field(default="", repr=False)
+    readwise_token: str = field(default="", repr=False)
+    raindrop_token: str = field(default="", repr=False)
+    wallabag_client_id: str = field(default="", repr=False)
+    wallabag_client_secret: str = field(default="", repr=False)
+    wallabag_username: str = field(default="", repr=False)
+    wallabag_password: str = field(default="", repr=False)
     # -- the issue's look and voice: email, text, titles, footer (issue 14)
     # -- what comes back: bounces, complaints, inbound mail, webhooks, notify (issue 15)
     bounce_address: str = ""

@@ -51,6 +51,14 @@ KEYS: dict[str, tuple[Parser, Any, str]] = {
                                                "to one domain; one per mailbox in 10 minutes). 0: no limit."),
     "send_lease_seconds": (as_int, 120, "Seconds a sending process holds an issue before another may take over."),
     # -- collect: sources, pages, highlight services (issue 13)
+    "hypothesis_token": (as_str, "", "Hypothesis API token (hypothes.is/account/developer) for sources of kind hypothesis; "
+                                     "empty: public annotations only."),
+    "readwise_token": (as_str, "", "Readwise access token (readwise.io/access_token) for sources of kind readwise."),
+    "raindrop_token": (as_str, "", "Raindrop.io test token (app.raindrop.io/settings/integrations) for sources of kind raindrop."),
+    "wallabag_client_id": (as_str, "", "Wallabag API client id (your instance's Developer page) for sources of kind wallabag."),
+    "wallabag_client_secret": (as_str, "", "Wallabag API client secret."),
+    "wallabag_username": (as_str, "", "Wallabag user name."),
+    "wallabag_password": (as_str, "", "Wallabag password (better set as LINKLETTER_WALLABAG_PASSWORD)."),
     # -- the issue's look and voice: email, text, titles, footer (issue 14)
     # -- what comes back: bounces, complaints, inbound mail, webhooks, notify (issue 15)
     "bounce_address": (as_bounce_address, "", "Envelope sender of issue mails, e.g. bounces@news.example.org: each mail "

@@ -21,7 +21,9 @@ SOURCE_MODES = ("inbox", "auto")
 SOURCE_KINDS = (
     "feed",
     # -- feed flavours (issue 13: bookmarks, annotations, link blogs, microblogs)
+    "bookmarks", "annotations", "linkblog", "microblog",
     # -- highlight services' own APIs (issue 13: hypothesis, readwise, raindrop, wallabag)
+    "hypothesis", "readwise", "raindrop", "wallabag",
 )
 
 

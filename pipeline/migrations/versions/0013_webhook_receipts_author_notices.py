@@ -1,7 +1,7 @@
 """webhook receipts (idempotent provider events) and the author's notices
 
 Revision ID: 0013
-Revises: 0012
+Revises: 0009
 Create Date: 2026-12-02
 
 A provider's webhook may deliver one event several times (retries, replays): its key is
@@ -12,7 +12,7 @@ from alembic import op
 import sqlalchemy as sa
 
 revision = "0013"
-down_revision = "0012"
+down_revision = "0009"
 branch_labels = None
 depends_on = None
 
