@@ -174,3 +174,15 @@ def test_a_complaint_that_comes_in_after_the_send_is_told_by_the_next_run_once(n
         jobs.send_due(nl, jobs.MainJob())
         assert len(_to_author(smtp)) == 1
         nl.close()
+
+
+def test_a_german_du_newsletter_tells_its_author_with_du(tmp_path):
+    import email
+    import email.policy
+
+    root = init_newsletter(tmp_path / "du", title="Wochenlese", language="de", sender="Wochenlese <n@example.org>")
+    nl = open_newsletter(root, env={"LINKLETTER_NOTIFY": AUTHOR, "LINKLETTER_ADDRESS_FORM": "du"})
+    where = notify_author(nl, "notify.send_failed", issue=4, draft="drafts/004-x.md", reason="535 login refused")
+    text = email.message_from_bytes(open(where, "rb").read(), policy=email.policy.default).get_body(("plain",)).get_content()
+    assert "Behebe die Ursache" in text and "Du erhältst diese Mail" in text and "Sie " not in text
+    nl.close()

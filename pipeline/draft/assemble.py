@@ -41,6 +41,7 @@ from pipeline.draft.blocks import render_block
 from pipeline.draft.followups import NewQuotes
 from pipeline.draft.marker import insert_text
 from pipeline.draft.format import Draft, list_drafts, parse_draft
+from pipeline.draft.numbering import draft_title, next_issue_number
 from pipeline.files import private_dir, write_atomic
 from pipeline.errors import LinkletterError
 from pipeline.i18n import t
@@ -276,8 +277,8 @@ def _assemble(nl, folder: Path, *, write: bool, create_empty: bool) -> AssembleR
         text, at = insert_text(old.decode("utf-8"), "\n".join(blocks)) if blocks else ("", len(old))
         at = len(old.decode("utf-8")[:at].encode("utf-8"))
     else:
-        number = max([d.issue for d in drafts] + [highest_db]) + 1
-        title = t(settings.language, "draft.title", title=settings.title, number=number)
+        number = next_issue_number(settings, [d.issue for d in drafts] + [highest_db])
+        title = draft_title(settings, number)
         path = folder / f"{number:03d}-{slugify(settings.title, t(settings.language, 'draft.slug'))}.md"
         created, old, at = True, b"", 0
         text = new_draft_text(number=number, title=title, language=settings.language, blocks=blocks)

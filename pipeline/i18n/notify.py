@@ -1,7 +1,8 @@
 """What the author reads in the mails Linkletter sends them (``notify`` setting): a scheduled send
 refused or failed, many bounces or complaints after a send. Each notice is
 ``notify.<name>.subject``, ``.body`` (what happened) and ``.todo`` (what to do); another area may
-add its own notice under its own ``notify.<name>`` keys (see pipeline/send/notify.py)."""
+add its own notice under its own ``notify.<name>`` keys (see pipeline/send/notify.py). The author is
+addressed as the readers are (``address_form``: a ``de_du`` twin for every text that says Sie)."""
 
 STRINGS: dict[str, dict[str, str]] = {
     'notify.footer': {
@@ -9,6 +10,8 @@ STRINGS: dict[str, dict[str, str]] = {
               'and in `linkletter jobs`.',
         "de": 'Sie erhalten diese Mail, weil in linkletter.toml notify = {notify} steht. Dasselbe steht im '
               'Protokoll und in `linkletter jobs`.',
+        "de_du": 'Du erhältst diese Mail, weil in linkletter.toml notify = {notify} steht. Dasselbe steht im '
+                 'Protokoll und in `linkletter jobs`.',
     },
     'notify.todo_heading': {
         "en": 'What to do:',
@@ -28,6 +31,9 @@ STRINGS: dict[str, dict[str, str]] = {
         "de": 'Korrigieren Sie den Entwurf (`linkletter check {draft}` zeigt die Probleme mit Datei und Zeile) '
               'oder versenden Sie ihn trotzdem mit `linkletter send {draft} --force`. Der Hauptjob versucht es '
               'erneut, sobald sich der Entwurf ändert.',
+        "de_du": 'Korrigiere den Entwurf (`linkletter check {draft}` zeigt die Probleme mit Datei und Zeile) oder '
+                 'versende ihn trotzdem mit `linkletter send {draft} --force`. Der Hauptjob versucht es erneut, sobald '
+                 'sich der Entwurf ändert.',
     },
     'notify.send_failed.subject': {
         "en": '{title}: the send of issue {issue} failed',
@@ -45,6 +51,10 @@ STRINGS: dict[str, dict[str, str]] = {
               'Beheben Sie die Ursache (abgelehnte Anmeldung oder Absender: prüfen Sie smtp_url und sender) '
               'und starten Sie `linkletter send {draft}`, oder ändern Sie den Entwurf, damit der Hauptjob es '
               'erneut versucht. `linkletter send --status` zeigt die Zahlen.',
+        "de_du": 'Nicht versandte Zustellungen bleiben in der Warteschlange; niemand erhält die Ausgabe doppelt. '
+                 'Behebe die Ursache (abgelehnte Anmeldung oder Absender: prüfe smtp_url und sender) und starte '
+                 '`linkletter send {draft}`, oder ändere den Entwurf, damit der Hauptjob es erneut versucht. '
+                 '`linkletter send --status` zeigt die Zahlen.',
     },
     'notify.bounces.subject': {
         "en": '{title}: {bounced} of {total} addresses of issue {issue} bounced',
@@ -64,6 +74,8 @@ STRINGS: dict[str, dict[str, str]] = {
         "de": 'Viele Rückläufer schaden Ihrem Ruf bei den Mailanbietern. Prüfen Sie, woher diese Adressen '
               'stammen (ein Import alter Adressen?), und behalten Sie nur Abonnenten, die ihre Adresse '
               'bestätigt haben.',
+        "de_du": 'Viele Rückläufer schaden deinem Ruf bei den Mailanbietern. Prüfe, woher diese Adressen stammen '
+                 '(ein Import alter Adressen?), und behalte nur Abonnenten, die ihre Adresse bestätigt haben.',
     },
     'notify.complaints.subject': {
         "en": '{title}: {complaints} spam complaint(s) about issue {issue}',
@@ -73,7 +85,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "en": '{complaints} reader(s) marked issue {issue} as spam (more than the {threshold} of '
               'notify_complaints). They get no more issues.',
         "de": '{complaints} Leser haben Ausgabe {issue} als Spam markiert (mehr als die {threshold} von '
-              'notify_complaints). Sie erhalten keine weiteren Ausgaben.',
+              'notify_complaints). Diese Leser erhalten keine weiteren Ausgaben.',
     },
     'notify.complaints.todo': {
         "en": 'Complaints weigh more than bounces with mailbox providers. Make sure every subscriber asked for '
@@ -82,5 +94,8 @@ STRINGS: dict[str, dict[str, str]] = {
         "de": 'Beschwerden wiegen bei den Mailanbietern schwerer als Rückläufer. Stellen Sie sicher, dass jeder '
               'Abonnent den Newsletter bestellt hat, dass er den Absendernamen wiedererkennt und dass der '
               'Abmeldelink leicht zu finden ist.',
+        "de_du": 'Beschwerden wiegen bei den Mailanbietern schwerer als Rückläufer. Stell sicher, dass jeder Abonnent '
+                 'den Newsletter bestellt hat, dass er den Absendernamen wiedererkennt und dass der Abmeldelink leicht '
+                 'zu finden ist.',
     },
 }

@@ -22,7 +22,7 @@ import re
 import secrets
 import time
 
-from pipeline.i18n import STRINGS, t
+from pipeline.i18n import STRINGS, locale, t
 
 log = logging.getLogger("linkletter.notify")
 
@@ -41,7 +41,7 @@ def _fact(value, *, one_line: bool) -> str:
 def compose(nl, key: str, **facts) -> tuple[str, str, str]:
     """(subject, text, html) of the notice ``key`` (``notify.NAME``) with ``facts`` filled in."""
     settings = nl.settings
-    lang = settings.language
+    lang = locale(settings.language, getattr(settings, "address_form", "sie"))
     key = key.removesuffix(".subject")
     base = {"title": settings.title, "notify": settings.notify}
     subject = t(lang, f"{key}.subject", **{**base, **{k: _fact(v, one_line=True) for k, v in facts.items()}})
@@ -52,7 +52,7 @@ def compose(nl, key: str, **facts) -> tuple[str, str, str]:
     paragraphs.append("-- \n" + t(lang, "notify.footer", **base))
     text = "\n\n".join(paragraphs) + "\n"
     body = "".join("<p>" + html.escape(p).replace("\n", "<br>\n") + "</p>\n" for p in paragraphs)
-    page = (f'<!doctype html>\n<html lang="{html.escape(lang)}"><head><meta charset="utf-8">'
+    page = (f'<!doctype html>\n<html lang="{html.escape(settings.language)}"><head><meta charset="utf-8">'
             f"<title>{html.escape(subject)}</title></head>\n<body>\n{body}</body></html>\n")
     return subject, text, page
 

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from pipeline.errors import LinkletterError
+from pipeline.i18n import locale
 from pipeline.settings.keys import KEYS, REQUIRED
 from pipeline.settings.values import SMTP_URL_OPTIONS, SOURCE_KINDS, SOURCE_MODES, Schedule, SourceConfig, parse_interval
 
@@ -76,6 +77,9 @@ class Settings:
     wallabag_username: str = field(default="", repr=False)
     wallabag_password: str = field(default="", repr=False)
     # -- the issue's look and voice: email, text, titles, footer (issue 14)
+    address_form: str = "sie"
+    title_pattern: str = ""
+    first_issue_number: int = 1
     # -- what comes back: bounces, complaints, inbound mail, webhooks, notify (issue 15)
     bounce_address: str = ""
     inbound_imap_url: str = ""
@@ -118,6 +122,12 @@ class Settings:
     def templates_dir(self) -> Path:
         """The newsletter's own templates, which override the shipped ones by name."""
         return self.root / "templates"
+
+    @property
+    def locale(self) -> str:
+        """What reader-facing strings are looked up in: the language, and for German the form
+        of address (``de`` is "Sie", ``de_du`` is "du"; see :mod:`pipeline.i18n`)."""
+        return locale(self.language, self.address_form)
 
     def origin(self, key: str) -> str:
         return self.origins.get(key, str(self.config_path))

@@ -10,8 +10,9 @@ from __future__ import annotations
 from typing import Any, Callable
 
 from pipeline.settings.values import (
-    Schedule, as_allow_list, as_bool, as_database_url, as_float, as_int, as_language, as_nonempty, as_secret, as_sender,
-    as_smtp_url, as_sources, as_str, as_url, as_schedule, as_bounce_address, as_imap_url,
+    Schedule, as_address_form, as_allow_list, as_bool, as_bounce_address, as_database_url, as_float, as_imap_url,
+    as_int, as_language, as_nonempty, as_positive_int, as_secret, as_sender, as_smtp_url, as_sources, as_str,
+    as_title_pattern, as_url, as_schedule,
 )
 from pipeline.settings.values import as_optional_secret, as_optional_sender, as_str_list
 
@@ -60,6 +61,12 @@ KEYS: dict[str, tuple[Parser, Any, str]] = {
     "wallabag_username": (as_str, "", "Wallabag user name."),
     "wallabag_password": (as_str, "", "Wallabag password (better set as LINKLETTER_WALLABAG_PASSWORD)."),
     # -- the issue's look and voice: email, text, titles, footer (issue 14)
+    "address_form": (as_address_form, "sie", "How German text addresses readers: sie (formal, \"Sie\") or du (informal, \"du\"). "
+                                             "Only for language de; your own text is yours."),
+    "title_pattern": (as_title_pattern, "", "Title of a new draft, with {number}, {title} (the newsletter's) and {date}, "
+                                            "e.g. \"{title} No {number}\"; empty: the language's (\"{title} #{number}\", \"{title}, Ausgabe {number}\")."),
+    "first_issue_number": (as_positive_int, 1, "Number of the first issue Linkletter drafts (e.g. 27 when moving in after "
+                                               "26 issues elsewhere); later ones follow the highest known issue."),
     # -- what comes back: bounces, complaints, inbound mail, webhooks, notify (issue 15)
     "bounce_address": (as_bounce_address, "", "Envelope sender of issue mails, e.g. bounces@news.example.org: each mail "
                        "gets its own bounces+<signed delivery>@ address (VERP) and List-Unsubscribe a mailto "

@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from pipeline.i18n import LANGUAGES
+from pipeline.i18n import ADDRESS_FORMS, LANGUAGES
 
 SOURCE_MODES = ("inbox", "auto")
 # What a source is, which decides how its entries are read (whose author, what is a quote).
@@ -124,11 +124,16 @@ def as_bool(value: Any, key: str) -> bool:
     raise ValueError(f"must be true or false, got {value!r}")
 
 
-def as_language(value: Any, key: str) -> str:
+def one_of(value: Any, key: str, choices: tuple[str, ...], hint: str = "") -> str:
+    """A value from ``choices`` (case-insensitive); ``hint`` explains them in the error."""
     s = as_nonempty(value, key).lower()
-    if s not in LANGUAGES:
-        raise ValueError(f"must be one of {', '.join(LANGUAGES)}, got {s!r}")
+    if s not in choices:
+        raise ValueError(f"must be one of {', '.join(choices)}{hint}, got {s!r}")
     return s
+
+
+def as_language(value: Any, key: str) -> str:
+    return one_of(value, key, LANGUAGES)
 
 
 def as_url(value: Any, key: str) -> str:
@@ -328,3 +333,41 @@ def as_str_list(value: Any, key: str) -> tuple[str, ...]:
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
         raise ValueError("must be a list of strings")
     return tuple(as_nonempty(v, key) for v in value)
+
+
+# ---------------------------------------------------------------- the issue's voice and titles (issue 14)
+
+TITLE_FIELDS = ("number", "title", "date")
+
+
+def as_address_form(value: Any, key: str) -> str:
+    return one_of(value, key, ADDRESS_FORMS, " (formal 'Sie' or informal 'du')")
+
+
+def as_title_pattern(value: Any, key: str) -> str:
+    """A title pattern such as ``{title} No {number}``: only the fields :data:`TITLE_FIELDS`,
+    each maybe with a format (``{number:03d}``); empty means the language's own."""
+    import string
+
+    s = as_str(value, key)
+    try:
+        fields = [f for _text, f, _spec, _conv in string.Formatter().parse(s) if f is not None]
+    except ValueError as e:
+        raise ValueError(f"is not a valid pattern ({e}); write braces as {{{{ and }}}}") from None
+    for f in fields:
+        if f not in TITLE_FIELDS:
+            raise ValueError(f"may use {', '.join('{' + n + '}' for n in TITLE_FIELDS)}, got {{{f}}}")
+    try:
+        s.format(number=1, title="Title", date="1 January 2026")
+    except (ValueError, TypeError) as e:
+        raise ValueError(f"is not a valid pattern: {e}") from None
+    if s and "number" not in fields:
+        raise ValueError("must contain {number}, so two issues never share a title")
+    return s
+
+
+def as_positive_int(value: Any, key: str) -> int:
+    n = as_int(value, key)
+    if n < 1:
+        raise ValueError("must be 1 or more")
+    return n

@@ -106,7 +106,7 @@ async def collect_post(request: Request) -> Response:
     except LinkletterError as e:
         return _answer(request, 400, str(e))
     log.info("collect: link #%d%s", link_id, " with a quote" if quotes else "")
-    response = _answer(request, 200, strings.text(nl.settings.language, "collect.saved", title=nl.settings.title),
+    response = _answer(request, 200, strings.text(nl.settings.locale, "collect.saved", title=nl.settings.title),
                        link_id=link_id)
     # the page is fetched once the answer is out (the bookmarklet does not wait for it), so a
     # draft made next has the title and the site; a failure is retried by the next collect
