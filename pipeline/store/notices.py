@@ -23,8 +23,9 @@ I = Issue.__table__
 
 def record_receipt(conn, provider: str, key: str) -> bool:
     # True only for the first delivery of this key: the caller acts on the event only then.
+    # (RETURNING, not rowcount: psycopg reports -1 for an INSERT ... ON CONFLICT here)
     stmt = _insert_for(dialect(conn))(R).values(provider=provider, key=key[:500], received_at=utcnow())
-    return conn.execute(stmt.on_conflict_do_nothing(index_elements=["provider", "key"])).rowcount == 1
+    return conn.execute(stmt.on_conflict_do_nothing(index_elements=["provider", "key"]).returning(R.c.id)).first() is not None
 
 
 def forget_receipts_before(conn, before: datetime) -> int:
@@ -41,7 +42,7 @@ def forget_receipt(conn, provider: str, key: str) -> None:
 def record_notice(conn, issue_number: int, reason: str) -> bool:
     # True only the first time: the author hears about each reason once per issue.
     stmt = _insert_for(dialect(conn))(N).values(issue_number=issue_number, reason=reason, sent_at=utcnow())
-    return conn.execute(stmt.on_conflict_do_nothing(index_elements=["issue_number", "reason"])).rowcount == 1
+    return conn.execute(stmt.on_conflict_do_nothing(index_elements=["issue_number", "reason"]).returning(N.c.id)).first() is not None
 
 
 def forget_notice(conn, issue_number: int, reason: str) -> None:

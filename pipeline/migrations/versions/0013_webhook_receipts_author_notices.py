@@ -10,6 +10,7 @@ send) is mailed once per issue and reason.
 """
 from alembic import op
 import sqlalchemy as sa
+import sqlmodel
 
 revision = "0013"
 down_revision = "0009"
@@ -23,7 +24,7 @@ def upgrade() -> None:
         sa.Column("id", sa.Integer(), primary_key=True),
         sa.Column("provider", sa.String(), nullable=False),
         sa.Column("key", sa.String(), nullable=False),
-        sa.Column("received_at", sa.DateTime(), nullable=False),
+        sa.Column("received_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
         sa.UniqueConstraint("provider", "key", name="uq_webhook_receipts_provider_key"),
     )
     op.create_index("ix_webhook_receipts_received_at", "webhook_receipts", ["received_at"])
@@ -32,7 +33,7 @@ def upgrade() -> None:
         sa.Column("id", sa.Integer(), primary_key=True),
         sa.Column("issue_number", sa.Integer(), nullable=False),
         sa.Column("reason", sa.String(), nullable=False),
-        sa.Column("sent_at", sa.DateTime(), nullable=False),
+        sa.Column("sent_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
         sa.UniqueConstraint("issue_number", "reason", name="uq_author_notices_issue_reason"),
     )
 
