@@ -51,6 +51,11 @@ window.addEventListener('load', function () {{
     }}
     return [255, 255, 255];
   }}
+  function ruleWidth(q) {{  // the quote's rule: on the blockquote (page) or its table cell (email)
+    if (!q) return null;
+    var box = q.querySelector('td') || q;
+    return w.getComputedStyle(box).borderLeftWidth;
+  }}
   function contrast(el) {{
     if (!el) return null;
     var f = lum(rgb(w.getComputedStyle(el).color)), b = lum(background(el));
@@ -60,7 +65,7 @@ window.addEventListener('load', function () {{
     scrollWidth: d.scrollWidth, clientWidth: d.clientWidth,
     quote: contrast(w.document.querySelector('blockquote p')),
     text: contrast(w.document.querySelector('blockquote ~ p')),
-    rule: w.document.querySelector('blockquote') ? w.getComputedStyle(w.document.querySelector('blockquote')).borderLeftWidth : null
+    rule: ruleWidth(w.document.querySelector('blockquote'))
   }}));
 }});
 </script></body></html>"""
@@ -105,13 +110,14 @@ def documents(tmp_path_factory):
     return tmp, paths
 
 
-def measure(tmp: Path, paths: dict[str, Path], dark: bool = False) -> dict[str, dict]:
-    """Each document's probe results in a 375 px frame (light or dark colour scheme)."""
+def measure(tmp: Path, paths: dict[str, Path], dark: bool = False, probe_page: str = PROBE) -> dict[str, dict]:
+    """Each document's probe results in a 375 px frame (light or dark colour scheme);
+    ``probe_page`` is the probe (a format string taking ``width`` and ``doc``)."""
     procs = {}
     scheme = ["--blink-settings=preferredColorScheme=0"] if dark else []
     for name, path in paths.items():
         probe = tmp / f"probe-{name}-{dark}.html"
-        probe.write_text(PROBE.format(width=375, doc=html.escape(path.read_text("utf-8"), quote=True)), "utf-8")
+        probe.write_text(probe_page.format(width=375, doc=html.escape(path.read_text("utf-8"), quote=True)), "utf-8")
         procs[name] = chromium([*scheme, "--window-size=800,1300", "--dump-dom", probe.as_uri()], tmp,
                                f"probe-{name}-{dark}")
     results = {}

@@ -4,6 +4,7 @@ template overrides and template errors."""
 from __future__ import annotations
 
 import email
+import re
 import email.policy
 import shutil
 from html.parser import HTMLParser
@@ -73,12 +74,16 @@ def test_email_structure_quote_block_and_header(nl):
     assert "Weekly Reads #3: Small tools</h1>" in r.html
     # the preheader is the hidden preview text
     assert ">Hello again. This week: small tools" in r.html
-    # the quote: cite, a visible left rule and its own colours, inline; the attribution as footer
+    # the quote: cite, a visible left rule and its own colours, inline on its table cell (Outlook
+    # for Windows pads only cells); the attribution a styled paragraph (clients drop <footer>)
     start = r.html.index("<blockquote")
     quote = r.html[start:r.html.index("</blockquote>", start)]
     assert 'cite="https://example.org/unix#:~:text=Write%20programs,together"' in quote
-    assert "border-left: 4px solid" in quote and "background-color:" in quote and "color: #262626" in quote
-    assert "<footer" in quote and "Doug McIlroy</a></footer>" in quote
+    cell = re.search(r"<td style=\"([^\"]*)\">", quote).group(1)
+    assert "border-left: 4px solid" in cell and "background-color:" in cell and "color: #262626" in cell
+    assert "padding: 12px 16px" in cell
+    assert '<p class="attribution" style="margin: 0;font-size: 14px;color: #595959;">' in quote
+    assert "Doug McIlroy</a></p>" in quote and "<footer" not in r.html and "<section" not in r.html
     # typography passes through unchanged: the non-breaking space stays a character
     assert "the non\u00a0breaking space" in r.html and "the non\u00a0breaking space" in r.text
     assert "you subscribed to Weekly Reads" in r.html

@@ -47,7 +47,10 @@ def newsletter(tmp_path: Path, language: str):
                            sender=f"{title} <post@example.org>", base_url="https://news.example.org")
     for name in ("003-short.md", "012-langsamkeit.md"):
         shutil.copyfile(FIXTURES / "drafts" / name, root / "drafts" / name)
-    return open_newsletter(root, env={})
+    # the German one shows the legal footer (issue 14: imprint link and postal address)
+    legal = {"LINKLETTER_POSTAL_ADDRESS": "Die Redaktion, Lindenstraße 5, 37073 Göttingen",
+             "LINKLETTER_IMPRINT_URL": "https://news.example.org/impressum.html"} if language == "de" else {}
+    return open_newsletter(root, env=legal)
 
 
 @pytest.fixture
@@ -69,7 +72,8 @@ def test_long_german_issue(nl_de):
     assert 23_000 < draft.stat().st_size < 27_000
     r = render_issue(nl_de, draft)
     assert len(r.html.encode("utf-8")) < 100_000  # Gmail clips larger messages
-    assert r.html.count("<blockquote") == 10 and r.html.count("<footer") == 10
+    assert r.html.count("<blockquote") == 10 and r.html.count('<p class="attribution"') == 10
+    assert "<footer" not in r.html and "<section" not in r.html  # HTML5 elements mail clients drop
     assert len(re.findall(r"^> — .+ \[\d+\]$", r.text, re.M)) == 10  # each quote's attribution
     check_golden("012-langsamkeit.email.html", r.html)
     check_golden("012-langsamkeit.email.txt", r.text)

@@ -11,6 +11,7 @@ from dataclasses import replace
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+from pipeline.check.email import check_email
 from pipeline.check.hygiene import check_hygiene
 from pipeline.check.links import BLOCKING_STATUSES, is_web_url, probe_links, tracking_params
 from pipeline.check.quotes import SourceText, closest_passage, split_quote
@@ -34,9 +35,12 @@ def check_draft(nl, draft: PreparedIssue | Draft | str | os.PathLike, *, fetch: 
     draft, doc = prepared.draft, prepared.cites
     report = CheckReport(draft_path=Path(draft.path), issue=draft.issue, title=draft.title, fetched=fetch)
     report.findings += check_hygiene(draft, doc)
+    report.findings += check_email(nl, prepared)
 
     quote_urls = [q.source_url for q in [*doc.quotes, *doc.inline_quotes] if q.source_url and is_web_url(q.source_url)]
-    link_urls = [link.url for link in doc.links] + [image.src for image in doc.images]
+    # a local image is checked as a file when the issue is prepared (render/media.py), not fetched
+    images = [image for image in doc.images if image.src not in prepared.media]
+    link_urls = [link.url for link in doc.links] + [image.src for image in images]
     with ThreadPoolExecutor(max_workers=2) as pool:  # sources and links are fetched at the same time
         sources_job = pool.submit(load_sources, nl, quote_urls, fetch=fetch)
         status_job = pool.submit(probe_links, link_urls, timeout=nl.settings.fetch_timeout,
@@ -58,7 +62,7 @@ def check_draft(nl, draft: PreparedIssue | Draft | str | os.PathLike, *, fetch: 
         report.findings += check_inline_quote(report, inline, sources, texts)
 
     featured = featured_before(nl, draft, [link.url for link in doc.links])
-    report.links = link_results(doc, statuses, featured)
+    report.links = link_results(doc, statuses, featured, images)
     for link in report.links:
         report.findings += link_findings(link)
     report.findings.sort(key=lambda f: (f.line or 0, f.kind))
@@ -177,11 +181,11 @@ def sent_drafts_before(drafts_dir: Path, draft: Draft) -> list[tuple[int, Cites]
     return out
 
 
-def link_results(doc: Cites, statuses: dict, featured: dict[str, list[int]]) -> list[LinkResult]:
+def link_results(doc: Cites, statuses: dict, featured: dict[str, list[int]], images=None) -> list[LinkResult]:
     out = []
     for link in doc.links:
         out.append(_link_result(link.url, link.line, link.text, statuses, featured, image=False))
-    for image in doc.images:
+    for image in doc.images if images is None else images:
         out.append(_link_result(image.src, image.line, image.alt, statuses, {}, image=True))
     return out
 

@@ -14,7 +14,7 @@ VERDICTS = ("verified", "not_found", "source_unreachable", "no_source")
 @dataclass
 class Finding:
     severity: str  # 'error' | 'warning'
-    kind: str  # 'quote' | 'link' | 'hygiene'
+    kind: str  # 'quote' | 'link' | 'hygiene' | 'email'
     code: str  # e.g. 'quote-not-found', 'link-dead', 'link-redirect', 'subject-long'
     line: int | None
     message: str

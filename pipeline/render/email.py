@@ -33,26 +33,45 @@ CONTENT_MARKER = "<!--LINKLETTER-CONTENT-->"
 # Styles of the body, put inline into each element (mail clients drop <style> blocks or
 # ignore them). Quotes carry their own colours and background so they stay readable when a
 # client switches to dark mode; the mj-style in email/base.mjml refines dark mode where
-# clients support prefers-color-scheme.
+# clients support prefers-color-scheme. The quote's box is its table cell (Outlook for
+# Windows pads only cells); table cells break lines between words, hyphenating where the
+# client can (``lang`` is set), never inside a word. Only a link (a long URL written out)
+# may break anywhere, so it cannot push the layout wider than a phone.
 CONTENT_CSS = """
 p { margin: 0 0 16px 0; }
 h1, h2 { font-size: 22px; line-height: 1.3; margin: 30px 0 12px 0; }
 h3, h4, h5, h6 { font-size: 19px; line-height: 1.3; margin: 24px 0 10px 0; }
-a { color: #a63f17; text-decoration: underline; }
-blockquote { margin: 0 0 20px 0; padding: 12px 16px; border-left: 4px solid #c2410c; background-color: #f7f2ec; color: #262626; }
+a { color: #a63f17; text-decoration: underline; overflow-wrap: anywhere; }
+blockquote { margin: 0 0 20px 0; padding: 0; }
+blockquote > table { border-collapse: collapse; margin: 0; width: 100%; }
+blockquote > table > tbody > tr > td { padding: 12px 16px; border: 0; border-left: 4px solid #c2410c; background-color: #f7f2ec; color: #262626; }
 blockquote p { margin: 0 0 10px 0; }
 blockquote p:last-of-type { margin: 0; }
-blockquote footer { margin: 8px 0 0 0; font-size: 14px; color: #595959; }
+blockquote td p.attribution { margin: 0; font-size: 14px; color: #595959; }
 ul, ol { margin: 0 0 16px 0; padding: 0 0 0 24px; }
 li { margin: 0 0 6px 0; }
-img { max-width: 100%; height: auto; }
+img { max-width: 100%; height: auto; border: 0; }
 pre { white-space: pre-wrap; font-size: 14px; background-color: #f2f2f2; padding: 10px; }
 code { font-family: Menlo, Consolas, monospace; font-size: 15px; }
 table { border-collapse: collapse; margin: 0 0 16px 0; }
-th, td { border: 1px solid #d9d9d9; padding: 4px 8px; }
+th, td { border: 1px solid #d9d9d9; padding: 4px 8px; -webkit-hyphens: auto; hyphens: auto; }
 hr { border: 0; border-top: 1px solid #d9d9d9; margin: 24px 0; }
 sup { line-height: 0; }
+p.footnotes-title { font-weight: bold; margin: 0 0 8px 0; }
 """
+
+# After the preview text: zero-width non-joiners and no-break spaces, so a client's preview
+# line shows the preheader and then nothing, not the first words of the body.
+PREHEADER_SPACER = Markup("&zwnj;&nbsp;" * 90)
+
+# MRML writes word-break:break-word on every mj-text cell: it breaks words anywhere once a
+# table is narrow ("Textverarbeit|ung" at 375 px). Text breaks between words instead.
+_MRML_WORD_BREAK = "word-break:break-word;"
+
+
+def finish_html(html: str) -> str:
+    """MRML's HTML as it goes out: without its word-break rule."""
+    return html.replace(_MRML_WORD_BREAK, "")
 
 
 @lru_cache(maxsize=1)
@@ -84,7 +103,7 @@ def mjml_to_html(settings, name: str, mjml: str) -> str:
         path, line = _line_of(settings, name, mjml, offset)
         raise TemplateError(path, line, f"invalid MJML: {reason}")
     try:
-        return mjml2html(mjml)
+        return finish_html(mjml2html(mjml))
     except (ValueError, RuntimeError) as e:
         path, line = _locate_mjml_error(settings, name, mjml)
         raise TemplateError(path, line, f"invalid MJML: {e}") from None
@@ -169,18 +188,18 @@ def _template_chain(settings, name: str):
 
 def email_from(nl, prepared: PreparedIssue, *, unsubscribe_url: str = UNSUBSCRIBE_PLACEHOLDER) -> RenderedEmail:
     settings = nl.settings
-    if unsubscribe_url != UNSUBSCRIBE_PLACEHOLDER and (unsubscribe_url in prepared.html
+    if unsubscribe_url != UNSUBSCRIBE_PLACEHOLDER and (unsubscribe_url in prepared.email_html
                                                        or unsubscribe_url in prepared.text):
         raise LinkletterError("the issue's content holds the unsubscribe marker made for it; render it again")
     ctx = prepared.context(settings)
-    ctx.update(unsubscribe_url=unsubscribe_url, content=Markup(CONTENT_MARKER))
+    ctx.update(unsubscribe_url=unsubscribe_url, content=Markup(CONTENT_MARKER), preheader_spacer=PREHEADER_SPACER)
     mjml = templates.render(settings, "email/issue.mjml", **ctx)
     html = mjml_to_html(settings, "email/issue.mjml", mjml)
     if CONTENT_MARKER not in html:
         raise TemplateError(templates.template_path(settings, "email/issue.mjml"), None,
                             "the template never writes {{ content }}, so the issue's text would be missing")
     # css-inline writes NBSP as an entity; keep the author's typography as characters
-    body = _inliner().inline_fragment(prepared.html, CONTENT_CSS).replace("&nbsp;", "\u00a0")
+    body = _inliner().inline_fragment(prepared.email_html, CONTENT_CSS).replace("&nbsp;", "\u00a0")
     html = html.replace(CONTENT_MARKER, body, 1).rstrip("\n") + "\n"  # MIME parts end with a newline
     text = templates.render(settings, "email/issue.txt", body=prepared.text, links=prepared.links, **ctx)
     return RenderedEmail(subject=prepared.subject(settings), preheader=prepared.preheader, html=html,
@@ -250,6 +269,7 @@ def system_mail(nl, name: str, *, to_addr: str, to_name: str = "", **context) ->
     ctx = {
         "lang": settings.language, "t": lambda key, **kw: t(lang, key, **kw), "newsletter_title": settings.title,
         "base_url": settings.base_url, "subject": subject, "preheader": context.pop("preheader", preheader),
+        "preheader_spacer": PREHEADER_SPACER,
     }
     ctx.update(context)
     html = mjml_to_html(settings, f"email/{name}.mjml", templates.render(settings, f"email/{name}.mjml", **ctx))

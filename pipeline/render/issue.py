@@ -9,6 +9,7 @@ It holds:
 - ``cites``: the links, images, blockquotes with their attributions and raw HTML blocks,
   each with its file line (:mod:`pipeline.render.cites`);
 - ``html`` and ``text`` (+ ``links``): the body rendered, sanitized HTML and plain text;
+- ``email_html``: the same body in the markup mail clients keep (see :mod:`pipeline.render.markdown`);
 - ``web_url``, ``preheader`` and ``summary`` (what the archive and feeds say about it,
   :mod:`pipeline.render.summary`).
 
@@ -22,7 +23,7 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 
@@ -32,6 +33,7 @@ from pipeline.i18n import format_date, t
 from pipeline.render import markdown, plaintext
 from pipeline.render.cites import Cites, cites_of
 from pipeline.render.summary import summary_of
+from pipeline.render.media import local_media
 
 
 def issue_path(number: int) -> str:
@@ -51,11 +53,13 @@ class PreparedIssue:
     document: markdown.Document  # the body's syntax tree
     cites: Cites  # its links, images, quotes (with attributions), raw HTML blocks
     html: str  # the sanitized body
+    email_html: str  # the same, in the email flavour (tables, <p>, name anchors)
     text: str  # the body as plain text, links as [n]
     links: list[str]  # the URLs of [1], [2], ...
     web_url: str
     preheader: str
     summary: str = ""  # for the archive index, the feeds and the page's meta description
+    media: dict = field(default_factory=dict)  # local image src -> render.media.Media (copied into the site)
 
     @property
     def number(self) -> int:
@@ -65,6 +69,15 @@ class PreparedIssue:
     def date(self) -> datetime | None:
         """The publication date (``date``), else the planned one (``send_at``)."""
         return self.draft.date or self.draft.send_at
+
+    def sent_on(self, when: datetime) -> "PreparedIssue":
+        """The issue as it goes out at ``when``: a draft without a ``date`` gets the send date
+        (in this machine's time zone, as :func:`pipeline.send.campaign.mark_draft_sent` writes
+        it), so the date readers see is the day it was sent, not the planned ``send_at``."""
+        if self.draft.date is not None:
+            return self
+        local = when.astimezone().replace(microsecond=0)
+        return replace(self, draft=replace(self.draft, date=local))
 
     def subject(self, settings) -> str:
         """The Subject: front matter ``subject``, else ``title``, else 'Newsletter · Issue N'."""
@@ -88,6 +101,8 @@ class PreparedIssue:
             "date": format_date(lang, when) if when else "",
             "date_iso": when.isoformat() if when else "",
             "web_url": self.web_url,
+            "postal_address": settings.postal_address,
+            "imprint_url": settings.imprint_url,
         }
 
 
@@ -133,11 +148,14 @@ def prepare(nl, draft: PreparedIssue | Draft | str | os.PathLike) -> PreparedIss
         doc = markdown.parse(draft.body)
     except markdown.TooDeep as e:
         raise DraftError(draft.path, draft.body_line + e.line - 1, e.reason) from None
-    html = markdown.to_html(doc)
+    cites = cites_of(doc, draft.body, draft.body_line)
+    media = local_media(nl.settings, draft, cites.images)
+    html = markdown.to_html(doc, images=media)
     plain = plaintext.to_text(doc, {"notes": t(lang, "text.notes"), "image": t(lang, "text.image")})
     return PreparedIssue(
-        draft=draft, document=doc, cites=cites_of(doc, draft.body, draft.body_line),
-        html=html, text=plain.body, links=plain.links,
+        draft=draft, document=doc, cites=cites, media=media,
+        html=html, email_html=markdown.to_html(doc, email=True, notes=t(lang, "text.notes"), images=media),
+        text=plain.body, links=plain.links,
         web_url=issue_url(nl.settings, draft.issue),
         preheader=draft.preheader if draft.preheader is not None else default_preheader(plain.body),
         summary=summary_of(draft.summary, draft.preheader, plain.body),

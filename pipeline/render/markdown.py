@@ -18,6 +18,14 @@ every renderer of the tree agrees. (So a paragraph is written on one line; edito
 Quotes: a blockquote whose last line is an attribution ``— [Source](URL)`` (also ``–`` or
 ``--``) gets ``cite="URL"`` and that line as its ``<footer>``.
 
+Two flavours of the same tree: the web page's HTML5 (``<footer>``, ``<section>``), and the
+email's (``to_html(doc, email=True)``), made of what every major mail client keeps: Outlook
+for Windows drops HTML5 elements and pads only table cells, Yahoo and Outlook.com strip
+them (caniemail: "HTML5 semantics", "padding"). There the quote's text sits in a one-cell
+table inside ``<blockquote cite>``, the attribution is a ``<p class="attribution">``, the
+footnotes are a ``<div>`` with a heading, and each footnote link also targets an empty
+``<a name>`` (Gmail web, Outlook and Yahoo ignore ``id`` targets: caniemail "Local anchors").
+
 Safety: inline HTML is allowed in drafts, so every leaf block (a paragraph, a heading, a
 table, a raw HTML block) is rendered and sanitized with nh3 on its own, and then each
 top-level block once more as a whole. Sanitizing leaf by leaf matters: html5ever balances
@@ -47,13 +55,15 @@ _TAGS = {
     "summary", "sup", "table", "tbody", "td", "tfoot", "th", "thead", "tr", "u", "ul",
 }
 _ATTRIBUTES = {
-    "a": {"href", "title", "id", "class"},
+    "a": {"href", "title", "id", "class", "name"},
     "abbr": {"title"},
     "blockquote": {"cite"},
     "q": {"cite"},
     "img": {"src", "alt", "title", "width", "height"},
     "li": {"id", "class"},
     "ol": {"start", "class"},
+    "p": {"class"},
+    "table": {"role", "width", "cellpadding", "cellspacing", "border"},
     "sup": {"class"},
     "section": {"class"},
     "hr": {"class"},
@@ -167,6 +177,9 @@ def split_quote(node: Node) -> Quote:
 
 
 class _Html:
+    def __init__(self, email: bool = False, notes: str = "Notes", images=None):
+        self.email, self.notes, self.images = email, notes, images or {}
+
     def inline(self, nodes) -> str:
         out: list[str] = []
         for n in nodes:
@@ -190,11 +203,16 @@ class _Html:
                 out.append(f'<a href="{_esc(meta.get("url", ""))}"{title}>{self.inline(n.children)}</a>')
             elif name == "image":
                 title = f' title="{_esc(meta["title"])}"' if meta.get("title") else ""
-                out.append(f'<img src="{_esc(meta.get("url", ""))}" alt="{_esc(plain(n))}"{title}>')
+                src, size = meta.get("url", ""), ""
+                media = self.images.get(src)  # a local file: its web address and size (render/media.py)
+                if media is not None:
+                    src, size = media.url, f' width="{media.width}" height="{media.height}"'
+                out.append(f'<img src="{_esc(src)}" alt="{_esc(plain(n))}"{size}{title}>')
             elif name == "html_inline":
                 out.append(meta.get("content", ""))
             elif name == "footnote_ref":
-                out.append(f'<sup class="footnote-ref"><a href="#fn{meta["def_id"]}" id="fnref{meta["ref_id"]}">'
+                target = f'<a name="fnref{meta["ref_id"]}"></a>' if self.email else ""
+                out.append(f'<sup class="footnote-ref">{target}<a href="#fn{meta["def_id"]}" id="fnref{meta["ref_id"]}">'
                            f'[{meta["def_id"]}]</a></sup>')
             elif name == "footnote_ref_anchor":
                 out.extend(f' <a href="#fnref{r}" class="footnote-backref">↩︎</a>' for r in meta.get("ref_ids", []))
@@ -221,7 +239,11 @@ class _Html:
             if q.last_inlines is not None:
                 body.append(self.leaf(f"<p>{self.inline(q.last_inlines)}</p>"))
             if q.footer is not None:
-                body.append(self.leaf(f"<footer>{self.inline(q.footer)}</footer>"))
+                tag = 'p class="attribution"' if self.email else "footer"
+                body.append(self.leaf(f"<{tag}>{self.inline(q.footer)}</{tag.split()[0]}>"))
+            if self.email:  # Outlook for Windows pads only table cells
+                return (f'<blockquote{cite}>\n<table role="presentation" width="100%" cellpadding="0" cellspacing="0" '
+                        f'border="0">\n<tbody>\n<tr>\n<td>\n{"".join(body)}</td>\n</tr>\n</tbody>\n</table>\n</blockquote>\n')
             return f"<blockquote{cite}>\n{''.join(body)}</blockquote>\n"
         if name in ("bullet_list", "ordered_list"):
             tag = "ul" if name == "bullet_list" else "ol"
@@ -240,9 +262,14 @@ class _Html:
             return self.leaf(self.table(n))
         if name == "footnote_container":
             notes = "".join(self.block(c) for c in n.children)
+            if self.email:  # a heading, so the notes read naturally where a client cannot jump to them
+                return (f'<hr class="footnotes-sep">\n<div>\n<p class="footnotes-title">{_esc(self.notes)}</p>\n'
+                        f'<ol class="footnotes-list">\n{notes}</ol>\n</div>\n')
             return f'<hr class="footnotes-sep">\n<section class="footnotes">\n<ol class="footnotes-list">\n{notes}</ol>\n</section>\n'
         if name == "footnote_def":
-            return f'<li id="fn{meta["def_id"]}" class="footnote-item">\n{"".join(self.block(c) for c in n.children)}</li>\n'
+            target = f'<a name="fn{meta["def_id"]}"></a>' if self.email else ""
+            return (f'<li id="fn{meta["def_id"]}" class="footnote-item">{target}\n'
+                    f'{"".join(self.block(c) for c in n.children)}</li>\n')
         if name == "definition":
             return ""
         return "".join(self.block(c) for c in n.children)
@@ -275,9 +302,11 @@ class _Html:
         return "".join(out)
 
 
-def to_html(doc: Document) -> str:
-    """The body as HTML, sanitized leaf by leaf and block by block (see the module docstring)."""
-    r = _Html()
+def to_html(doc: Document, *, email: bool = False, notes: str = "Notes", images=None) -> str:
+    """The body as HTML, sanitized leaf by leaf and block by block (see the module docstring);
+    ``email``: the mail clients' flavour, its footnotes headed ``notes``; ``images``: local
+    image paths -> :class:`pipeline.render.media.Media` (their address and size)."""
+    r = _Html(email, notes, images)
     parts = [sanitize(r.block(child)) for child in doc.root.children]
     return "\n".join(p.strip() for p in parts if p.strip())
 

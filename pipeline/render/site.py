@@ -84,6 +84,8 @@ def _site_context(settings, root: str) -> dict:
         "root": root,
         "rss_url": f"{settings.base_url}/{FEED_RSS}",
         "atom_url": f"{settings.base_url}/{FEED_ATOM}",
+        "postal_address": settings.postal_address,
+        "imprint_url": settings.imprint_url,
     }
 
 
@@ -184,6 +186,7 @@ def plan_site(nl, writer: Writer, *, skip_unsent_broken: bool = False) -> None:
     writer.add("index.html", render_index(nl, issues))
     for p in issues:
         writer.add(issue_path(p.number), page_from(nl, p))
+    add_media(writer, issues)
     rss, atom = render_feeds(nl, issues)
     writer.add(FEED_RSS, rss)
     writer.add(FEED_ATOM, atom)
@@ -198,6 +201,18 @@ def _plan_redirects(nl, writer: Writer, drafts) -> None:
     if pairs or (writer.out_dir / redirects.REDIRECTS).exists():
         writer.add(redirects.REDIRECTS, redirects.redirects_file(pairs))
         writer.add(redirects.NGINX_MAP, redirects.nginx_map(pairs))
+
+
+def add_media(writer: Writer, issues: list[PreparedIssue]) -> None:
+    """The issues' local images, under the content-hashed names their pages and emails use
+    (see render/media.py); a picture two issues share is written once."""
+    from pipeline.render.media import MEDIA_DIR
+
+    for p in issues:
+        for media in p.media.values():
+            rel = f"{MEDIA_DIR}/{media.name}"
+            if rel not in writer.files:
+                writer.add(rel, media.source.read_bytes())
 
 
 def build_site(nl, out_dir: str | os.PathLike | None = None, *, skip_unsent_broken: bool = False) -> Path:

@@ -321,7 +321,7 @@ def mark_draft_sent(draft_path: Path, when: datetime) -> None:
     def changes(draft) -> dict:
         if draft.status == DraftStatus.SENT and draft.date is not None:
             return {}
-        return {"status": "sent", "date": (draft.date or aware(when)).replace(microsecond=0)}
+        return {"status": "sent", "date": (draft.date or aware(when).astimezone()).replace(microsecond=0)}
 
     update_front_matter_with(draft_path, changes)
 

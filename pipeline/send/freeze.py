@@ -64,12 +64,13 @@ def freeze_and_enqueue(nl, issue_id: int, owner: str, prepared, *, include_new: 
     with nl.engine.connect() as conn:
         row = istore.issue_by_id(conn, issue_id)
     if row["send_started_at"] is None:
+        started = utcnow()
+        prepared = prepared.sent_on(started)  # the date readers see is the send date
         rendered = (render or render_for_send)(nl, prepared)
         if rendered.issue != prepared.number:
             raise LinkletterError(f"the rendered email is issue {rendered.issue}, the draft is issue {prepared.number}")
         mime = template_bytes(nl.settings, rendered)
         snapshot = source_snapshot(nl, prepared, loaded)
-        started = utcnow()
         with nl.engine.begin() as conn:  # freeze and enqueue together: a crash leaves neither or both
             if istore.freeze_issue(conn, issue_id, owner, html=prepared.html, text=prepared.text, mime=mime,
                                    subject=rendered.subject, title=prepared.draft.title, started_at=started,

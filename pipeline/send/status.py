@@ -11,6 +11,7 @@ from typing import Callable
 
 from pipeline.draft.format import read_draft
 from pipeline.errors import LinkletterError
+from pipeline.models import utcnow
 from pipeline.send.identity import owner_is_dead
 from pipeline.store import deliveries as dstore
 from pipeline.store import issues as istore
@@ -33,7 +34,7 @@ def send_test(nl, draft_path, address: str, *, render: Callable | None = None) -
     from pipeline.send.message import MessageTemplate, fresh_message_id, smtp_address
     from pipeline.send.single import send_message
 
-    rendered = (render or render_for_send)(nl, prepared)
+    rendered = (render or render_for_send)(nl, prepared.sent_on(utcnow()))
     template = MessageTemplate.from_settings(nl.settings, template_bytes(nl.settings, rendered, test=True), draft.issue)
     rcpt = smtp_address(address)
     name = f"test-issue-{draft.issue:04d}-{time.strftime('%Y%m%d-%H%M%S')}-{secrets.token_hex(3)}.eml"

@@ -80,6 +80,8 @@ class Settings:
     address_form: str = "sie"
     title_pattern: str = ""
     first_issue_number: int = 1
+    postal_address: str = ""
+    imprint_url: str = ""
     # -- what comes back: bounces, complaints, inbound mail, webhooks, notify (issue 15)
     bounce_address: str = ""
     inbound_imap_url: str = ""

@@ -11,8 +11,8 @@ from typing import Any, Callable
 
 from pipeline.settings.values import (
     Schedule, as_address_form, as_allow_list, as_bool, as_bounce_address, as_database_url, as_float, as_imap_url,
-    as_int, as_language, as_nonempty, as_positive_int, as_secret, as_sender, as_smtp_url, as_sources, as_str,
-    as_title_pattern, as_url, as_schedule,
+    as_int, as_language, as_nonempty, as_optional_url, as_positive_int, as_secret, as_sender, as_smtp_url, as_sources,
+    as_str, as_title_pattern, as_url, as_schedule,
 )
 from pipeline.settings.values import as_optional_secret, as_optional_sender, as_str_list
 
@@ -67,6 +67,10 @@ KEYS: dict[str, tuple[Parser, Any, str]] = {
                                             "e.g. \"{title} No {number}\"; empty: the language's (\"{title} #{number}\", \"{title}, Ausgabe {number}\")."),
     "first_issue_number": (as_positive_int, 1, "Number of the first issue Linkletter drafts (e.g. 27 when moving in after "
                                                "26 issues elsewhere); later ones follow the highest known issue."),
+    "postal_address": (as_str, "", "The sender's postal address, one line, shown in every issue's footer and on the site "
+                                   "(US bulk mail needs one: CAN-SPAM)."),
+    "imprint_url": (as_optional_url, "", "Address of your imprint page (German 'Impressum': who provides the "
+                                         "newsletter), linked in every issue's footer and on the site."),
     # -- what comes back: bounces, complaints, inbound mail, webhooks, notify (issue 15)
     "bounce_address": (as_bounce_address, "", "Envelope sender of issue mails, e.g. bounces@news.example.org: each mail "
                        "gets its own bounces+<signed delivery>@ address (VERP) and List-Unsubscribe a mailto "

@@ -143,6 +143,11 @@ def as_url(value: Any, key: str) -> str:
     return s.rstrip("/")
 
 
+def as_optional_url(value: Any, key: str) -> str:
+    """An http(s) URL, or empty for none."""
+    return as_url(value, key) if as_str(value, key) else ""
+
+
 def as_sender(value: Any, key: str) -> str:
     s = as_nonempty(value, key)
     m = re.fullmatch(r"(.*)<([^<>]+)>", s)
