@@ -19,8 +19,7 @@ MAX_TEXT = 2000
 
 # The columns of an export, which an import also accepts (a round trip keeps everything).
 FIELDS = ("email", "name", "status", "created_at", "confirmed_at", "unsubscribed_at",
-          "consent_source", "consent_ip", "consent_user_agent", "consent_text", "consent_at")
-_TIME_FIELDS = ("created_at", "confirmed_at", "unsubscribed_at", "consent_at")
+          "consent_source", "consent_ip", "consent_user_agent", "consent_text", "consent_at", "attributes")
 
 
 class SubscriberError(LinkletterError):

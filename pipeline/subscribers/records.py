@@ -1,23 +1,32 @@
-"""Subscribers in and out as CSV: a streaming import that reports bad rows by line, and an
-export of every field (consent records included) that a spreadsheet cannot run as formulas."""
+"""Subscribers in and out as CSV: a streaming import of Linkletter's own export and other
+platforms' (``formats/``) that reports bad rows by line, and an export of every field (consent
+records and attributes included) that a spreadsheet cannot run as formulas."""
 
 from __future__ import annotations
 
 import codecs
 import csv
+import io
 import os
+import zipfile
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Callable, TextIO
+from typing import BinaryIO, Callable, NamedTuple, TextIO
 
 from pipeline.models import utcnow
 from pipeline.store import subscribers as store
-from pipeline.subscribers.addresses import (CONSENT_SOURCES, FIELDS, MAX_TEXT, MAX_USER_AGENT, STATUSES,
-                                            SubscriberError, _TIME_FIELDS, clean_name, email_hash, normalize_email)
+from pipeline.subscribers import formats
+from pipeline.subscribers.addresses import FIELDS, LEFT, STATUSES, SubscriberError, email_hash
 from pipeline.subscribers.people import list_subscribers
 
-# ------------------------------------------------------------------ CSV import and export
+# ------------------------------------------------------------------ CSV import
+
+class Problem(NamedTuple):
+    line: int
+    reason: str
+    file: str = ""
+
 
 @dataclass
 class ImportReport:
@@ -26,50 +35,78 @@ class ImportReport:
     skipped: int = 0         # already present (in the table or earlier in the file)
     suppressed: int = 0      # removed addresses, never imported again
     blocked: int = 0         # present but unsubscribed/bounced/complained: left as they are
+    made_left: int = 0       # were pending or active here, left at the platform: now not mailed
     invalid: int = 0
-    problems: list[tuple[int, str]] = field(default_factory=list)  # (line, reason), the first MAX_PROBLEMS
+    problems: list[Problem] = field(default_factory=list)  # the first MAX_PROBLEMS
     blocked_examples: list[str] = field(default_factory=list)
+    recognised: list[tuple[str, str, str]] = field(default_factory=list)  # (file, format, what maps to what)
+    change: dict[str, int] = field(default_factory=dict)   # status -> change in its count
+    totals: dict[str, int] = field(default_factory=dict)   # status -> count after the import
+    dry_run: bool = False
 
     MAX_PROBLEMS = 100
 
-    def problem(self, line: int, reason: str) -> None:
+    def problem(self, line: int, reason: str, file: str = "") -> None:
         self.invalid += 1
         if len(self.problems) < self.MAX_PROBLEMS:
-            self.problems.append((line, reason))
+            self.problems.append(Problem(line, reason, file))
 
 
-def _open_csv(path: Path) -> TextIO:
+@dataclass(frozen=True)
+class _Source:
+    label: str                      # for messages: the path, or 'archive.zip:member.csv'
+    name: str                       # for the consent record: the file's name
+    open_bytes: Callable[[], BinaryIO]
+
+
+# A zip (Mailchimp's export of all three lists) is read member by member, never unpacked; the
+# declared sizes bound what is read (zipfile stops at a member's declared size).
+MAX_ZIP_MEMBERS = 20
+MAX_MEMBER_SIZE = 4 << 30
+
+
+def _sources(path: Path) -> list[_Source]:
+    if not zipfile.is_zipfile(path):
+        return [_Source(str(path), path.name, lambda: open(path, "rb"))]
+    try:
+        zf = zipfile.ZipFile(path)
+    except zipfile.BadZipFile as e:
+        raise SubscriberError(f"{path}: not a readable zip file: {e}") from None
+    members = sorted((i for i in zf.infolist() if not i.is_dir() and i.filename.lower().endswith(".csv")
+                      and "__MACOSX" not in i.filename), key=lambda i: i.filename)
+    if not members:
+        raise SubscriberError(f"{path}: the zip file holds no .csv file")
+    if len(members) > MAX_ZIP_MEMBERS or any(i.file_size > MAX_MEMBER_SIZE for i in members):
+        raise SubscriberError(f"{path}: the zip file holds more than {MAX_ZIP_MEMBERS} CSV files or one larger "
+                              f"than {MAX_MEMBER_SIZE >> 30} GiB; unpack it and import the files one by one")
+    return [_Source(f"{path}:{i.filename}", Path(i.filename).name, lambda i=i: zf.open(i)) for i in members]
+
+
+def _text(source: _Source) -> TextIO:
     # utf-8-sig: a BOM from spreadsheet exports is dropped; anything not UTF-8 raises.
-    return open(path, encoding="utf-8-sig", errors="strict", newline="")
+    return io.TextIOWrapper(source.open_bytes(), encoding="utf-8-sig", errors="strict", newline="")
 
 
-def _check_header(path: Path, header: list[str] | None) -> list[str]:
+def _check_header(label: str, header: list[str] | None) -> None:
     if not header:
-        raise SubscriberError(f"{path}: empty file; the first line must be a header such as 'email,name'")
+        raise SubscriberError(f"{label}: empty file; the first line must be a header such as 'email,name'")
     cols = [h.strip().lower() for h in header]
-    if "email" not in cols:
-        raise SubscriberError(f"{path}:1: the header has no 'email' column (found: {', '.join(cols)}); "
-                              f"the first line must name the columns, e.g. 'email,name'")
-    unknown = [c for c in cols if c not in FIELDS]
-    if unknown:
-        raise SubscriberError(f"{path}:1: unknown column(s) {', '.join(map(repr, unknown))}; "
-                              f"known columns: {', '.join(FIELDS)}")
-    dupes = sorted({c for c in cols if cols.count(c) > 1})
+    dupes = sorted({c for c in cols if c and cols.count(c) > 1})
     if dupes:
-        raise SubscriberError(f"{path}:1: column(s) named twice: {', '.join(dupes)}")
-    return cols
+        raise SubscriberError(f"{label}:1: column(s) named twice: {', '.join(dupes)}")
 
 
-def _structure_error(path: Path, line: int, fields: int, width: int) -> SubscriberError:
+def _structure_error(label: str, line: int, fields: int, width: int) -> SubscriberError:
     what = "missing" if fields < width else "extra"
-    return SubscriberError(f"{path}:{line}: {what} columns: {fields} fields, the header has {width}; "
+    return SubscriberError(f"{label}:{line}: {what} columns: {fields} fields, the header has {width}; "
                            f"nothing was imported")
 
 
-def _first_non_utf8_line(path: Path) -> int:
+def _first_non_utf8_line(source: _Source) -> int:
     """The line of the first byte that is not UTF-8 (scanning again in binary: simple and exact)."""
     dec = codecs.getincrementaldecoder("utf-8")()
-    with open(path, "rb") as f:
+    line = 0
+    with source.open_bytes() as f:
         for line, raw in enumerate(f, 1):
             try:
                 dec.decode(raw)
@@ -78,136 +115,150 @@ def _first_non_utf8_line(path: Path) -> int:
     return line
 
 
-def _parse_time(value: str, column: str) -> datetime | None:
-    value = value.strip()
-    if not value:
-        return None
-    try:
-        t = datetime.fromisoformat(value)
-    except ValueError:
-        raise SubscriberError(f"{column} is not an ISO 8601 time: {value[:40]!r}") from None
-    return t if t.tzinfo else t.replace(tzinfo=timezone.utc)
-
-
-def import_csv(nl, path: str | os.PathLike, *, status: str = "active", batch_size: int = 5000,
+def import_csv(nl, path: str | os.PathLike, *, status: str = "active", fmt: str | None = None,
+               dry_run: bool = False, batch_size: int = 5000,
                progress: Callable[[int], None] | None = None) -> ImportReport:
-    """Import subscribers from a CSV file with a header row (``email,name`` and optionally any
-    other export column). Streams the file: memory stays bounded for any number of rows.
+    """Import subscribers from another platform's export or a CSV file with a header row: the
+    format is recognised by the header (see ``formats``) or named by ``fmt``; a zip is read
+    file by file (Mailchimp's subscribed, unsubscribed and cleaned members). ``status`` is for
+    rows whose file says nothing about it. Streams the file: memory stays bounded.
 
-    All rows go in one transaction. A broken file (not UTF-8, a row with missing or extra
-    fields) is an error and the transaction is rolled back: nothing is written. An invalid
-    row is reported with its line and reason and skipped; an address already present (or
-    twice in the file) is merged: the first one stays unchanged. Removed addresses are
-    skipped; people who left keep their status."""
+    Everything goes in one transaction, rolled back for ``dry_run`` (the report then says what
+    would happen). The rule for bad input: a broken file (not UTF-8, not CSV, a row with missing
+    or extra fields, a second header inside) is an error and nothing is written; an invalid row
+    is reported with its line and reason and skipped, the valid rows are imported. An address
+    already present (or twice in the file) is merged: the first one stays unchanged, except that
+    someone who left at the platform (unsubscribed, cleaned, bounced) is never mailed here:
+    a pending or active row of theirs takes that status. Removed addresses are skipped; people
+    who left here keep their status."""
     if status not in STATUSES:
         raise SubscriberError(f"status must be one of {', '.join(STATUSES)}, got {status!r}")
     path = Path(path)
     if not path.is_file():
         raise SubscriberError(f"{path}: no such file")
     try:
-        f = _open_csv(path)
+        sources = _sources(path)
     except OSError as e:
         raise SubscriberError(f"{path}: cannot read the file: {e.strerror}") from None
-    with f:
-        reader = csv.reader(f)
+    report = ImportReport(dry_run=dry_run)
+    now = utcnow().strftime("%Y-%m-%d %H:%M:%S.%f")
+    with nl.engine.connect() as conn:
+        trans = conn.begin()  # an exception anywhere rolls every row back
         try:
-            cols = _check_header(path, next(reader, None))
-            return _import_rows(nl, path, reader, cols, status, batch_size, progress)
-        except UnicodeDecodeError as e:
-            raise SubscriberError(f"{path}:{_first_non_utf8_line(path)}: the file is not UTF-8 ({e.reason}); "
-                                  f"save it as UTF-8 and import again. Nothing was imported.") from None
-        except csv.Error as e:
-            raise SubscriberError(f"{path}:{reader.line_num}: not a valid CSV file: {e}; "
-                                  f"nothing was imported") from None
-
-
-def _import_rows(nl, path: Path, reader, cols: list[str], status: str, batch_size: int,
-                 progress: Callable[[int], None] | None) -> ImportReport:
-    report = ImportReport()
-    now = utcnow()
-    consent_text = f"imported from {path.name}"[:MAX_TEXT]
-    idx = {c: i for i, c in enumerate(cols)}
-    i_email, i_name, width = idx["email"], idx.get("name"), len(cols)
-    simple = set(cols) <= {"email", "name"}
-    if simple:
-        # Same for every row: bound once in the statement, not per row.
-        columns: tuple[str, ...] = ("email", "name")
-        constants = dict(status=status, created_at=now, confirmed_at=now if status == "active" else None,
-                         consent_source="import", consent_text=consent_text, consent_at=now)
-    else:
-        columns, constants = ("email", "name", "status", *_TIME_FIELDS, "consent_source", "consent_ip",
-                              "consent_user_agent", "consent_text"), {}
-
-    with nl.engine.begin() as conn, store.bulk_cache(conn):  # an exception anywhere rolls every row back
-        suppressed = store.suppression_hashes(conn)
-        inserter = store.BulkInsert(conn, columns, constants)
-        batch: list[tuple] = []
-        rows = 0
-        norm, clean, append = normalize_email, clean_name, batch.append  # locals: this loop runs a million times
-        for row in reader:
-            if len(row) != width:
-                if not row:  # a blank line
-                    continue
-                raise _structure_error(path, reader.line_num, len(row), width)
-            rows += 1
-            try:
-                addr = norm(csv_unescape(row[i_email]))
-                if suppressed and email_hash(addr) in suppressed:
-                    report.suppressed += 1
-                    continue
-                name = clean(csv_unescape(row[i_name])) if i_name is not None else ""
-                append((addr, name) if simple else _full_row(row, idx, addr, name, status, now, consent_text))
-            except SubscriberError as e:
-                report.problem(reader.line_num, str(e))
-                continue
-            if len(batch) >= batch_size:
-                _flush(conn, inserter, batch, report)
-                if progress:
-                    progress(rows)
-        _flush(conn, inserter, batch, report)
-        report.rows = rows
-        if progress:
-            progress(rows)
+            with store.bulk_cache(conn):
+                before = store.count_by_status(conn)
+                ctx = _Context(conn, store.suppression_hashes(conn), now, status, fmt, batch_size, progress)
+                for source in sources:
+                    _import_source(ctx, source, report)
+                report.totals = {st: n for st, n in store.count_by_status(conn).items()}
+        except BaseException:
+            trans.rollback()
+            raise
+        (trans.rollback if dry_run else trans.commit)()
+    report.change = {st: report.totals.get(st, 0) - before.get(st, 0) for st in STATUSES}
+    report.totals = {st: report.totals.get(st, 0) for st in STATUSES}
     return report
 
 
-def _full_row(row: list[str], idx: dict[str, int], addr: str, name: str, default_status: str,
-              now: datetime, consent_text: str) -> tuple:
-    def get(col: str) -> str:
-        return csv_unescape(row[idx[col]]).strip() if col in idx else ""
-
-    st = get("status").lower() or default_status
-    if st not in STATUSES:
-        raise SubscriberError(f"status must be one of {', '.join(STATUSES)}, got {st[:20]!r}")
-    src = get("consent_source").lower() or "import"
-    if src not in CONSENT_SOURCES:
-        raise SubscriberError(f"consent_source must be one of {', '.join(CONSENT_SOURCES)}, got {src[:20]!r}")
-    times = {c: _parse_time(get(c), c) for c in _TIME_FIELDS}
-    for col, limit in (("consent_ip", 64), ("consent_user_agent", MAX_USER_AGENT)):
-        if "\r" in get(col) or "\n" in get(col) or len(get(col)) > limit:
-            raise SubscriberError(f"{col} must be one line of at most {limit} characters")
-    if len(get("consent_text")) > MAX_TEXT:
-        raise SubscriberError(f"consent_text is longer than {MAX_TEXT} characters")
-    return (addr, name, st, times["created_at"] or now,
-            times["confirmed_at"] or (now if st == "active" else None), times["unsubscribed_at"],
-            times["consent_at"] or now, src, get("consent_ip") or None, get("consent_user_agent") or None,
-            get("consent_text") or consent_text)
+@dataclass
+class _Context:
+    conn: object
+    suppressed: set[str]
+    now: str
+    status: str
+    fmt: str | None
+    batch_size: int
+    progress: Callable[[int], None] | None
 
 
-def _flush(conn, inserter, batch: list[tuple], report: ImportReport) -> None:
-    if not batch:
-        return
-    inserted = inserter.run(batch)
-    report.added += inserted
-    if inserted < len(batch):
-        blocked = store.blocked_among(conn, (r[0] for r in batch))
-        report.blocked += len(blocked)
-        report.skipped += len(batch) - inserted - len(blocked)
-        for email, st in blocked:
-            if len(report.blocked_examples) < 20:
-                report.blocked_examples.append(f"{email} ({st})")
-    batch.clear()
+def _import_source(ctx: _Context, source: _Source, report: ImportReport) -> None:
+    try:
+        f = _text(source)
+    except OSError as e:
+        raise SubscriberError(f"{source.label}: cannot read the file: {e.strerror}") from None
+    with f:
+        reader = csv.reader(f)
+        try:
+            header = next(reader, None)
+            _check_header(source.label, header)
+            try:
+                spec = formats.recognise(header, ctx.fmt, default_status=ctx.status, unescape=csv_unescape)
+            except SubscriberError as e:
+                raise SubscriberError(f"{source.label}:1: {e}") from None
+            report.recognised.append((source.label, f"{spec.platform} {spec.kind}".strip(), spec.describe()))
+            _import_rows(ctx, source, reader, spec, len(header), report)
+        except UnicodeDecodeError as e:
+            raise SubscriberError(f"{source.label}:{_first_non_utf8_line(source)}: the file is not UTF-8 "
+                                  f"({e.reason}); save it as UTF-8 and import again. Nothing was imported.") from None
+        except csv.Error as e:
+            raise SubscriberError(f"{source.label}:{reader.line_num}: not a valid CSV file: {e}; "
+                                  f"nothing was imported") from None
 
+
+def _import_rows(ctx: _Context, source: _Source, reader, spec, width: int, report: ImportReport) -> None:
+    conn, suppressed, progress = ctx.conn, ctx.suppressed, ctx.progress
+    inserter = store.BulkInsert(conn, formats.COLUMNS, {})
+    left_inserter = store.BulkInsert(conn, formats.COLUMNS, {}, left=True)
+    map_row = formats.row_mapper(spec, source.name, ctx.now)
+    mailable: list[tuple] = []
+    left: list[tuple] = []
+    rows, batch_size = report.rows, ctx.batch_size
+    for row in reader:
+        if len(row) != width:
+            if not row:  # a blank line
+                continue
+            raise _structure_error(source.label, reader.line_num, len(row), width)
+        rows += 1
+        try:
+            r = map_row(row)
+        except SubscriberError as e:
+            _refuse_second_header(source, reader.line_num, row, spec)
+            report.problem(reader.line_num, str(e), source.label)
+            continue
+        if suppressed and email_hash(r[0]) in suppressed:
+            report.suppressed += 1
+            continue
+        (left if r[2] in LEFT else mailable).append(r)
+        if len(mailable) + len(left) >= batch_size:
+            _flush(conn, inserter, left_inserter, mailable, left, report)
+            if progress:
+                progress(rows)
+    _flush(conn, inserter, left_inserter, mailable, left, report)
+    report.rows = rows
+    if progress:
+        progress(rows)
+
+
+def _refuse_second_header(source: _Source, line: int, row: list[str], spec) -> None:
+    """Two exports pasted into one file: the second one's header is no person, and what follows
+    it may mean something else column by column. Refuse the file rather than guess."""
+    if row[spec.email].strip().lower() in ("email", "email address", "email_address", "e-mail"):
+        raise SubscriberError(f"{source.label}:{line}: a header line again ({', '.join(row)[:120]}); this file "
+                              f"joins two exports. Import each export on its own. Nothing was imported.")
+
+
+def _flush(conn, inserter, left_inserter, mailable: list[tuple], left: list[tuple], report: ImportReport) -> None:
+    if mailable:
+        inserted = inserter.run(mailable)
+        report.added += inserted
+        if inserted < len(mailable):
+            blocked = store.blocked_among(conn, (r[0] for r in mailable))
+            report.blocked += len(blocked)
+            report.skipped += len(mailable) - inserted - len(blocked)
+            for email, st in blocked:
+                if len(report.blocked_examples) < 20:
+                    report.blocked_examples.append(f"{email} ({st})")
+        mailable.clear()
+    if left:
+        were_mailable = len(store.mailable_among(conn, {r[0] for r in left}))
+        changed = left_inserter.run(left)
+        report.made_left += were_mailable
+        report.added += changed - were_mailable
+        report.skipped += len(left) - changed
+        left.clear()
+
+
+# ------------------------------------------------------------------ CSV export
 
 def export_csv(nl, out: TextIO, status: str | None = None) -> int:
     """Write every subscriber (or those of one status) as CSV with every field; returns the count.
