@@ -32,6 +32,6 @@ def spec(h: Header) -> Spec:
     return Spec(platform=LABEL, kind="subscribers", email=email,
                 status=status_words(i, h.original[i], STATUSES),
                 created=h.times("creation_date"), confirmed=h.times("subscription_date"),
-                unsubscribed=h.times("unsubscription_date"), confirm_ip=h.find("ip_address"),
+                unsubscribed=h.times("unsubscription_date"), optin_ip=h.find("ip_address"),
                 ignored=h.ignore("id", "secondary_id"), json_attributes=h.find("metadata"),
                 attributes=h.rest(), headers=h.original)

@@ -251,7 +251,9 @@ def row_mapper(spec: Spec, source: str, now: str) -> Callable[[list], tuple]:
         extra = {k: row[i] for k, i in attrs if row[i]} if attrs else None
         if i_json is not None and row[i_json]:
             extra = _merge_json(extra, un(row[i_json]) if un else row[i_json], h[i_json])
-        if extra:
+        if not extra:
+            extra = None
+        else:
             for k, v in extra.items():
                 if isinstance(v, str) and len(v) > MAX_TEXT:
                     raise SubscriberError(f"{k} holds more than {MAX_TEXT} characters")
