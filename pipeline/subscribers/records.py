@@ -16,7 +16,7 @@ from typing import BinaryIO, Callable, NamedTuple, TextIO
 
 from pipeline.models import utcnow
 from pipeline.store import subscribers as store
-from pipeline.subscribers import formats
+from pipeline.subscribers.formats import COLUMNS, recognise, row_mapper
 from pipeline.subscribers.addresses import FIELDS, LEFT, STATUSES, SubscriberError, email_hash
 from pipeline.subscribers.people import list_subscribers
 
@@ -182,7 +182,7 @@ def _import_source(ctx: _Context, source: _Source, report: ImportReport) -> None
             header = next(reader, None)
             _check_header(source.label, header)
             try:
-                spec = formats.recognise(header, ctx.fmt, default_status=ctx.status, unescape=csv_unescape)
+                spec = recognise(header, ctx.fmt, default_status=ctx.status, unescape=csv_unescape)
             except SubscriberError as e:
                 raise SubscriberError(f"{source.label}:1: {e}") from None
             report.recognised.append((source.label, f"{spec.platform} {spec.kind}".strip(), spec.describe()))
@@ -197,9 +197,9 @@ def _import_source(ctx: _Context, source: _Source, report: ImportReport) -> None
 
 def _import_rows(ctx: _Context, source: _Source, reader, spec, width: int, report: ImportReport) -> None:
     conn, suppressed, progress = ctx.conn, ctx.suppressed, ctx.progress
-    inserter = store.BulkInsert(conn, formats.COLUMNS, {})
-    left_inserter = store.BulkInsert(conn, formats.COLUMNS, {}, left=True)
-    map_row = formats.row_mapper(spec, source.name, ctx.now)
+    inserter = store.BulkInsert(conn, COLUMNS, {})
+    left_inserter = store.BulkInsert(conn, COLUMNS, {}, left=True)
+    map_row = row_mapper(spec, source.name, ctx.now)
     mailable: list[tuple] = []
     left: list[tuple] = []
     rows, batch_size = report.rows, ctx.batch_size
@@ -207,6 +207,8 @@ def _import_rows(ctx: _Context, source: _Source, reader, spec, width: int, repor
         if len(row) != width:
             if not row:  # a blank line
                 continue
+            if len(row) > spec.email:
+                _refuse_second_header(source, reader.line_num, row, spec)
             raise _structure_error(source.label, reader.line_num, len(row), width)
         rows += 1
         try:
