@@ -277,3 +277,31 @@ def test_the_cli_offers_every_format():
     from pipeline.cli.subscribers import IMPORT_FORMATS
 
     assert set(IMPORT_FORMATS) == set(formats.NAMES)
+
+
+# ------------------------------------------------------------------ a big file: read in another process
+
+@pytest.mark.parametrize("parallel", [False, True])
+def test_reading_in_another_process_gives_the_same_outcome(nl, tmp_path, monkeypatch, parallel):
+    """Big files are read and checked by a second process while this one inserts; the outcome,
+    the problems by line and the refusal of a broken file are the same either way."""
+    from pipeline.subscribers import records
+
+    monkeypatch.setattr(records, "PARALLEL_MIN_BYTES", 0 if parallel else 1 << 60)
+    r = subs.import_csv(nl, _mailchimp_zip(tmp_path), batch_size=2)
+    assert (r.rows, r.added, r.invalid, r.made_left) == (9, 5, 3, 1)
+    assert [(p.line, p.file.rsplit(":", 1)[-1]) for p in r.problems] == \
+        [(n, "audience_export_8f2d1c/subscribed_members_export_8f2d1c.csv") for n in (5, 6, 7)]
+    assert {e: row["status"] for e, row in _rows(nl).items()} == {
+        "anna.schaefer@example.org": "active", "zoe@example.net": "active", "left.later@example.com": "unsubscribed",
+        "opted.out@example.org": "unsubscribed", "bounced.hard@example.org": "bounced"}
+
+    bad = tmp_path / "bad.csv"
+    bad.write_bytes(MC["subscribed"].read_bytes() + "jörg@example.org,Jörg,,,,,2,,,,,,,,,,,,,,,,\r\n".encode("latin-1"))
+    with pytest.raises(subs.SubscriberError, match=r"bad.csv:8: the file is not UTF-8"):
+        subs.import_csv(nl, bad, batch_size=2)
+    short = tmp_path / "short.csv"
+    short.write_bytes(MC["subscribed"].read_bytes() + b"x@example.org,X\r\n")
+    with pytest.raises(subs.SubscriberError, match=r"short.csv:8: missing columns"):
+        subs.import_csv(nl, short, batch_size=2)
+    assert len(_rows(nl)) == 5  # nothing of the broken files was written

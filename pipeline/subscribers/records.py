@@ -12,7 +12,7 @@ import zipfile
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import BinaryIO, Callable, NamedTuple, TextIO
+from typing import BinaryIO, Callable, Iterator, NamedTuple, TextIO
 
 from pipeline.models import utcnow
 from pipeline.store import subscribers as store
@@ -48,7 +48,7 @@ class ImportReport:
 
     def problem(self, line: int, reason: str, file: str = "") -> None:
         self.invalid += 1
-        if len(self.problems) < self.MAX_PROBLEMS:
+        if reason and len(self.problems) < self.MAX_PROBLEMS:
             self.problems.append(Problem(line, reason, file))
 
 
@@ -57,6 +57,7 @@ class _Source:
     label: str                      # for messages: the path, or 'archive.zip:member.csv'
     name: str                       # for the consent record: the file's name
     open_bytes: Callable[[], BinaryIO]
+    size: int                       # bytes (uncompressed)
 
 
 # A zip (Mailchimp's export of all three lists) is read member by member, never unpacked; the
@@ -67,7 +68,7 @@ MAX_MEMBER_SIZE = 4 << 30
 
 def _sources(path: Path) -> list[_Source]:
     if not zipfile.is_zipfile(path):
-        return [_Source(str(path), path.name, lambda: open(path, "rb"))]
+        return [_Source(str(path), path.name, lambda: open(path, "rb"), path.stat().st_size)]
     try:
         zf = zipfile.ZipFile(path)
     except zipfile.BadZipFile as e:
@@ -79,7 +80,8 @@ def _sources(path: Path) -> list[_Source]:
     if len(members) > MAX_ZIP_MEMBERS or any(i.file_size > MAX_MEMBER_SIZE for i in members):
         raise SubscriberError(f"{path}: the zip file holds more than {MAX_ZIP_MEMBERS} CSV files or one larger "
                               f"than {MAX_MEMBER_SIZE >> 30} GiB; unpack it and import the files one by one")
-    return [_Source(f"{path}:{i.filename}", Path(i.filename).name, lambda i=i: zf.open(i)) for i in members]
+    return [_Source(f"{path}:{i.filename}", Path(i.filename).name, lambda i=i: zf.open(i), i.file_size)
+            for i in members]
 
 
 def _text(source: _Source) -> TextIO:
@@ -199,36 +201,127 @@ def _import_rows(ctx: _Context, source: _Source, reader, spec, width: int, repor
     conn, suppressed, progress = ctx.conn, ctx.suppressed, ctx.progress
     inserter = store.BulkInsert(conn, COLUMNS, {})
     left_inserter = store.BulkInsert(conn, COLUMNS, {}, left=True)
-    map_row = row_mapper(spec, source.name, ctx.now)
     mailable: list[tuple] = []
     left: list[tuple] = []
-    rows, batch_size = report.rows, ctx.batch_size
-    for row in reader:
-        if len(row) != width:
-            if not row:  # a blank line
+    first_row = report.rows
+    if source.size >= PARALLEL_MIN_BYTES and _can_fork():
+        batches = _in_another_process(lambda: _reread_batches(source, spec, width, ctx.now, ctx.batch_size))
+    else:
+        batches = _batches(source, reader, spec, width, ctx.now, ctx.batch_size)
+    for batch, problems, rows in batches:
+        for line, reason in problems:
+            report.problem(line, reason, source.label)
+        for r in batch:
+            if suppressed and email_hash(r[0]) in suppressed:
+                report.suppressed += 1
                 continue
-            if len(row) > spec.email:
+            (left if r[2] in LEFT else mailable).append(r)
+        _flush(conn, inserter, left_inserter, mailable, left, report)
+        report.rows = first_row + rows
+        if progress:
+            progress(report.rows)
+
+
+def _batches(source: _Source, reader, spec, width: int, now: str, batch_size: int
+             ) -> Iterator[tuple[list[tuple], list[tuple[int, str]], int]]:
+    """The file's rows mapped to subscriber rows, in batches: (rows, problems (line, reason),
+    data rows read so far). Touches no database, so it can run in another process."""
+    map_row = row_mapper(spec, source.name, now)
+    batch: list[tuple] = []
+    problems: list[tuple[int, str]] = []
+    append, rows = batch.append, 0
+    try:
+        for row in reader:
+            if len(row) != width:
+                if not row:  # a blank line
+                    continue
+                if len(row) > spec.email:
+                    _refuse_second_header(source, reader.line_num, row, spec)
+                raise _structure_error(source.label, reader.line_num, len(row), width)
+            rows += 1
+            try:
+                append(map_row(row))
+            except SubscriberError as e:
                 _refuse_second_header(source, reader.line_num, row, spec)
-            raise _structure_error(source.label, reader.line_num, len(row), width)
-        rows += 1
+                if len(problems) < ImportReport.MAX_PROBLEMS:
+                    problems.append((reader.line_num, str(e)))
+                else:
+                    problems.append((reader.line_num, ""))  # counted, not shown
+            if len(batch) >= batch_size:
+                yield batch, problems, rows
+                batch, problems = [], []
+                append = batch.append
+    except UnicodeDecodeError as e:
+        raise SubscriberError(f"{source.label}:{_first_non_utf8_line(source)}: the file is not UTF-8 "
+                              f"({e.reason}); save it as UTF-8 and import again. Nothing was imported.") from None
+    except csv.Error as e:
+        raise SubscriberError(f"{source.label}:{reader.line_num}: not a valid CSV file: {e}; "
+                              f"nothing was imported") from None
+    yield batch, problems, rows
+
+
+def _reread_batches(source: _Source, spec, width: int, now: str, batch_size: int):
+    with _text(source) as f:
+        reader = csv.reader(f)
+        next(reader)  # the header, recognised already
+        yield from _batches(source, reader, spec, width, now, batch_size)
+
+
+# Reading and checking a row costs about as much as inserting it, so for a big file another
+# process reads and checks while this one inserts (a 2-core machine then does the two at once).
+# The rows come over a pipe in batches; a full pipe holds the reader back, so memory stays
+# bounded. Needs fork (the reader inherits the recognised format); elsewhere one process does all.
+PARALLEL_MIN_BYTES = 8 << 20
+
+
+def _can_fork() -> bool:
+    import multiprocessing
+
+    return "fork" in multiprocessing.get_all_start_methods()
+
+
+def _in_another_process(make_batches: Callable[[], Iterator]) -> Iterator:
+    import multiprocessing
+
+    mp = multiprocessing.get_context("fork")
+    receive, send = mp.Pipe(duplex=False)
+
+    def work() -> None:
+        receive.close()
         try:
-            r = map_row(row)
+            for item in make_batches():
+                send.send(("batch", item))
+            send.send(("done", None))
         except SubscriberError as e:
-            _refuse_second_header(source, reader.line_num, row, spec)
-            report.problem(reader.line_num, str(e), source.label)
-            continue
-        if suppressed and email_hash(r[0]) in suppressed:
-            report.suppressed += 1
-            continue
-        (left if r[2] in LEFT else mailable).append(r)
-        if len(mailable) + len(left) >= batch_size:
-            _flush(conn, inserter, left_inserter, mailable, left, report)
-            if progress:
-                progress(rows)
-    _flush(conn, inserter, left_inserter, mailable, left, report)
-    report.rows = rows
-    if progress:
-        progress(rows)
+            send.send(("error", str(e)))
+        except BaseException as e:  # noqa: BLE001 - reported to the importing process
+            send.send(("crash", f"{type(e).__name__}: {e}"))
+        finally:
+            send.close()
+
+    proc = mp.Process(target=work, name="linkletter-import-reader", daemon=True)
+    proc.start()
+    send.close()
+    try:
+        while True:
+            try:
+                kind, item = receive.recv()
+            except EOFError:
+                raise SubscriberError("the process reading the file ended unexpectedly; nothing was imported") from None
+            if kind == "batch":
+                yield item
+            elif kind == "done":
+                return
+            elif kind == "error":
+                raise SubscriberError(item)
+            else:
+                raise RuntimeError(f"reading the file failed: {item}")
+    finally:
+        receive.close()  # a reader still writing gets a broken pipe and ends
+        proc.join(10)
+        if proc.is_alive():
+            proc.terminate()
+            proc.join()
 
 
 def _refuse_second_header(source: _Source, line: int, row: list[str], spec) -> None:
