@@ -204,7 +204,7 @@ def _import_rows(ctx: _Context, source: _Source, reader, spec, width: int, repor
     mailable: list[tuple] = []
     left: list[tuple] = []
     first_row = report.rows
-    if source.size >= PARALLEL_MIN_BYTES and _can_fork():
+    if source.size >= PARALLEL_MIN_BYTES and (os.cpu_count() or 1) >= PARALLEL_MIN_CPUS and _can_fork():
         batches = _in_another_process(lambda: _reread_batches(source, spec, width, ctx.now, ctx.batch_size))
     else:
         batches = _batches(source, reader, spec, width, ctx.now, ctx.batch_size)
@@ -267,11 +267,13 @@ def _reread_batches(source: _Source, spec, width: int, now: str, batch_size: int
         yield from _batches(source, reader, spec, width, now, batch_size)
 
 
-# Reading and checking a row costs about as much as inserting it, so for a big file another
-# process reads and checks while this one inserts (a 2-core machine then does the two at once).
-# The rows come over a pipe in batches; a full pipe holds the reader back, so memory stays
-# bounded. Needs fork (the reader inherits the recognised format); elsewhere one process does all.
+# Reading and checking a row costs about as much as inserting it, so for a big file on a
+# machine with cores to spare another process reads and checks while this one inserts. The
+# rows come over a pipe in batches; a full pipe holds the reader back, so memory stays bounded.
+# Needs fork (the reader inherits the recognised format). On 2 cores the pickling costs more
+# than the overlap gains when other work runs too (docs/benchmarks.md), so one process does all.
 PARALLEL_MIN_BYTES = 8 << 20
+PARALLEL_MIN_CPUS = 4
 
 
 def _can_fork() -> bool:

@@ -195,6 +195,10 @@ _IP = re.compile(r"[0-9A-Fa-f:.]{2,45}")
 
 # ------------------------------------------------------------------ one row
 
+def consent_prefix(spec: Spec, source: str) -> str:
+    return f"imported from {spec.platform} ({source})" if spec.platform != "CSV" else f"imported from {source}"
+
+
 def row_mapper(spec: Spec, source: str, now: str) -> Callable[[list], tuple]:
     """The function that makes one CSV row into the inserted row (see COLUMNS), or raises
     SubscriberError saying what is wrong with it. ``now`` is the import's time as UTC text."""
@@ -207,7 +211,7 @@ def row_mapper(spec: Spec, source: str, now: str) -> Callable[[list], tuple]:
     i_oip, i_cip, i_json, i_cat = spec.optin_ip, spec.confirm_ip, spec.json_attributes, spec.consent_at
     i_src, i_ua, i_text = spec.consent_source, spec.user_agent, spec.consent_text
     un, exact = spec.unescape, spec.exact
-    prefix = f"imported from {spec.platform} ({source})" if spec.platform != "CSV" else f"imported from {source}"
+    prefix = consent_prefix(spec, source)
     const_status = status if isinstance(status, str) else None
     enc = _encode_string
     attrs = tuple((enc(k) + ":", i) for k, i in spec.attributes)  # keys encoded once
