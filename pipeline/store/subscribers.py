@@ -48,24 +48,24 @@ def add_suppression(session: Session, email_hash: str, reason: str) -> None:
 
 
 class BulkInsert:
-    """``INSERT ... ON CONFLICT (email) DO NOTHING`` of subscribers, prepared once per import.
+    """``INSERT ... ON CONFLICT (email) DO UPDATE ... WHERE`` of subscribers, prepared once per
+    import: a new address is inserted; an existing one stays as it is, except that a pending or
+    active person whose row says they left (unsubscribed, bounced, complained) takes that
+    status: who left elsewhere is never mailed here.
 
     ``columns`` are given per row (as tuples, in this order; their times as UTC text
-    'YYYY-MM-DD HH:MM:SS.ffffff'); ``constants`` are the same for every row. With ``left=True``
-    the rows are of people who left (unsubscribed, bounced, complained): an existing pending or
-    active row with their address takes their status (who left elsewhere is never mailed
-    here), anyone else stays as they are."""
+    'YYYY-MM-DD HH:MM:SS.ffffff'); ``constants`` are the same for every row."""
 
-    # Built with SQLAlchemy Core (the dialect's insert().on_conflict_do_nothing(), so the same
+    # Built with SQLAlchemy Core (the dialect's insert().on_conflict_do_update(), so the same
     # code runs on SQLite and PostgreSQL) and compiled once. The batches then go to the
     # driver's executemany with values already converted: Core's per-row parameter processing
     # (~3 µs a row, mostly datetime conversion) would cost more than the insert itself, so the
     # times arrive as text in exactly the form SQLAlchemy's SQLite DATETIME stores (and are
     # parsed only for PostgreSQL). ORM objects would be ~20x slower still.
-    # ON CONFLICT DO NOTHING merges duplicates inside the file and against the table in one
-    # statement; existing rows are never made active, so nobody who left is mailed again.
+    # One statement for every row keeps the file's order (ids follow it) and merges duplicates
+    # inside the file and against the table; nobody who left is ever made active.
 
-    def __init__(self, conn: Connection, columns: Sequence[str], constants: dict, *, left: bool = False):
+    def __init__(self, conn: Connection, columns: Sequence[str], constants: dict):
         dialect = conn.dialect
         if dialect.name == "sqlite":
             from sqlalchemy.dialects.sqlite import insert as dialect_insert
@@ -77,16 +77,14 @@ class BulkInsert:
         self.columns = tuple(columns)
         values = {c: bindparam(c) for c in (*self.columns, *constants)}
         stmt = dialect_insert(SUBSCRIBERS).values(values)
-        if left:
-            # A constant condition (no bound parameters, so the positional order stays that of
-            # the columns): only a pending or active person takes the status of having left.
-            stmt = stmt.on_conflict_do_update(
-                index_elements=["email"],
-                set_={"status": stmt.excluded.status,
-                      "unsubscribed_at": func.coalesce(SUBSCRIBERS.c.unsubscribed_at, stmt.excluded.unsubscribed_at)},
-                where=text("subscribers.status IN ('pending', 'active')"))
-        else:
-            stmt = stmt.on_conflict_do_nothing(index_elements=["email"])
+        # A constant condition (no bound parameters, so the positional order stays that of the
+        # columns): only a pending or active person takes the status of having left.
+        stmt = stmt.on_conflict_do_update(
+            index_elements=["email"],
+            set_={"status": stmt.excluded.status,
+                  "unsubscribed_at": func.coalesce(SUBSCRIBERS.c.unsubscribed_at, stmt.excluded.unsubscribed_at)},
+            where=text("subscribers.status IN ('pending', 'active') "
+                       "AND excluded.status IN ('unsubscribed', 'bounced', 'complained')"))
         compiled = stmt.compile(dialect=dialect)
         self.sql = str(compiled)
         procs = {c: _bind_processor(c, dialect, per_row=c in self.columns) for c in values}
@@ -106,7 +104,7 @@ class BulkInsert:
             self._params = lambda rows: [tuple(r[i] if i is not None else v for i, v in picks) for r in rows]
 
     def run(self, rows: Sequence[tuple]) -> int:
-        """Insert the rows; returns how many were new."""
+        """Insert the rows; returns how many rows changed (new ones and people who left)."""
         if not rows:
             return 0
         if self.row_procs:
@@ -170,8 +168,8 @@ def blocked_among(conn: Connection, emails: Iterable[str]) -> list[tuple[str, st
 
 
 def mailable_among(conn: Connection, emails: Iterable[str]) -> list[tuple[str, str]]:
-    # Run before a batch of people who left elsewhere: which of them are pending or active here
-    # (and are about to take the status of having left)?
+    # Run before a batch with people who left elsewhere: which of them are pending or active
+    # here (and are about to take the status of having left)?
     return _with_status_among(conn, emails, ("pending", "active"))
 
 

@@ -200,9 +200,6 @@ def _import_source(ctx: _Context, source: _Source, report: ImportReport) -> None
 def _import_rows(ctx: _Context, source: _Source, reader, spec, width: int, report: ImportReport) -> None:
     conn, suppressed, progress = ctx.conn, ctx.suppressed, ctx.progress
     inserter = store.BulkInsert(conn, COLUMNS, {})
-    left_inserter = store.BulkInsert(conn, COLUMNS, {}, left=True)
-    mailable: list[tuple] = []
-    left: list[tuple] = []
     first_row = report.rows
     if source.size >= PARALLEL_MIN_BYTES and (os.cpu_count() or 1) >= PARALLEL_MIN_CPUS and _can_fork():
         batches = _in_another_process(lambda: _reread_batches(source, spec, width, ctx.now, ctx.batch_size))
@@ -211,12 +208,11 @@ def _import_rows(ctx: _Context, source: _Source, reader, spec, width: int, repor
     for batch, problems, rows in batches:
         for line, reason in problems:
             report.problem(line, reason, source.label)
-        for r in batch:
-            if suppressed and email_hash(r[0]) in suppressed:
-                report.suppressed += 1
-                continue
-            (left if r[2] in LEFT else mailable).append(r)
-        _flush(conn, inserter, left_inserter, mailable, left, report)
+        if suppressed:
+            kept = [r for r in batch if email_hash(r[0]) not in suppressed]
+            report.suppressed += len(batch) - len(kept)
+            batch = kept
+        _flush(conn, inserter, batch, report)
         report.rows = first_row + rows
         if progress:
             progress(report.rows)
@@ -334,25 +330,30 @@ def _refuse_second_header(source: _Source, line: int, row: list[str], spec) -> N
                               f"joins two exports. Import each export on its own. Nothing was imported.")
 
 
-def _flush(conn, inserter, left_inserter, mailable: list[tuple], left: list[tuple], report: ImportReport) -> None:
-    if mailable:
-        inserted = inserter.run(mailable)
-        report.added += inserted
-        if inserted < len(mailable):
-            blocked = store.blocked_among(conn, (r[0] for r in mailable))
-            report.blocked += len(blocked)
-            report.skipped += len(mailable) - inserted - len(blocked)
-            for email, st in blocked:
-                if len(report.blocked_examples) < 20:
-                    report.blocked_examples.append(f"{email} ({st})")
-        mailable.clear()
-    if left:
-        were_mailable = len(store.mailable_among(conn, {r[0] for r in left}))
-        changed = left_inserter.run(left)
-        report.made_left += were_mailable
-        report.added += changed - were_mailable
-        report.skipped += len(left) - changed
-        left.clear()
+def _flush(conn, inserter, batch: list[tuple], report: ImportReport) -> None:
+    if not batch:
+        return
+    left = {r[0] for r in batch if r[2] in LEFT}
+    made_left = len(store.mailable_among(conn, left)) if left else 0
+    if left:  # an address first pending or active and then left, both in this batch
+        seen: set[str] = set()
+        for r in batch:
+            if r[2] not in LEFT:
+                seen.add(r[0])
+            elif r[0] in seen:
+                made_left += 1
+                seen.discard(r[0])
+    changed = inserter.run(batch)
+    report.made_left += made_left
+    report.added += changed - made_left
+    if changed < len(batch):
+        blocked = store.blocked_among(conn, {r[0] for r in batch if r[2] not in LEFT})
+        blocked = [b for b in blocked if b[0] not in left]  # made to leave just now: counted above
+        report.blocked += len(blocked)
+        report.skipped += max(0, len(batch) - changed - len(blocked))
+        for email, st in blocked:
+            if len(report.blocked_examples) < 20:
+                report.blocked_examples.append(f"{email} ({st})")
 
 
 # ------------------------------------------------------------------ CSV export
