@@ -3,7 +3,8 @@
 - ``addresses.py``: normalizing and validating addresses and names, the statuses and limits;
 - ``people.py``: one subscriber's life (add, subscribe, confirm, unsubscribe, remove, revoke
   links) and the confirmation mail;
-- ``records.py``: CSV import and export.
+- ``records.py``: CSV import (of Linkletter's own export and, through ``formats/``, of other platforms'
+  exports; ``sources.py`` opens files and zips) and export.
 
 The CLI (``pipeline/cli/subscribers.py``) and the web pages (``pipeline/web/people.py``) call
 the names below; the queries are in ``pipeline/store/subscribers.py``.

@@ -4,21 +4,19 @@ records and attributes included) that a spreadsheet cannot run as formulas."""
 
 from __future__ import annotations
 
-import codecs
 import csv
-import io
 import os
-import zipfile
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import BinaryIO, Callable, Iterator, NamedTuple, TextIO
+from typing import Callable, Iterator, NamedTuple, TextIO
 
 from pipeline.models import utcnow
 from pipeline.store import subscribers as store
-from pipeline.subscribers.formats import COLUMNS, recognise, row_mapper
 from pipeline.subscribers.addresses import FIELDS, LEFT, STATUSES, SubscriberError, email_hash
+from pipeline.subscribers.formats import COLUMNS, recognise, row_mapper
 from pipeline.subscribers.people import list_subscribers
+from pipeline.subscribers.sources import Source, open_text, sources, unreadable
 
 # ------------------------------------------------------------------ CSV import
 
@@ -52,43 +50,6 @@ class ImportReport:
             self.problems.append(Problem(line, reason, file))
 
 
-@dataclass(frozen=True)
-class _Source:
-    label: str                      # for messages: the path, or 'archive.zip:member.csv'
-    name: str                       # for the consent record: the file's name
-    open_bytes: Callable[[], BinaryIO]
-    size: int                       # bytes (uncompressed)
-
-
-# A zip (Mailchimp's export of all three lists) is read member by member, never unpacked; the
-# declared sizes bound what is read (zipfile stops at a member's declared size).
-MAX_ZIP_MEMBERS = 20
-MAX_MEMBER_SIZE = 4 << 30
-
-
-def _sources(path: Path) -> list[_Source]:
-    if not zipfile.is_zipfile(path):
-        return [_Source(str(path), path.name, lambda: open(path, "rb"), path.stat().st_size)]
-    try:
-        zf = zipfile.ZipFile(path)
-    except zipfile.BadZipFile as e:
-        raise SubscriberError(f"{path}: not a readable zip file: {e}") from None
-    members = sorted((i for i in zf.infolist() if not i.is_dir() and i.filename.lower().endswith(".csv")
-                      and "__MACOSX" not in i.filename), key=lambda i: i.filename)
-    if not members:
-        raise SubscriberError(f"{path}: the zip file holds no .csv file")
-    if len(members) > MAX_ZIP_MEMBERS or any(i.file_size > MAX_MEMBER_SIZE for i in members):
-        raise SubscriberError(f"{path}: the zip file holds more than {MAX_ZIP_MEMBERS} CSV files or one larger "
-                              f"than {MAX_MEMBER_SIZE >> 30} GiB; unpack it and import the files one by one")
-    return [_Source(f"{path}:{i.filename}", Path(i.filename).name, lambda i=i: zf.open(i), i.file_size)
-            for i in members]
-
-
-def _text(source: _Source) -> TextIO:
-    # utf-8-sig: a BOM from spreadsheet exports is dropped; anything not UTF-8 raises.
-    return io.TextIOWrapper(source.open_bytes(), encoding="utf-8-sig", errors="strict", newline="")
-
-
 def _check_header(label: str, header: list[str] | None) -> None:
     if not header:
         raise SubscriberError(f"{label}: empty file; the first line must be a header such as 'email,name'")
@@ -102,19 +63,6 @@ def _structure_error(label: str, line: int, fields: int, width: int) -> Subscrib
     what = "missing" if fields < width else "extra"
     return SubscriberError(f"{label}:{line}: {what} columns: {fields} fields, the header has {width}; "
                            f"nothing was imported")
-
-
-def _first_non_utf8_line(source: _Source) -> int:
-    """The line of the first byte that is not UTF-8 (scanning again in binary: simple and exact)."""
-    dec = codecs.getincrementaldecoder("utf-8")()
-    line = 0
-    with source.open_bytes() as f:
-        for line, raw in enumerate(f, 1):
-            try:
-                dec.decode(raw)
-            except UnicodeDecodeError:
-                return line
-    return line
 
 
 def import_csv(nl, path: str | os.PathLike, *, status: str = "active", fmt: str | None = None,
@@ -139,7 +87,7 @@ def import_csv(nl, path: str | os.PathLike, *, status: str = "active", fmt: str 
     if not path.is_file():
         raise SubscriberError(f"{path}: no such file")
     try:
-        sources = _sources(path)
+        files = sources(path)
     except OSError as e:
         raise SubscriberError(f"{path}: cannot read the file: {e.strerror}") from None
     report = ImportReport(dry_run=dry_run)
@@ -150,7 +98,7 @@ def import_csv(nl, path: str | os.PathLike, *, status: str = "active", fmt: str 
             with store.bulk_cache(conn):
                 before = store.count_by_status(conn)
                 ctx = _Context(conn, store.suppression_hashes(conn), now, status, fmt, batch_size, progress)
-                for source in sources:
+                for source in files:
                     _import_source(ctx, source, report)
                 report.totals = {st: n for st, n in store.count_by_status(conn).items()}
         except BaseException:
@@ -173,9 +121,9 @@ class _Context:
     progress: Callable[[int], None] | None
 
 
-def _import_source(ctx: _Context, source: _Source, report: ImportReport) -> None:
+def _import_source(ctx: _Context, source: Source, report: ImportReport) -> None:
     try:
-        f = _text(source)
+        f = open_text(source)
     except OSError as e:
         raise SubscriberError(f"{source.label}: cannot read the file: {e.strerror}") from None
     with f:
@@ -189,15 +137,11 @@ def _import_source(ctx: _Context, source: _Source, report: ImportReport) -> None
                 raise SubscriberError(f"{source.label}:1: {e}") from None
             report.recognised.append((source.label, f"{spec.platform} {spec.kind}".strip(), spec.describe()))
             _import_rows(ctx, source, reader, spec, len(header), report)
-        except UnicodeDecodeError as e:
-            raise SubscriberError(f"{source.label}:{_first_non_utf8_line(source)}: the file is not UTF-8 "
-                                  f"({e.reason}); save it as UTF-8 and import again. Nothing was imported.") from None
-        except csv.Error as e:
-            raise SubscriberError(f"{source.label}:{reader.line_num}: not a valid CSV file: {e}; "
-                                  f"nothing was imported") from None
+        except (UnicodeDecodeError, csv.Error) as e:
+            raise unreadable(source, reader, e) from None
 
 
-def _import_rows(ctx: _Context, source: _Source, reader, spec, width: int, report: ImportReport) -> None:
+def _import_rows(ctx: _Context, source: Source, reader, spec, width: int, report: ImportReport) -> None:
     conn, suppressed, progress = ctx.conn, ctx.suppressed, ctx.progress
     inserter = store.BulkInsert(conn, COLUMNS, {})
     first_row = report.rows
@@ -218,7 +162,7 @@ def _import_rows(ctx: _Context, source: _Source, reader, spec, width: int, repor
             progress(report.rows)
 
 
-def _batches(source: _Source, reader, spec, width: int, now: str, batch_size: int
+def _batches(source: Source, reader, spec, width: int, now: str, batch_size: int
              ) -> Iterator[tuple[list[tuple], list[tuple[int, str]], int]]:
     """The file's rows mapped to subscriber rows, in batches: (rows, problems (line, reason),
     data rows read so far). Touches no database, so it can run in another process."""
@@ -247,17 +191,13 @@ def _batches(source: _Source, reader, spec, width: int, now: str, batch_size: in
                 yield batch, problems, rows
                 batch, problems = [], []
                 append = batch.append
-    except UnicodeDecodeError as e:
-        raise SubscriberError(f"{source.label}:{_first_non_utf8_line(source)}: the file is not UTF-8 "
-                              f"({e.reason}); save it as UTF-8 and import again. Nothing was imported.") from None
-    except csv.Error as e:
-        raise SubscriberError(f"{source.label}:{reader.line_num}: not a valid CSV file: {e}; "
-                              f"nothing was imported") from None
+    except (UnicodeDecodeError, csv.Error) as e:
+        raise unreadable(source, reader, e) from None
     yield batch, problems, rows
 
 
-def _reread_batches(source: _Source, spec, width: int, now: str, batch_size: int):
-    with _text(source) as f:
+def _reread_batches(source: Source, spec, width: int, now: str, batch_size: int):
+    with open_text(source) as f:
         reader = csv.reader(f)
         next(reader)  # the header, recognised already
         yield from _batches(source, reader, spec, width, now, batch_size)
@@ -322,7 +262,7 @@ def _in_another_process(make_batches: Callable[[], Iterator]) -> Iterator:
             proc.join()
 
 
-def _refuse_second_header(source: _Source, line: int, row: list[str], spec) -> None:
+def _refuse_second_header(source: Source, line: int, row: list[str], spec) -> None:
     """Two exports pasted into one file: the second one's header is no person, and what follows
     it may mean something else column by column. Refuse the file rather than guess."""
     if row[spec.email].strip().lower() in ("email", "email address", "email_address", "e-mail"):
