@@ -330,3 +330,16 @@ def test_the_generated_row_mapper_agrees_with_the_general_one_on_every_row(fixtu
                     mapper(row)
             else:
                 assert mapper(row) == expected
+
+
+def test_what_a_file_says_reaches_the_terminal_escaped(nl_dir, nl, tmp_path):
+    f = tmp_path / "hostile.csv"
+    f.write_text('email,"\x1b]8;;https://evil.example/\x07name\u202e"\n'
+                 'a\x1b[31m@example.org,x\n', encoding="utf-8")
+    proc = _import(nl_dir, f)
+    out = proc.stdout + proc.stderr
+    assert "\x1b" not in out and "\u202e" not in out and "\x07" not in out
+    assert "\\x1b]8;;https://evil.example/\\x07name\\u202e" in proc.stdout  # the header, as kept attribute
+    f.write_text('mail,"x\x1b[2J"\n', encoding="utf-8")
+    proc = _import(nl_dir, f, check=False)
+    assert proc.returncode == 1 and "\x1b" not in proc.stderr and "x\\x1b[2J" in proc.stderr

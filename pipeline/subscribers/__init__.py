@@ -19,6 +19,9 @@ Statuses and how they change (one place, like a state machine)::
 - People who left are never made active again by ``add`` or ``import``: unsubscribed,
   bounced and complained rows stay as they are, and a removed address (GDPR erasure) leaves
   only a SHA-256 hash in ``suppressions`` that blocks it for good.
+- An import of another platform's export brings its people who left (unsubscribed, cleaned,
+  bounced, blocklisted there) as unsubscribed or bounced; a pending or active person here whom
+  an imported row shows as having left takes that status (pending/active --import--> left).
 - The subscribe form is a person's own, explicit new consent: an *unsubscribed* address that
   subscribes again through the form goes back to pending and must confirm by mail. Bounced,
   complained and removed addresses do not: the form answers the same page and nothing

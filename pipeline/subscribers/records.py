@@ -15,6 +15,7 @@ from pipeline.models import utcnow
 from pipeline.store import subscribers as store
 from pipeline.subscribers.addresses import FIELDS, LEFT, STATUSES, SubscriberError, email_hash
 from pipeline.subscribers.formats import COLUMNS, recognise, row_mapper
+from pipeline.subscribers.formats.common import printable
 from pipeline.subscribers.people import list_subscribers
 from pipeline.subscribers.sources import Source, open_text, sources, unreadable
 
@@ -47,7 +48,7 @@ class ImportReport:
     def problem(self, line: int, reason: str, file: str = "") -> None:
         self.invalid += 1
         if reason and len(self.problems) < self.MAX_PROBLEMS:
-            self.problems.append(Problem(line, reason, file))
+            self.problems.append(Problem(line, printable(reason), printable(file)))
 
 
 def _check_header(label: str, header: list[str] | None) -> None:
@@ -134,8 +135,9 @@ def _import_source(ctx: _Context, source: Source, report: ImportReport) -> None:
             try:
                 spec = recognise(header, ctx.fmt, default_status=ctx.status, unescape=csv_unescape)
             except SubscriberError as e:
-                raise SubscriberError(f"{source.label}:1: {e}") from None
-            report.recognised.append((source.label, f"{spec.platform} {spec.kind}".strip(), spec.describe()))
+                raise SubscriberError(f"{source.label}:1: {printable(str(e))}") from None
+            report.recognised.append((printable(source.label), f"{spec.platform} {spec.kind}".strip(),
+                                      printable(spec.describe())))
             _import_rows(ctx, source, reader, spec, len(header), report)
         except (UnicodeDecodeError, csv.Error) as e:
             raise unreadable(source, reader, e) from None
@@ -266,7 +268,7 @@ def _refuse_second_header(source: Source, line: int, row: list[str], spec) -> No
     """Two exports pasted into one file: the second one's header is no person, and what follows
     it may mean something else column by column. Refuse the file rather than guess."""
     if row[spec.email].strip().lower() in ("email", "email address", "email_address", "e-mail"):
-        raise SubscriberError(f"{source.label}:{line}: a header line again ({', '.join(row)[:120]}); this file "
+        raise SubscriberError(f"{source.label}:{line}: a header line again ({printable(', '.join(row)[:120])}); this file "
                               f"joins two exports. Import each export on its own. Nothing was imported.")
 
 

@@ -191,6 +191,14 @@ def _slow_utc_text(value: str) -> str | None:
 
 
 _IP = re.compile(r"[0-9A-Fa-f:.]{2,45}")
+# C0 and C1 controls (ESC starts a terminal escape sequence), line breaks and the bidirectional
+# overrides: what of a file's content goes into a message must not reach a terminal as such.
+_UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def printable(text: str) -> str:
+    """``text`` for a message: each control character as ``\\xNN`` (or ``\\uNNNN``)."""
+    return _UNPRINTABLE.sub(lambda m: f"\\x{ord(m[0]):02x}" if ord(m[0]) < 256 else f"\\u{ord(m[0]):04x}", text)
 
 
 # ------------------------------------------------------------------ one row

@@ -20,7 +20,7 @@ def detect(h: Header) -> bool:
 def spec(h: Header, default_status: str = "active", unescape=None) -> Spec:
     email = h.find(*EMAIL)
     if email is None:
-        raise SubscriberError(f"the header has no 'email' column (found: {', '.join(h.cols)}); the first line "
+        raise SubscriberError(f"the header has no 'email' column (found: {', '.join(h.original)}); the first line "
                               f"must name the columns, e.g. 'email,name' (or use --from to say which "
                               f"platform the export comes from)")
     i = h.find("status")
