@@ -147,6 +147,9 @@ class Subscriber(SQLModel, table=True):
     consent_user_agent: str | None = None
     consent_text: str | None = Field(default=None, sa_column=Column(Text))
     consent_at: datetime | None = None
+    # what an import brought along that has no column of its own (name parts, tags, notes, a
+    # platform's custom fields): a JSON object, or None
+    attributes: str | None = Field(default=None, sa_column=Column(Text))
     # raised to revoke every unsubscribe link mailed so far (see pipeline.tokens)
     # (a server default only: the bulk import's compiled INSERT leaves the column out)
     link_generation: int = Field(default=0, sa_column=Column(Integer, nullable=False, server_default="0"))

@@ -181,7 +181,7 @@ def test_import_in_small_batches_reports_blocked_rows_across_batches(nl, tmp_pat
 @pytest.mark.parametrize("content,message", [
     ("name,email\nx,a@example.org\nonly-one-field\n", ":3: missing columns"),
     ("email,name\na@example.org,A\nb@example.org,B,extra\n", ":3: extra columns"),
-    ("email,name,phone\na@example.org,A,123\n", ":1: unknown column(s) 'phone'"),
+    ("email,name\na@example.org,A\nEmail,Name\nb@example.org,B\n", ":3: a header line again"),  # two files joined
     ("mail,name\na@example.org,A\n", ":1: the header has no 'email' column"),
     ("", "empty file"),
 ])

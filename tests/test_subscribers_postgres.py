@@ -66,3 +66,31 @@ def test_the_form_state_changes_on_postgresql(pg_nl):
     assert subs.unsubscribe(nl, r.subscriber_id) == "already"
     assert subs.subscribe(nl, "form@example.org", ip="192.0.2.1", user_agent="UA", consent_text="y").outcome == \
         "resubscribed"
+
+
+def test_platform_exports_and_people_who_left_on_postgresql(pg_nl, tmp_path):
+    """The Mailchimp zip (times as text → timestamptz, attributes, the upsert that gives a
+    pending or active person the status of having left) and a re-import on PostgreSQL."""
+    import json
+    import zipfile
+    from pathlib import Path
+
+    nl = pg_nl
+    fixtures = Path(__file__).parent / "fixtures" / "subscribers"
+    subs.add_subscriber(nl, "opted.out@example.org")  # active here, unsubscribed at Mailchimp
+    z = tmp_path / "audience.zip"
+    with zipfile.ZipFile(z, "w") as zf:
+        for kind in ("subscribed", "unsubscribed", "cleaned"):
+            zf.write(fixtures / f"mailchimp_{kind}_members_export_8f2d1c.csv", f"{kind}_members_export_8f2d1c.csv")
+    report = subs.import_csv(nl, z, batch_size=2)
+    assert (report.rows, report.added, report.invalid, report.made_left) == (9, 4, 3, 2)
+    rows = {r["email"]: r for r in subs.list_subscribers(nl)}
+    assert {e: r["status"] for e, r in rows.items()} == {
+        "opted.out@example.org": "unsubscribed", "anna.schaefer@example.org": "active", "zoe@example.net": "active",
+        "left.later@example.com": "unsubscribed", "bounced.hard@example.org": "bounced"}
+    anna = rows["anna.schaefer@example.org"]
+    assert anna["confirmed_at"].isoformat() == "2021-03-04T10:00:01+00:00"
+    assert json.loads(anna["attributes"])["phone number"] == "+49 221 555 0100"
+    again = subs.import_csv(nl, fixtures / "mailchimp_subscribed_members_export_8f2d1c.csv")
+    assert again.added == 0 and again.blocked == 1  # left.later stays unsubscribed
+    assert subs.count_subscribers(nl)["active"] == 2

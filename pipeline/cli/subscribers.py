@@ -49,28 +49,47 @@ def count(nl) -> None:
     click.echo(f"{'total':<13}{sum(counts.values()):>9}")
 
 
+# the names of pipeline/subscribers/formats (FORMATS), here so that the CLI starts without it
+IMPORT_FORMATS = ("substack", "mailchimp", "buttondown", "ghost", "listmonk", "beehiiv", "keila", "curated", "csv")
+
+
 @subscribers_group.command("import")
 @click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--from", "fmt", type=click.Choice(IMPORT_FORMATS),
+              help="Where the export comes from (default: recognised by its header row).")
 @click.option("--status", type=click.Choice(["active", "pending"]), default="active", show_default=True,
-              help="Status of the imported rows (a 'status' column in the file wins).")
+              help="Status of rows whose file says nothing about it (a plain CSV without a 'status' column).")
+@click.option("--dry-run", is_flag=True, help="Show what the import would do, and write nothing.")
 @pass_nl
-def import_(nl, file: str, status: str) -> None:
-    """Import a CSV file with a header row (email,name[,...]). Invalid rows are reported and skipped."""
+def import_(nl, file: str, fmt: str | None, status: str, dry_run: bool) -> None:
+    """Import subscribers from FILE: an export of Substack, Mailchimp (a CSV or the zip of all
+    three lists), Buttondown, Ghost, listmonk, beehiiv, Keila or Curated, or a CSV file with a
+    header row (email,name[,...]). People who unsubscribed, were cleaned or bounced there arrive
+    unsubscribed or bounced and are never mailed. Invalid rows are reported and skipped."""
+    kwargs = dict(status=status, fmt=fmt, dry_run=dry_run)
     if interactive():
         from tqdm import tqdm
 
         with tqdm(unit=" rows", unit_scale=True, file=sys.stderr) as bar:
-            r = subs.import_csv(nl, file, status=status, progress=lambda n: bar.update(n - bar.n))
+            r = subs.import_csv(nl, file, progress=lambda n: bar.update(n - bar.n), **kwargs)
     else:
-        r = subs.import_csv(nl, file, status=status)
-    for line, reason in r.problems:
-        click.echo(f"{file}:{line}: skipped: {reason}", err=True)
+        r = subs.import_csv(nl, file, **kwargs)
+    for label, what, mapping in r.recognised:
+        click.echo(f"{label}: {what}. {mapping}")
+    for p in r.problems:
+        click.echo(f"{p.file}:{p.line}: skipped: {p.reason}", err=True)
     if r.invalid > len(r.problems):
         click.echo(f"... and {r.invalid - len(r.problems)} more invalid rows", err=True)
     for example in r.blocked_examples:
         click.echo(f"left as it is (the person left): {example}", err=True)
     click.echo(f"{r.rows} rows: {r.added} added, {r.skipped} already present, {r.blocked} left alone "
                f"(unsubscribed, bounced or complained), {r.suppressed} removed earlier, {r.invalid} invalid")
+    if r.made_left:
+        click.echo(f"{r.made_left} who were pending or active here left at the platform: no longer mailed")
+    changes = ", ".join(f"{st} {r.totals[st]} ({n:+d})" for st, n in r.change.items() if n or r.totals[st])
+    click.echo(f"{'would be' if dry_run else 'now'}: {changes or 'no subscribers'}")
+    if dry_run:
+        click.echo("dry run: nothing was written")
 
 
 @subscribers_group.command("export")

@@ -6,10 +6,10 @@ one on its own.
 from __future__ import annotations
 
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import Iterable, Iterator, Sequence
 
-from sqlalchemy import bindparam, delete, func, select, update
+from sqlalchemy import DateTime, bindparam, delete, func, select, text, update
 from sqlalchemy.engine import Connection
 from sqlmodel import Session
 
@@ -48,18 +48,22 @@ def add_suppression(session: Session, email_hash: str, reason: str) -> None:
 
 
 class BulkInsert:
-    """``INSERT ... ON CONFLICT (email) DO NOTHING`` of subscribers, prepared once per import.
+    """``INSERT ... ON CONFLICT (email) DO UPDATE ... WHERE`` of subscribers, prepared once per
+    import: a new address is inserted; an existing one stays as it is, except that a pending or
+    active person whose row says they left (unsubscribed, bounced, complained) takes that
+    status: who left elsewhere is never mailed here.
 
-    ``columns`` are given per row (as tuples, in this order); ``constants`` are the same for every
-    row (status, times, consent text of an import)."""
+    ``columns`` are given per row (as tuples, in this order; their times as UTC text
+    'YYYY-MM-DD HH:MM:SS.ffffff'); ``constants`` are the same for every row."""
 
-    # Built with SQLAlchemy Core (the dialect's insert().on_conflict_do_nothing(), so the same
+    # Built with SQLAlchemy Core (the dialect's insert().on_conflict_do_update(), so the same
     # code runs on SQLite and PostgreSQL) and compiled once. The batches then go to the
     # driver's executemany with values already converted: Core's per-row parameter processing
-    # (~3 µs a row, mostly datetime conversion of values that never change) would cost more
-    # than the insert itself. ORM objects would be ~20x slower still.
-    # ON CONFLICT DO NOTHING merges duplicates inside the file and against the table in one
-    # statement; existing rows are never changed, so nobody who left is made active again.
+    # (~3 µs a row, mostly datetime conversion) would cost more than the insert itself, so the
+    # times arrive as text in exactly the form SQLAlchemy's SQLite DATETIME stores (and are
+    # parsed only for PostgreSQL). ORM objects would be ~20x slower still.
+    # One statement for every row keeps the file's order (ids follow it) and merges duplicates
+    # inside the file and against the table; nobody who left is ever made active.
 
     def __init__(self, conn: Connection, columns: Sequence[str], constants: dict):
         dialect = conn.dialect
@@ -72,10 +76,18 @@ class BulkInsert:
         self.conn = conn
         self.columns = tuple(columns)
         values = {c: bindparam(c) for c in (*self.columns, *constants)}
-        stmt = dialect_insert(SUBSCRIBERS).values(values).on_conflict_do_nothing(index_elements=["email"])
+        stmt = dialect_insert(SUBSCRIBERS).values(values)
+        # A constant condition (no bound parameters, so the positional order stays that of the
+        # columns): only a pending or active person takes the status of having left.
+        stmt = stmt.on_conflict_do_update(
+            index_elements=["email"],
+            set_={"status": stmt.excluded.status,
+                  "unsubscribed_at": func.coalesce(SUBSCRIBERS.c.unsubscribed_at, stmt.excluded.unsubscribed_at)},
+            where=text("subscribers.status IN ('pending', 'active') "
+                       "AND excluded.status IN ('unsubscribed', 'bounced', 'complained')"))
         compiled = stmt.compile(dialect=dialect)
         self.sql = str(compiled)
-        procs = {c: SUBSCRIBERS.c[c].type.dialect_impl(dialect).bind_processor(dialect) for c in values}
+        procs = {c: _bind_processor(c, dialect, per_row=c in self.columns) for c in values}
         self.constants = {c: (procs[c](v) if procs[c] and v is not None else v) for c, v in constants.items()}
         self.row_procs = [(i, procs[c]) for i, c in enumerate(self.columns) if procs[c] is not None]
         positions = compiled.positiontup
@@ -85,14 +97,14 @@ class BulkInsert:
             self._params = lambda rows: [{**const, **dict(zip(cols, r))} for r in rows]
         elif tuple(positions[:n]) == self.columns:  # qmark (sqlite3), per-row columns first: append the rest
             tail = tuple(self.constants[k] for k in positions[n:])
-            self._params = lambda rows: [r + tail for r in rows]
+            self._params = (lambda rows: [r + tail for r in rows]) if tail else (lambda rows: rows)
         else:  # qmark in another order
             index = {c: i for i, c in enumerate(self.columns)}
             picks = [(index.get(k), self.constants.get(k)) for k in positions]
             self._params = lambda rows: [tuple(r[i] if i is not None else v for i, v in picks) for r in rows]
 
     def run(self, rows: Sequence[tuple]) -> int:
-        """Insert the rows; returns how many were new."""
+        """Insert the rows; returns how many rows changed (new ones and people who left)."""
         if not rows:
             return 0
         if self.row_procs:
@@ -102,6 +114,18 @@ class BulkInsert:
         if before is not None:
             return _total_changes(self.conn) - before
         return result.rowcount if result.rowcount is not None and result.rowcount >= 0 else len(rows)
+
+
+def _bind_processor(column: str, dialect, *, per_row: bool):
+    typ = SUBSCRIBERS.c[column].type
+    if per_row and isinstance(getattr(typ, "impl", typ), DateTime):
+        # per-row times come as UTC text: SQLite stores exactly that, PostgreSQL gets datetimes
+        return None if dialect.name == "sqlite" else _utc_datetime
+    return typ.dialect_impl(dialect).bind_processor(dialect)
+
+
+def _utc_datetime(value: str) -> datetime:
+    return datetime.fromisoformat(value).replace(tzinfo=timezone.utc)
 
 
 def _convert(row: tuple, procs) -> tuple:
@@ -139,15 +163,25 @@ def bulk_cache(conn: Connection, megabytes: int = 32) -> Iterator[None]:
 
 def blocked_among(conn: Connection, emails: Iterable[str]) -> list[tuple[str, str]]:
     # Only run for a batch where some rows were skipped: which of them belong to people who
-    # left (unsubscribed, bounced, complained)? Uses the unique email index, one IN per batch.
+    # left (unsubscribed, bounced, complained)?
+    return _with_status_among(conn, emails, ("unsubscribed", "bounced", "complained"))
+
+
+def mailable_among(conn: Connection, emails: Iterable[str]) -> list[tuple[str, str]]:
+    # Run before a batch with people who left elsewhere: which of them are pending or active
+    # here (and are about to take the status of having left)?
+    return _with_status_among(conn, emails, ("pending", "active"))
+
+
+def _with_status_among(conn: Connection, emails: Iterable[str], statuses: Sequence[str]) -> list[tuple[str, str]]:
+    # Uses the unique email index, one IN per 500 addresses (under SQLite's variable limit).
     emails = list(emails)
     out: list[tuple[str, str]] = []
-    for i in range(0, len(emails), 500):  # keep the IN list under SQLite's variable limit
+    for i in range(0, len(emails), 500):
         chunk = emails[i:i + 500]
         out += [(e, s) for e, s in conn.execute(
             select(SUBSCRIBERS.c.email, SUBSCRIBERS.c.status)
-            .where(SUBSCRIBERS.c.email.in_(chunk))
-            .where(SUBSCRIBERS.c.status.in_(("unsubscribed", "bounced", "complained"))))]
+            .where(SUBSCRIBERS.c.email.in_(chunk)).where(SUBSCRIBERS.c.status.in_(statuses)))]
     return out
 
 

@@ -3,7 +3,8 @@
 - ``addresses.py``: normalizing and validating addresses and names, the statuses and limits;
 - ``people.py``: one subscriber's life (add, subscribe, confirm, unsubscribe, remove, revoke
   links) and the confirmation mail;
-- ``records.py``: CSV import and export.
+- ``records.py``: CSV import (of Linkletter's own export and, through ``formats/``, of other platforms'
+  exports; ``sources.py`` opens files and zips) and export.
 
 The CLI (``pipeline/cli/subscribers.py``) and the web pages (``pipeline/web/people.py``) call
 the names below; the queries are in ``pipeline/store/subscribers.py``.
@@ -18,6 +19,9 @@ Statuses and how they change (one place, like a state machine)::
 - People who left are never made active again by ``add`` or ``import``: unsubscribed,
   bounced and complained rows stay as they are (until the author runs ``subscribers reactivate``), and a removed address (GDPR erasure) leaves
   only a SHA-256 hash in ``suppressions`` that blocks it for good.
+- An import of another platform's export brings its people who left (unsubscribed, cleaned,
+  bounced, blocklisted there) as unsubscribed or bounced; a pending or active person here whom
+  an imported row shows as having left takes that status (pending/active --import--> left).
 - The subscribe form is a person's own, explicit new consent: an *unsubscribed* address that
   subscribes again through the form goes back to pending and must confirm by mail. Bounced,
   complained and removed addresses do not: the form answers the same page and nothing

@@ -1,23 +1,31 @@
-"""Subscribers in and out as CSV: a streaming import that reports bad rows by line, and an
-export of every field (consent records included) that a spreadsheet cannot run as formulas."""
+"""Subscribers in and out as CSV: a streaming import of Linkletter's own export and other
+platforms' (``formats/``) that reports bad rows by line, and an export of every field (consent
+records and attributes included) that a spreadsheet cannot run as formulas."""
 
 from __future__ import annotations
 
-import codecs
 import csv
 import os
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Callable, TextIO
+from typing import Callable, Iterator, NamedTuple, TextIO
 
 from pipeline.models import utcnow
 from pipeline.store import subscribers as store
-from pipeline.subscribers.addresses import (CONSENT_SOURCES, EVENT_FIELDS, FIELDS, MAX_TEXT, MAX_USER_AGENT, STATUSES,
-                                            SubscriberError, _TIME_FIELDS, clean_name, email_hash, normalize_email)
+from pipeline.subscribers.addresses import EVENT_FIELDS, FIELDS, LEFT, STATUSES, SubscriberError, email_hash
+from pipeline.subscribers.formats import COLUMNS, recognise, row_mapper
+from pipeline.subscribers.formats.common import printable
 from pipeline.subscribers.people import list_subscribers
+from pipeline.subscribers.sources import Source, open_text, sources, unreadable
 
-# ------------------------------------------------------------------ CSV import and export
+# ------------------------------------------------------------------ CSV import
+
+class Problem(NamedTuple):
+    line: int
+    reason: str
+    file: str = ""
+
 
 @dataclass
 class ImportReport:
@@ -26,188 +34,271 @@ class ImportReport:
     skipped: int = 0         # already present (in the table or earlier in the file)
     suppressed: int = 0      # removed addresses, never imported again
     blocked: int = 0         # present but unsubscribed/bounced/complained: left as they are
+    made_left: int = 0       # were pending or active here, left at the platform: now not mailed
     invalid: int = 0
-    problems: list[tuple[int, str]] = field(default_factory=list)  # (line, reason), the first MAX_PROBLEMS
+    problems: list[Problem] = field(default_factory=list)  # the first MAX_PROBLEMS
     blocked_examples: list[str] = field(default_factory=list)
+    recognised: list[tuple[str, str, str]] = field(default_factory=list)  # (file, format, what maps to what)
+    change: dict[str, int] = field(default_factory=dict)   # status -> change in its count
+    totals: dict[str, int] = field(default_factory=dict)   # status -> count after the import
+    dry_run: bool = False
 
     MAX_PROBLEMS = 100
 
-    def problem(self, line: int, reason: str) -> None:
+    def problem(self, line: int, reason: str, file: str = "") -> None:
         self.invalid += 1
-        if len(self.problems) < self.MAX_PROBLEMS:
-            self.problems.append((line, reason))
+        if reason and len(self.problems) < self.MAX_PROBLEMS:
+            self.problems.append(Problem(line, printable(reason), printable(file)))
 
 
-def _open_csv(path: Path) -> TextIO:
-    # utf-8-sig: a BOM from spreadsheet exports is dropped; anything not UTF-8 raises.
-    return open(path, encoding="utf-8-sig", errors="strict", newline="")
-
-
-def _check_header(path: Path, header: list[str] | None) -> list[str]:
+def _check_header(label: str, header: list[str] | None) -> None:
     if not header:
-        raise SubscriberError(f"{path}: empty file; the first line must be a header such as 'email,name'")
+        raise SubscriberError(f"{label}: empty file; the first line must be a header such as 'email,name'")
     cols = [h.strip().lower() for h in header]
-    if "email" not in cols:
-        raise SubscriberError(f"{path}:1: the header has no 'email' column (found: {', '.join(cols)}); "
-                              f"the first line must name the columns, e.g. 'email,name'")
-    unknown = [c for c in cols if c not in FIELDS and c not in EVENT_FIELDS]
-    if unknown:
-        raise SubscriberError(f"{path}:1: unknown column(s) {', '.join(map(repr, unknown))}; "
-                              f"known columns: {', '.join(FIELDS)}")
-    dupes = sorted({c for c in cols if cols.count(c) > 1})
+    dupes = sorted({c for c in cols if c and cols.count(c) > 1})
     if dupes:
-        raise SubscriberError(f"{path}:1: column(s) named twice: {', '.join(dupes)}")
-    return cols
+        raise SubscriberError(f"{label}:1: column(s) named twice: {', '.join(dupes)}")
 
 
-def _structure_error(path: Path, line: int, fields: int, width: int) -> SubscriberError:
+def _structure_error(label: str, line: int, fields: int, width: int) -> SubscriberError:
     what = "missing" if fields < width else "extra"
-    return SubscriberError(f"{path}:{line}: {what} columns: {fields} fields, the header has {width}; "
+    return SubscriberError(f"{label}:{line}: {what} columns: {fields} fields, the header has {width}; "
                            f"nothing was imported")
 
 
-def _first_non_utf8_line(path: Path) -> int:
-    """The line of the first byte that is not UTF-8 (scanning again in binary: simple and exact)."""
-    dec = codecs.getincrementaldecoder("utf-8")()
-    with open(path, "rb") as f:
-        for line, raw in enumerate(f, 1):
-            try:
-                dec.decode(raw)
-            except UnicodeDecodeError:
-                return line
-    return line
-
-
-def _parse_time(value: str, column: str) -> datetime | None:
-    value = value.strip()
-    if not value:
-        return None
-    try:
-        t = datetime.fromisoformat(value)
-    except ValueError:
-        raise SubscriberError(f"{column} is not an ISO 8601 time: {value[:40]!r}") from None
-    return t if t.tzinfo else t.replace(tzinfo=timezone.utc)
-
-
-def import_csv(nl, path: str | os.PathLike, *, status: str = "active", batch_size: int = 5000,
+def import_csv(nl, path: str | os.PathLike, *, status: str = "active", fmt: str | None = None,
+               dry_run: bool = False, batch_size: int = 5000,
                progress: Callable[[int], None] | None = None) -> ImportReport:
-    """Import subscribers from a CSV file with a header row (``email,name`` and optionally any
-    other export column). Streams the file: memory stays bounded for any number of rows.
+    """Import subscribers from another platform's export or a CSV file with a header row: the
+    format is recognised by the header (see ``formats``) or named by ``fmt``; a zip is read
+    file by file (Mailchimp's subscribed, unsubscribed and cleaned members). ``status`` is for
+    rows whose file says nothing about it. Streams the file: memory stays bounded.
 
-    All rows go in one transaction. A broken file (not UTF-8, a row with missing or extra
-    fields) is an error and the transaction is rolled back: nothing is written. An invalid
-    row is reported with its line and reason and skipped; an address already present (or
-    twice in the file) is merged: the first one stays unchanged. Removed addresses are
-    skipped; people who left keep their status."""
+    Everything goes in one transaction, rolled back for ``dry_run`` (the report then says what
+    would happen). The rule for bad input: a broken file (not UTF-8, not CSV, a row with missing
+    or extra fields, a second header inside) is an error and nothing is written; an invalid row
+    is reported with its line and reason and skipped, the valid rows are imported. An address
+    already present (or twice in the file) is merged: the first one stays unchanged, except that
+    someone who left at the platform (unsubscribed, cleaned, bounced) is never mailed here:
+    a pending or active row of theirs takes that status. Removed addresses are skipped; people
+    who left here keep their status."""
     if status not in STATUSES:
         raise SubscriberError(f"status must be one of {', '.join(STATUSES)}, got {status!r}")
     path = Path(path)
     if not path.is_file():
         raise SubscriberError(f"{path}: no such file")
     try:
-        f = _open_csv(path)
+        files = sources(path)
     except OSError as e:
         raise SubscriberError(f"{path}: cannot read the file: {e.strerror}") from None
+    report = ImportReport(dry_run=dry_run)
+    now = utcnow().strftime("%Y-%m-%d %H:%M:%S.%f")
+    with nl.engine.connect() as conn:
+        trans = conn.begin()  # an exception anywhere rolls every row back
+        try:
+            with store.bulk_cache(conn):
+                before = store.count_by_status(conn)
+                ctx = _Context(conn, store.suppression_hashes(conn), now, status, fmt, batch_size, progress)
+                for source in files:
+                    _import_source(ctx, source, report)
+                report.totals = {st: n for st, n in store.count_by_status(conn).items()}
+        except BaseException:
+            trans.rollback()
+            raise
+        (trans.rollback if dry_run else trans.commit)()
+    report.change = {st: report.totals.get(st, 0) - before.get(st, 0) for st in STATUSES}
+    report.totals = {st: report.totals.get(st, 0) for st in STATUSES}
+    return report
+
+
+@dataclass
+class _Context:
+    conn: object
+    suppressed: set[str]
+    now: str
+    status: str
+    fmt: str | None
+    batch_size: int
+    progress: Callable[[int], None] | None
+
+
+def _import_source(ctx: _Context, source: Source, report: ImportReport) -> None:
+    try:
+        f = open_text(source)
+    except OSError as e:
+        raise SubscriberError(f"{source.label}: cannot read the file: {e.strerror}") from None
     with f:
         reader = csv.reader(f)
         try:
-            cols = _check_header(path, next(reader, None))
-            return _import_rows(nl, path, reader, cols, status, batch_size, progress)
-        except UnicodeDecodeError as e:
-            raise SubscriberError(f"{path}:{_first_non_utf8_line(path)}: the file is not UTF-8 ({e.reason}); "
-                                  f"save it as UTF-8 and import again. Nothing was imported.") from None
-        except csv.Error as e:
-            raise SubscriberError(f"{path}:{reader.line_num}: not a valid CSV file: {e}; "
-                                  f"nothing was imported") from None
+            header = next(reader, None)
+            _check_header(source.label, header)
+            try:
+                spec = recognise(header, ctx.fmt, default_status=ctx.status, unescape=csv_unescape)
+            except SubscriberError as e:
+                raise SubscriberError(f"{source.label}:1: {printable(str(e))}") from None
+            report.recognised.append((printable(source.label), f"{spec.platform} {spec.kind}".strip(),
+                                      printable(spec.describe())))
+            _import_rows(ctx, source, reader, spec, len(header), report)
+        except (UnicodeDecodeError, csv.Error) as e:
+            raise unreadable(source, reader, e) from None
 
 
-def _import_rows(nl, path: Path, reader, cols: list[str], status: str, batch_size: int,
-                 progress: Callable[[int], None] | None) -> ImportReport:
-    report = ImportReport()
-    now = utcnow()
-    consent_text = f"imported from {path.name}"[:MAX_TEXT]
-    idx = {c: i for i, c in enumerate(cols)}
-    i_email, i_name, width = idx["email"], idx.get("name"), len(cols)
-    simple = set(cols) <= {"email", "name"}
-    if simple:
-        # Same for every row: bound once in the statement, not per row.
-        columns: tuple[str, ...] = ("email", "name")
-        constants = dict(status=status, created_at=now, confirmed_at=now if status == "active" else None,
-                         consent_source="import", consent_text=consent_text, consent_at=now)
+def _import_rows(ctx: _Context, source: Source, reader, spec, width: int, report: ImportReport) -> None:
+    conn, suppressed, progress = ctx.conn, ctx.suppressed, ctx.progress
+    inserter = store.BulkInsert(conn, COLUMNS, {})
+    first_row = report.rows
+    if source.size >= PARALLEL_MIN_BYTES and (os.cpu_count() or 1) >= PARALLEL_MIN_CPUS and _can_fork():
+        batches = _in_another_process(lambda: _reread_batches(source, spec, width, ctx.now, ctx.batch_size))
     else:
-        columns, constants = ("email", "name", "status", *_TIME_FIELDS, "consent_source", "consent_ip",
-                              "consent_user_agent", "consent_text"), {}
+        batches = _batches(source, reader, spec, width, ctx.now, ctx.batch_size)
+    for batch, problems, rows in batches:
+        for line, reason in problems:
+            report.problem(line, reason, source.label)
+        if suppressed:
+            kept = [r for r in batch if email_hash(r[0]) not in suppressed]
+            report.suppressed += len(batch) - len(kept)
+            batch = kept
+        _flush(conn, inserter, batch, report)
+        report.rows = first_row + rows
+        if progress:
+            progress(report.rows)
 
-    with nl.engine.begin() as conn, store.bulk_cache(conn):  # an exception anywhere rolls every row back
-        suppressed = store.suppression_hashes(conn)
-        inserter = store.BulkInsert(conn, columns, constants)
-        batch: list[tuple] = []
-        rows = 0
-        norm, clean, append = normalize_email, clean_name, batch.append  # locals: this loop runs a million times
+
+def _batches(source: Source, reader, spec, width: int, now: str, batch_size: int
+             ) -> Iterator[tuple[list[tuple], list[tuple[int, str]], int]]:
+    """The file's rows mapped to subscriber rows, in batches: (rows, problems (line, reason),
+    data rows read so far). Touches no database, so it can run in another process."""
+    map_row = row_mapper(spec, source.name, now)
+    batch: list[tuple] = []
+    problems: list[tuple[int, str]] = []
+    append, rows = batch.append, 0
+    try:
         for row in reader:
             if len(row) != width:
                 if not row:  # a blank line
                     continue
-                raise _structure_error(path, reader.line_num, len(row), width)
+                if len(row) > spec.email:
+                    _refuse_second_header(source, reader.line_num, row, spec)
+                raise _structure_error(source.label, reader.line_num, len(row), width)
             rows += 1
             try:
-                addr = norm(csv_unescape(row[i_email]))
-                if suppressed and email_hash(addr) in suppressed:
-                    report.suppressed += 1
-                    continue
-                name = clean(csv_unescape(row[i_name])) if i_name is not None else ""
-                append((addr, name) if simple else _full_row(row, idx, addr, name, status, now, consent_text))
+                append(map_row(row))
             except SubscriberError as e:
-                report.problem(reader.line_num, str(e))
-                continue
+                _refuse_second_header(source, reader.line_num, row, spec)
+                if len(problems) < ImportReport.MAX_PROBLEMS:
+                    problems.append((reader.line_num, str(e)))
+                else:
+                    problems.append((reader.line_num, ""))  # counted, not shown
             if len(batch) >= batch_size:
-                _flush(conn, inserter, batch, report)
-                if progress:
-                    progress(rows)
-        _flush(conn, inserter, batch, report)
-        report.rows = rows
-        if progress:
-            progress(rows)
-    return report
+                yield batch, problems, rows
+                batch, problems = [], []
+                append = batch.append
+    except (UnicodeDecodeError, csv.Error) as e:
+        raise unreadable(source, reader, e) from None
+    yield batch, problems, rows
 
 
-def _full_row(row: list[str], idx: dict[str, int], addr: str, name: str, default_status: str,
-              now: datetime, consent_text: str) -> tuple:
-    def get(col: str) -> str:
-        return csv_unescape(row[idx[col]]).strip() if col in idx else ""
+def _reread_batches(source: Source, spec, width: int, now: str, batch_size: int):
+    with open_text(source) as f:
+        reader = csv.reader(f)
+        next(reader)  # the header, recognised already
+        yield from _batches(source, reader, spec, width, now, batch_size)
 
-    st = get("status").lower() or default_status
-    if st not in STATUSES:
-        raise SubscriberError(f"status must be one of {', '.join(STATUSES)}, got {st[:20]!r}")
-    src = get("consent_source").lower() or "import"
-    if src not in CONSENT_SOURCES:
-        raise SubscriberError(f"consent_source must be one of {', '.join(CONSENT_SOURCES)}, got {src[:20]!r}")
-    times = {c: _parse_time(get(c), c) for c in _TIME_FIELDS}
-    for col, limit in (("consent_ip", 64), ("consent_user_agent", MAX_USER_AGENT)):
-        if "\r" in get(col) or "\n" in get(col) or len(get(col)) > limit:
-            raise SubscriberError(f"{col} must be one line of at most {limit} characters")
-    if len(get("consent_text")) > MAX_TEXT:
-        raise SubscriberError(f"consent_text is longer than {MAX_TEXT} characters")
-    return (addr, name, st, times["created_at"] or now,
-            times["confirmed_at"] or (now if st == "active" else None), times["unsubscribed_at"],
-            times["consent_at"] or now, src, get("consent_ip") or None, get("consent_user_agent") or None,
-            get("consent_text") or consent_text)
+
+# Reading and checking a row costs about as much as inserting it, so for a big file on a
+# machine with cores to spare another process reads and checks while this one inserts. The
+# rows come over a pipe in batches; a full pipe holds the reader back, so memory stays bounded.
+# Needs fork (the reader inherits the recognised format). On 2 cores the pickling costs more
+# than the overlap gains when other work runs too (docs/benchmarks.md), so one process does all.
+PARALLEL_MIN_BYTES = 8 << 20
+PARALLEL_MIN_CPUS = 4
+
+
+def _can_fork() -> bool:
+    import multiprocessing
+
+    return "fork" in multiprocessing.get_all_start_methods()
+
+
+def _in_another_process(make_batches: Callable[[], Iterator]) -> Iterator:
+    import multiprocessing
+
+    mp = multiprocessing.get_context("fork")
+    receive, send = mp.Pipe(duplex=False)
+
+    def work() -> None:
+        receive.close()
+        try:
+            for item in make_batches():
+                send.send(("batch", item))
+            send.send(("done", None))
+        except SubscriberError as e:
+            send.send(("error", str(e)))
+        except BaseException as e:  # noqa: BLE001 - reported to the importing process
+            send.send(("crash", f"{type(e).__name__}: {e}"))
+        finally:
+            send.close()
+
+    proc = mp.Process(target=work, name="linkletter-import-reader", daemon=True)
+    proc.start()
+    send.close()
+    try:
+        while True:
+            try:
+                kind, item = receive.recv()
+            except EOFError:
+                raise SubscriberError("the process reading the file ended unexpectedly; nothing was imported") from None
+            if kind == "batch":
+                yield item
+            elif kind == "done":
+                return
+            elif kind == "error":
+                raise SubscriberError(item)
+            else:
+                raise RuntimeError(f"reading the file failed: {item}")
+    finally:
+        receive.close()  # a reader still writing gets a broken pipe and ends
+        proc.join(10)
+        if proc.is_alive():
+            proc.terminate()
+            proc.join()
+
+
+def _refuse_second_header(source: Source, line: int, row: list[str], spec) -> None:
+    """Two exports pasted into one file: the second one's header is no person, and what follows
+    it may mean something else column by column. Refuse the file rather than guess."""
+    if row[spec.email].strip().lower() in ("email", "email address", "email_address", "e-mail"):
+        raise SubscriberError(f"{source.label}:{line}: a header line again ({printable(', '.join(row)[:120])}); this file "
+                              f"joins two exports. Import each export on its own. Nothing was imported.")
 
 
 def _flush(conn, inserter, batch: list[tuple], report: ImportReport) -> None:
     if not batch:
         return
-    inserted = inserter.run(batch)
-    report.added += inserted
-    if inserted < len(batch):
-        blocked = store.blocked_among(conn, (r[0] for r in batch))
+    left = {r[0] for r in batch if r[2] in LEFT}
+    made_left = len(store.mailable_among(conn, left)) if left else 0
+    if left:  # an address first pending or active and then left, both in this batch
+        seen: set[str] = set()
+        for r in batch:
+            if r[2] not in LEFT:
+                seen.add(r[0])
+            elif r[0] in seen:
+                made_left += 1
+                seen.discard(r[0])
+    changed = inserter.run(batch)
+    report.made_left += made_left
+    report.added += changed - made_left
+    if changed < len(batch):
+        blocked = store.blocked_among(conn, {r[0] for r in batch if r[2] not in LEFT})
+        blocked = [b for b in blocked if b[0] not in left]  # made to leave just now: counted above
         report.blocked += len(blocked)
-        report.skipped += len(batch) - inserted - len(blocked)
+        report.skipped += max(0, len(batch) - changed - len(blocked))
         for email, st in blocked:
             if len(report.blocked_examples) < 20:
                 report.blocked_examples.append(f"{email} ({st})")
-    batch.clear()
 
+
+# ------------------------------------------------------------------ CSV export
 
 def export_csv(nl, out: TextIO, status: str | None = None) -> int:
     """Write every subscriber (or those of one status) as CSV with every field, and the counts of
