@@ -32,6 +32,9 @@ class Source(SQLModel, table=True):
     # conditional GET: what the server last sent us
     etag: str | None = None
     last_modified: str | None = None
+    # a highlight service's incremental position (JSON, its own form per kind: an updatedAfter
+    # time, a search_after value, a page to resume at); advanced with the entries it found
+    cursor: str | None = Field(default=None, sa_column=Column(Text))
     last_polled_at: datetime | None = None
     last_success_at: datetime | None = None
     last_error: str | None = None
@@ -40,8 +43,9 @@ class Source(SQLModel, table=True):
 
 
 class Link(SQLModel, table=True):
-    """A page, found in a feed or added by hand. ``state`` is 'inbox', 'picked' or 'dismissed';
-    ``issue_number`` is set once the link was placed in a draft."""
+    """A page, found in a feed or added by hand. ``state`` is 'inbox', 'picked' or 'dismissed'
+    (pipeline/states.py LinkState); ``issue_number`` is set once the link was placed in a draft
+    (its first placement; each quote records its own); ``note`` is the author's, never published."""
 
     __tablename__ = "links"
     id: int | None = Field(default=None, primary_key=True)
@@ -50,7 +54,8 @@ class Link(SQLModel, table=True):
     source_id: int | None = Field(default=None, foreign_key="sources.id", index=True)
     entry_id: str | None = None  # the feed entry's id/guid
     state: str = Field(default="inbox", index=True)
-    note: str | None = Field(default=None, sa_column=Column(Text))
+    note: str | None = Field(default=None, sa_column=Column(Text))  # the author's, never published as is
+    via: str | None = None  # who pointed to the page: the bookmarker, annotator or link blogger
     # page metadata
     title: str | None = None
     site_name: str | None = None
@@ -60,7 +65,8 @@ class Link(SQLModel, table=True):
     language: str | None = None
     content_type: str | None = None
     main_text: str | None = Field(default=None, sa_column=Column(Text))
-    # fetching: 'pending', 'ok' or 'failed' (retried on the next collect)
+    # fetching: 'pending', 'ok' or 'failed' (retried on the next collect); 'skipped': never
+    # fetched on purpose (a link of an earlier issue brought in by the archive import)
     fetch_status: str = Field(default="pending", index=True)
     fetch_error: str | None = None
     http_status: int | None = None
@@ -73,7 +79,10 @@ class Link(SQLModel, table=True):
 
 class Quote(SQLModel, table=True):
     """A passage of a link's page the author may quote. ``origin`` is 'feed', 'annotation',
-    'cli' or 'bookmarklet'; ``source_url`` may carry a text fragment (#:~:text=)."""
+    'cli', 'bookmarklet', 'desk' or 'highlight' (a highlight service or file import);
+    ``source_url`` may carry a text fragment (#:~:text=). ``text_hash`` is of the text after
+    typography normalization (``collect.text.quote_hash``). ``position`` orders a link's quotes;
+    ``issue_number`` is set once the quote was written into a draft."""
 
     __tablename__ = "quotes"
     __table_args__ = (UniqueConstraint("link_id", "text_hash", name="uq_quotes_link_text"),)
@@ -81,10 +90,16 @@ class Quote(SQLModel, table=True):
     link_id: int = Field(foreign_key="links.id", index=True)
     text: str = Field(sa_column=Column(Text, nullable=False))
     text_hash: str  # sha256 of the normalized text: one quote once per link
-    source_url: str | None = None
-    note: str | None = Field(default=None, sa_column=Column(Text))
+    source_url: str | None = None  # also the link of the work it cites (a blockquote's <cite>)
+    note: str | None = Field(default=None, sa_column=Column(Text))  # the author's, never published
+    cite_text: str | None = None  # whom or what it cites, as the feed named it ("Anna Berger, Title")
     origin: str = "cli"
+    highlighted_at: datetime | None = None  # when the author marked it, as the highlight service says
     created_at: datetime = Field(default_factory=utcnow)
+    # the author's order; set from the quote's place in the page's text when collected (reading
+    # order), renumbered when the author reorders (NULL: after those with one, in id order)
+    position: int | None = None
+    issue_number: int | None = Field(default=None, index=True)  # the issue it was written into
 
 
 class Issue(SQLModel, table=True):
@@ -168,6 +183,28 @@ class Delivery(SQLModel, table=True):
     claimed_at: datetime | None = None
     next_attempt_at: datetime | None = None
     sent_at: datetime | None = None
+
+
+class MailEvent(SQLModel, table=True):
+    """Something that came back for a mail: a bounce, a complaint, an unsubscribe, an auto-reply
+    (``kind``: pipeline/states.py MailEventKind). Every way in (SMTP refusal at RCPT time, the
+    inbound intake by pipe or IMAP, provider webhooks, the web's unsubscribe) records one row
+    here. ``event_key`` makes recording idempotent: the same DSN or webhook event twice is one
+    row. No foreign keys: an erased subscriber's rows go with them (store.subscribers), and an
+    event may name nobody we know."""
+
+    __tablename__ = "mail_events"
+    __table_args__ = (Index("ix_mail_events_subscriber_kind", "subscriber_id", "kind"),)
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(index=True)
+    subscriber_id: int | None = None
+    issue_number: int | None = Field(default=None, index=True)
+    delivery_id: int | None = None
+    address: str | None = None  # the address the event named (may differ from the subscriber's)
+    source: str = ""  # smtp | inbound | imap | web | webhook:<provider> | cli
+    reason: str | None = Field(default=None, sa_column=Column(Text))  # raw, bounded (inbound.MAX_REASON)
+    event_key: str = Field(unique=True)
+    created_at: datetime = Field(default_factory=utcnow, index=True)
 
 
 class JobRun(SQLModel, table=True):

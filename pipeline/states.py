@@ -18,6 +18,11 @@ Who decides:
   delivery state: it changes the *subscriber* (``bounced``).
 - **Subscriber status** changes only through ``pipeline/subscribers/``: pending → active →
   unsubscribed, and bounced / complained from the send stage and what comes back.
+- **Mail event kind** (table ``mail_events``) is the intake's (``pipeline/inbound/``): what came
+  back for a delivery or a subscriber. ``hard_bounce`` and ``complaint`` suppress at once,
+  ``soft_bounce`` after ``soft_bounce_limit`` within ``soft_bounce_days``; ``delayed``,
+  ``auto_reply`` and ``other`` change nothing; ``unsubscribe`` is the reader leaving (web,
+  one-click or mailto).
 - **Link state**: ``inbox`` → ``picked`` (for the next issue) or ``dismissed``.
 """
 
@@ -57,7 +62,18 @@ class LinkState(StrEnum):
     DISMISSED = "dismissed"
 
 
+class MailEventKind(StrEnum):
+    HARD_BOUNCE = "hard_bounce"
+    SOFT_BOUNCE = "soft_bounce"
+    DELAYED = "delayed"
+    COMPLAINT = "complaint"
+    UNSUBSCRIBE = "unsubscribe"
+    AUTO_REPLY = "auto_reply"
+    OTHER = "other"
+
+
 # the values as plain strings, for command-line choices and messages
 SUBSCRIBER_STATUSES = tuple(s.value for s in SubscriberStatus)
 LINK_STATES = tuple(s.value for s in LinkState)
 DRAFT_STATUSES = tuple(s.value for s in DraftStatus)
+MAIL_EVENT_KINDS = tuple(s.value for s in MailEventKind)

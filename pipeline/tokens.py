@@ -101,3 +101,41 @@ def unsubscribe_url(settings, subscriber_id: int, generation: int = 0) -> str:
 
 def confirm_url(settings, subscriber_id: int) -> str:
     return f"{settings.base_url}/confirm/{confirm_token(settings.secret_key, subscriber_id)}"
+
+
+# ------------------------------------------------------------------ tags in mail addresses
+
+def _mac32(secret: str, purpose: str, value: str, length: int = 16) -> str:
+    """Lower-case base32 MAC: address local parts are sometimes case-folded on the way back."""
+    digest = hmac.new(secret.encode(), f"{purpose}:{value}".encode(), hashlib.sha256).digest()
+    return base64.b32encode(digest).decode().rstrip("=").lower()[:length]
+
+
+def verp_token(secret: str, delivery_id: int) -> str:
+    """``<delivery id>.<mac>``: the tag of one delivery's bounce address (VERP)."""
+    return f"{delivery_id}.{_mac32(secret, 'verp', str(delivery_id))}"
+
+
+def verify_verp(secret: str, token: str) -> int:
+    """The delivery id of a genuine VERP tag; TokenError otherwise (any case accepted)."""
+    value, _, mac = token.lower().partition(".")
+    if not value.isdigit() or len(value) > 18 or not hmac.compare_digest(mac, _mac32(secret, "verp", value)):
+        raise TokenError("this bounce address was not made by this newsletter")
+    return int(value)
+
+
+def mailto_unsubscribe_token(secret: str, subscriber_id: int, generation: int, issue: int) -> str:
+    """``<id>-<generation>-<issue>.<mac>``: the tag of a subscriber's mailto unsubscribe address
+    in one issue (revoked with their links, like the web link)."""
+    value = f"{subscriber_id}-{generation}-{issue}"
+    return f"{value}.{_mac32(secret, 'unsubscribe-mailto', value)}"
+
+
+def verify_mailto_unsubscribe(secret: str, token: str) -> tuple[int, int, int]:
+    """(subscriber id, link generation, issue) of a genuine mailto unsubscribe tag; TokenError otherwise."""
+    value, _, mac = token.lower().partition(".")
+    parts = value.split("-")
+    if (len(parts) != 3 or not all(p.isdigit() and 0 < len(p) <= 18 for p in parts)
+            or not hmac.compare_digest(mac, _mac32(secret, "unsubscribe-mailto", value))):
+        raise TokenError("this unsubscribe address was not made by this newsletter")
+    return int(parts[0]), int(parts[1]), int(parts[2])

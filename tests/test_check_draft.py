@@ -18,7 +18,7 @@ from sqlmodel import select
 from pipeline.check import archive_url, check_draft, snapshot_sources
 from pipeline.check.links import probe_links
 from pipeline.collect.destinations import Allowed, FetchPolicy
-from pipeline.models import Link
+from pipeline.models import Issue, Link
 from tests.conftest import allow_fetch
 from tests.fixtures.check.site import FIXTURES, draft_text, start_site, write_draft
 from tests.smtp import free_port
@@ -118,6 +118,7 @@ def test_tracking_parameters_and_earlier_issues_are_warnings(nl, nl_dir, site):
     base = site.url_for("").rstrip("/")
     with nl.session() as s:
         s.add(Link(url=f"{base}/bibliothek.html", canonical_url=f"{base}/bibliothek.html", issue_number=3))
+        s.add(Issue(number=3, status="sent"))  # only sent issues count as featured
         s.add(Link(url=f"{base}/garten.html", canonical_url=f"{base}/garten.html", issue_number=7))  # this issue
     write_draft(nl_dir, "005-alt.md", draft_text("[Briefe]({base}/briefe.html#oben)\n", issue=5, status="sent"), base)
     write_draft(nl_dir, "009-neu.md", draft_text("[Gärten]({base}/garten.html)\n", issue=9, status="sent"), base)

@@ -28,10 +28,10 @@ def test_sources_collect_links_pick_add(nl_dir, site, cli):
 
     out = cli(*d, "pick", jsonld_id, env=env).stdout
     assert f"Picked 1 link(s): {jsonld_id}" in out
-    again = cli(*d, "collect", env=env).stdout  # fetches the page of the new pick
-    assert "1 page(s) fetched, 0 failed" in again
-    picked = cli(*d, "links", "--picked", env=env).stdout
+    picked = cli(*d, "links", "--picked", env=env).stdout  # the pick fetched its page at once
     assert "Structured data, quietly" in picked and "(page pending)" not in picked
+    again = cli(*d, "collect", env=env).stdout  # nothing left for the collect to fetch
+    assert "0 page(s) fetched, 0 failed" in again
 
     out = cli(*d, "add", site.url("/pages/german.html?utm_source=x"), "--quote", "„Ein Zitat ist ein Satz, der zweimal lebt.“",
               "--quote", "Wer Zitate sammelt, sammelt Stimmen", "--note", "für die Einleitung", env=env).stdout

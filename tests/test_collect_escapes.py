@@ -47,7 +47,7 @@ def test_terminal_escapes_in_a_feed_and_a_page_are_not_stored_or_printed(nl_dir,
     from contextlib import closing
 
     with closing(sqlite3.connect(nl_dir / "linkletter.db")) as conn:
-        rows = conn.execute("SELECT title, author, description, site_name, main_text FROM links").fetchall()
+        rows = conn.execute("SELECT title, author, via, description, site_name, main_text FROM links").fetchall()
     stored = " ".join(str(v) for row in rows for v in row if v)
     assert "Eve [2Jevil" in stored and "Hidden" in stored and "Site [5mblink" in stored  # only the controls go
     assert not CONTROL.search(stored)

@@ -6,10 +6,11 @@ from __future__ import annotations
 import pytest
 from sqlmodel import select
 
-from pipeline.collect import add_source, collect, list_links, quote_hash
+from pipeline.collect import add_source, collect, quote_hash
 from pipeline.models import Link, Quote
 from pipeline.newsletter import open_newsletter
 from tests.fixtures.collect.site import site, site_server  # noqa: F401  (fixtures)
+from tests.fixtures.collect.stored import links_by_canonical, quotes_of
 
 
 @pytest.fixture
@@ -19,13 +20,7 @@ def cnl(nl_dir):
     nl.close()
 
 
-def _links(nl) -> dict[str, Link]:
-    return {lk.canonical_url: lk for lk in list_links(nl)}
-
-
-def _quotes(nl, link_id) -> list[Quote]:
-    with nl.session() as s:
-        return list(s.exec(select(Quote).where(Quote.link_id == link_id).order_by(Quote.id)))
+_links, _quotes = links_by_canonical, quotes_of
 
 
 def test_rss_entry_becomes_an_inbox_link_with_its_blockquote_as_a_quote(cnl, site):
@@ -58,9 +53,13 @@ def test_atom_feed_in_auto_mode_picks_every_new_entry(cnl, site):
     links = _links(cnl)
     german = links[site.url("/pages/german.html")]
     assert german.state == "picked" and german.picked_at is not None
-    assert german.title == "Über Anführungszeichen" and german.author == "Bertha Beispiel"
+    assert german.title == "Über Anführungszeichen"
+    # an 'auto' source is about pages the author chose: the entry's author is kept as the
+    # curator ("via"), the page names its own author (this one names none)
+    assert german.via == "Bertha Beispiel" and german.author is None
     assert german.published_at.isoformat().startswith("2026-11-25T08:00:00")  # 09:00+01:00 in UTC
-    assert [q.text for q in _quotes(cnl, german.id)] == ["„Ein Zitat ist ein Satz, der zweimal lebt.“"]
+    # the quotation marks around the whole passage are the feed's typography, not its words
+    assert [q.text for q in _quotes(cnl, german.id)] == ["Ein Zitat ist ein Satz, der zweimal lebt."]
     assert links[site.url("/pages/latin1.html")].state == "picked"
 
 
@@ -145,11 +144,11 @@ def test_only_picks_have_their_pages_fetched(cnl, site):
     assert report.pages_fetched == 0
     og = _links(cnl)[site.url("/pages/og.html")]
     assert (og.fetch_status, og.fetch_attempts, og.main_text) == ("pending", 0, None)
-    pick(cnl, [og.id])
-    report = collect(cnl)
-    assert report.pages_fetched == 1 and report.new_links == 0
+    pick(cnl, [og.id])  # a pick fetches its page at once (no waiting for the next collect)
     og = get_link(cnl, og.id)
     assert og.fetch_status == "ok" and og.site_name == "Slow Reading" and "reader answers back" in og.main_text
+    report = collect(cnl)
+    assert report.pages_fetched == 0 and report.new_links == 0  # fetched once, not again
     assert _links(cnl)[site.url("/pages/jsonld.html")].fetch_status == "pending"
 
 

@@ -168,8 +168,10 @@ def test_author_edits_moves_and_deletions_stay_byte_for_byte(nl):
     r2 = assemble(nl)
 
     after = r2.path.read_text("utf-8")
-    assert after.startswith(edited)
-    assert after[len(edited):] == "\n\n" + r2.blocks[0]
+    # inserted above the marker the new draft ended with, every other byte as the author left it
+    marker = edited.index("<!-- linkletter:new-picks")
+    assert r2.at == len(edited[:marker].encode()) and r2.text == r2.blocks[0] + "\n"
+    assert after == edited[:marker] + r2.blocks[0] + "\n" + edited[marker:]
     assert r2.placed == (d,) and "Delta" in r2.blocks[0]
     assert after.count("https://example.org/b") == 0  # deleted, not re-added
     for url in ("https://example.org/a", "https://example.org/c", "https://example.org/d"):
@@ -199,7 +201,8 @@ def test_link_pasted_by_hand_is_not_added_again(nl, pasted):
     r = assemble(nl)
 
     assert r.placed == (other,) and r.found == (pasted_id,)
-    assert first.path.read_bytes() == before + ("\n" + r.blocks[0]).encode()
+    assert first.path.read_bytes() == before[:r.at] + (r.blocks[0] + "\n").encode() + before[r.at:]
+    assert before[r.at:].startswith(b"<!-- linkletter:new-picks")
     assert issue_numbers(nl)[pasted_id] == 1  # recorded as placed in the draft that holds it
 
 
@@ -327,7 +330,7 @@ def test_hostile_titles_and_quotes_stay_text(nl):
     assert "Site <b>bold</b>" in html.text and "*Eve*" in html.text
     for line in HOSTILE_QUOTE.splitlines():
         assert line.strip() in html.text, line
-    assert "My note with <em>html</em> and # hash" in html.text
+    assert "My note" not in html.text  # the author's note is a comment: never published
     # exactly the paragraph, the quote and the note; the quote is one blockquote
     assert [tag for tag, _ in html.tags].count("blockquote") == 1
 
@@ -432,11 +435,12 @@ def test_a_link_that_is_not_http_is_shown_as_text_only(nl):
     assert "1. Click me javascript:alert(1)" in html.text
 
 
-def test_the_authors_notes_stand_after_their_quotes_instead_of_the_placeholder(nl):
+def test_the_authors_notes_are_comments_and_the_placeholder_stays(nl):
     pick(nl, "https://example.org/n", title="Noted", note="Why I picked it.",
          quotes=[("Passage.", "https://example.org/n")])
     block = assemble(nl).blocks[0]
-    assert block == "[Noted](https://example.org/n)\n\n> Passage.\n\nWhy I picked it.\n"
+    assert block == ("[Noted](https://example.org/n)\n\n> Passage.\n\n<!-- note: Why I picked it. -->\n\n"
+                     "<!-- your commentary -->\n")
 
 
 def test_print_records_nothing_for_links_pasted_by_hand(nl):

@@ -100,6 +100,7 @@ def test_authoring_cycle_keeps_the_authors_text(tmp_path, site, cli):
     edited = edited.replace("---\n\n", "---\n\nDiese Woche: über Geduld — and „slow“ reading.\u00a0Enjoy…\n\n"
                             f"A link I pasted myself: [Reading in winter]({base}/blog/one).\n\n", 1)
     edited = edited.replace("<!-- your commentary -->", "My commentary, written by hand.", 1)
+    edited += "\nBis nächste Woche!"  # a sign-off below the marker the draft ends with
     edited = edited.rstrip("\n")  # the author's editor dropped the final newline
     draft.write_text(edited, encoding="utf-8")
     authored = draft.read_bytes()
@@ -117,8 +118,10 @@ def test_authoring_cycle_keeps_the_authors_text(tmp_path, site, cli):
 
     cli(*d, "draft", env=env)
     after = draft.read_bytes()
-    assert after.startswith(authored), "the author's text changed"
-    appended = after[len(authored):].decode("utf-8")
+    marker = authored.index(b"<!-- linkletter:new-picks")  # new picks go above it, not after the sign-off
+    assert after.startswith(authored[:marker]) and after.endswith(authored[marker:]), "the author's text changed"
+    appended = after[marker:len(after) - len(authored) + marker].decode("utf-8")
+    assert after.decode("utf-8").rstrip().endswith("Bis nächste Woche!")
     assert f"{base}/notes/b" in appended and f"{base}/blog/three" in appended
     final = after.decode("utf-8")
     for path in ("/notes/a", "/blog/two", "/blog/one", "/notes/b", "/blog/three"):

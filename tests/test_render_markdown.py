@@ -52,7 +52,7 @@ def test_wrapping_keeps_words_and_non_breaking_spaces():
 
 def test_footnotes_and_tables_in_text():
     t = text("Claim[^n].\n\n| a | b |\n|---|--:|\n| 1 | 2 |\n\n[^n]: The note.").body
-    assert t == "Claim[^1].\n\na | b\n1 | 2\n\nNotes:\n\n[^1] The note."
+    assert t == "Claim¹.\n\na  b\n-  -\n1  2\n\nNotes:\n\n¹ The note."
 
 
 def test_raw_html_blocks_become_their_text():

@@ -7,6 +7,7 @@ call it first and ``linkletter check`` any number of times.
 from __future__ import annotations
 
 import os
+from dataclasses import replace
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -19,7 +20,7 @@ from pipeline.check.sources import Source, load_sources, url_variants
 from pipeline.collect.destinations import policy_for
 from pipeline.draft.format import Draft, read_draft
 from pipeline.errors import DraftError
-from pipeline.render.cites import Blockquote, Cites, parse_body
+from pipeline.render.cites import Blockquote, Cites, InlineQuote, parse_body
 from pipeline.render.issue import PreparedIssue, prepare
 from pipeline.store import check as store
 from pipeline.states import DraftStatus
@@ -36,7 +37,7 @@ def check_draft(nl, draft: PreparedIssue | Draft | str | os.PathLike, *, fetch: 
     report.findings += check_hygiene(draft, doc)
     report.findings += check_email(nl, prepared)
 
-    quote_urls = [q.source_url for q in doc.quotes if q.source_url and is_web_url(q.source_url)]
+    quote_urls = [q.source_url for q in [*doc.quotes, *doc.inline_quotes] if q.source_url and is_web_url(q.source_url)]
     # a local image is checked as a file when the issue is prepared (render/media.py), not fetched
     images = [image for image in doc.images if image.src not in prepared.media]
     link_urls = [link.url for link in doc.links] + [image.src for image in images]
@@ -56,6 +57,9 @@ def check_draft(nl, draft: PreparedIssue | Draft | str | os.PathLike, *, fetch: 
         result = check_quote(q, sources.get(q.source_url or ""), texts)
         report.quotes.append(result)
         report.findings += quote_findings(result)
+
+    for inline in doc.inline_quotes:
+        report.findings += check_inline_quote(report, inline, sources, texts)
 
     featured = featured_before(nl, draft, [link.url for link in doc.links])
     report.links = link_results(doc, statuses, featured, images)
@@ -97,6 +101,21 @@ def check_quote(q: Blockquote, source: Source | None, texts: dict[str, SourceTex
     return result
 
 
+def check_inline_quote(report: CheckReport, q: InlineQuote, sources: dict, texts: dict) -> list[Finding]:
+    """A quotation in the author's prose, checked against the link next to it like a blockquote;
+    one without a link in its paragraph is reported as not attributed."""
+    if q.source_url is None:
+        return [Finding("warning", "quote", "inline-quote-unattributed", q.line,
+                        f"quotation not checked: no link next to it to attribute it to: „{q.text[:120]}“",
+                        {"quote": q.text})]
+    as_block = Blockquote(text=q.text, line=q.line, end_line=q.line, attribution_url=None, source_url=q.source_url)
+    result = check_quote(as_block, sources.get(q.source_url), texts)
+    result.inline = True
+    report.quotes.append(result)
+    return [replace(f, message="quotation in the text: " + f.message, details={**f.details, "inline": True})
+            for f in quote_findings(result)]
+
+
 def quote_findings(r: QuoteResult) -> list[Finding]:
     if r.verdict == "verified":
         return []
@@ -123,7 +142,7 @@ def quote_findings(r: QuoteResult) -> list[Finding]:
 
 def featured_before(nl, draft: Draft, urls: list[str]) -> dict[str, list[int]]:
     """For each URL of the draft, the earlier issues that featured it: links the assembler
-    placed in an issue numbered below this one, and links in earlier drafts marked sent."""
+    placed in a sent issue numbered below this one, and links in earlier drafts marked sent."""
     variants = {u: url_variants(u) for u in urls if is_web_url(u)}
     wanted: dict[str, set[str]] = {}
     for url, vs in variants.items():

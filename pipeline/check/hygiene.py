@@ -26,6 +26,27 @@ def assembly_placeholders() -> list[str]:
     return sorted(found)
 
 
+def _note_comment() -> re.Pattern[str]:
+    """An author's note as the assembler writes it (``<!-- note: … -->``), every language."""
+    words = sorted({v for v in STRINGS["picks.note"].values()}, key=len, reverse=True)
+    return re.compile(r"<!--\s*(?:" + "|".join(map(re.escape, words)) + r")\s*:", re.I)
+
+
+def notes_in_quotes(draft: Draft, doc: Cites) -> list[Finding]:
+    """An author's note left inside a blockquote: readers never see it, but it sits inside
+    what is presented as someone else's words, so it was probably moved there by mistake."""
+    lines = draft.body.split("\n")
+    pattern = _note_comment()
+    out = []
+    for q in doc.quotes:
+        for number in range(q.line, q.end_line + 1):
+            i = number - draft.body_line
+            if 0 <= i < len(lines) and pattern.search(lines[i]):
+                out.append(Finding("warning", "hygiene", "note-in-quote", number,
+                                   "an author's note is inside quoted text; move it out of the quote", {}))
+    return out
+
+
 def _front_matter_line(draft: Draft, key: str) -> int:
     """The file line of front matter ``key`` (1 when it can't be found)."""
     return draft.key_lines.get(key, 1)
@@ -62,6 +83,7 @@ def check_hygiene(draft: Draft, doc: Cites) -> list[Finding]:
             add("error", "link-empty-text", link.line, f"link without text (readers cannot see it): {link.url}",
                 url=link.url)
 
+    out += notes_in_quotes(draft, doc)
     lines = draft.body.split("\n")
     placeholders = assembly_placeholders()
     in_fence = False

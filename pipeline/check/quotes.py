@@ -19,14 +19,9 @@ from collections import Counter
 from dataclasses import dataclass
 from difflib import SequenceMatcher
 
-_DOUBLE = "\"„“”‟«»〝〞〟"  # after NFKC: no full-width forms left
-_SINGLE = "'‚‘’‛‹›′`´ʼ"
-_DASHES = "‐‑‒–—―−⁃﹘﹣－"
-_INVISIBLE = "\u00ad\u200b\u200c\u200d\u2060\ufeff"
+from pipeline.typography import DOUBLE, INVISIBLE, SINGLE, TRANS, normalize
 
-_TRANS = str.maketrans({**{c: '"' for c in _DOUBLE}, **{c: "'" for c in _SINGLE}, **{c: "-" for c in _DASHES},
-                        **{c: None for c in _INVISIBLE}})
-_DASH_RUN = re.compile(r" ?-+ ?")
+_DOUBLE, _SINGLE, _INVISIBLE, _TRANS = DOUBLE, SINGLE, INVISIBLE, TRANS
 # French typography spaces the inside of « » and before : ; ! ? (often a no-break space);
 # other languages don't: no space there on either side.
 _QUOTE_SPACE = re.compile(r" ?([\"'\u2039\u203a]) ?")
@@ -36,14 +31,6 @@ _ELLIPSIS = re.compile(r"\s*(?:\[\s*(?:…|\.\s?\.\s?\.)\s*\]|\(\s*(?:…|\.\s?\
 # punctuation an author adds or drops when cutting a sentence.
 _TRIM = " \t\n\"'.,;:-"
 _NONWORD = re.compile(r"[^\w\x01]+")
-
-
-def normalize(text: str) -> str:
-    """The text with typography removed: compatibility forms (NBSP → space, ligatures), one
-    kind of double quote, single quote/apostrophe and dash, no soft hyphens or zero-width
-    characters, whitespace collapsed to one space, no space around dashes, case folded."""
-    text = " ".join(unicodedata.normalize("NFKC", text).translate(_TRANS).split())
-    return _DASH_RUN.sub("-", text).casefold()
 
 
 def spacing_free(normalized: str) -> str:

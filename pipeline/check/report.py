@@ -32,6 +32,7 @@ class QuoteResult:
     closest_passage: str | None = None  # what the source says instead
     similarity: float | None = None
     reason: str | None = None  # why there is no source text
+    inline: bool = False  # a quotation in the author's prose, not a blockquote
 
 
 @dataclass

@@ -21,9 +21,11 @@ from pipeline.errors import LinkletterError
 COMMANDS = {
     "init": "core", "db": "core",
     "sources": "collect", "links": "collect", "pick": "collect", "add": "collect", "collect": "collect",
+    "unpick": "collect", "dismiss": "collect", "import": "collect",
     "draft": "draft",
     "check": "check",
     "render": "render", "build": "render",
+    "archive": "archive",
     "send": "send", "status": "send",
     "subscribers": "subscribers",
     "serve": "web", "bookmarklet": "web",

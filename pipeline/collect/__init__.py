@@ -5,8 +5,12 @@ The library API (the CLI and the web server's bookmarklet endpoint are thin laye
 
 - ``add_source(nl, url, name="", mode="inbox") -> Source``, ``list_sources(nl)``, ``remove_source(nl, id)``
 - ``add_link(nl, url, *, quotes=(), note=None, title=None, origin="cli", fetch=True) -> int``
-- ``pick(nl, ids) -> list[int]``, ``list_links(nl, state=None) -> list[Link]``, ``get_link(nl, id)``,
-  ``link_quotes(nl, ids) -> dict[int, list[Quote]]``
+- ``pick(nl, ids, *, fetch=True) -> list[int]`` (fetches the new picks' pages), ``fetch_pages(nl, ids)``, ``get_link(nl, id)``, ``link_quotes(nl, ids) -> dict[int, list[Quote]]``
+- ``list_links(nl, state=None, *, source_id=None, hide_sent=False, limit=None, offset=0, before_id=None)``
+- managing (``manage.py``): ``unpick(nl, ids)``, ``dismiss(nl, ids)``, ``undismiss(nl, ids)``,
+  ``link_details(nl, id) -> LinkDetails``, ``add_quote(nl, link_id, text, *, note=None, fragment_url=None)``,
+  ``remove_quote(nl, quote_id)``, ``reorder_quotes(nl, link_id, quote_ids)``, ``set_note(nl, link_id, note)``,
+  ``set_quote_note(nl, quote_id, note)``
 - ``collect(nl, *, progress=None, stop_event=None) -> CollectReport`` (a set ``stop_event`` ends it early)
 
 Helpers others may use: ``canonicalize(url)`` (the dedup key of links) and ``quote_hash(text)``
@@ -18,6 +22,10 @@ brings links stored before canonicalize normalized paths in line (for a data mig
 # does not load the fetcher, feedparser and trafilatura for a command that only reads the database.
 _EXPORTS = {
     "add_link": "links", "get_link": "links", "link_quotes": "links", "list_links": "links", "pick": "links",
+    "fetch_pages": "links",
+    "LinkDetails": "manage", "QuoteDetails": "manage", "add_quote": "manage", "dismiss": "manage",
+    "link_details": "manage", "remove_quote": "manage", "reorder_quotes": "manage", "set_note": "manage",
+    "set_quote_note": "manage", "sent_issues": "manage", "undismiss": "manage", "unpick": "manage",
     "CollectReport": "run", "collect": "run",
     "add_source": "sources", "list_sources": "sources", "remove_source": "sources",
     "quote_hash": "text", "canonicalize": "urls",

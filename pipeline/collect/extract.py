@@ -30,6 +30,7 @@ class PageMeta:
     language: str | None = None
     canonical: str | None = None  # as declared, not yet checked (see urls.page_canonical)
     main_text: str | None = None
+    title_declared: bool = False  # the title is the page's OpenGraph, Twitter or JSON-LD one, not only <title>
 
 
 def parse_date(value) -> datetime | None:
@@ -143,9 +144,10 @@ def extract_metadata(doc, url: str) -> PageMeta:
     author_meta = meta.get("author") or meta.get("article:author") or meta.get("dc.creator")
     if author_meta and author_meta.startswith(("http://", "https://")):
         author_meta = None
+    declared = first(meta.get("og:title"), meta.get("twitter:title"), ld.get("headline"), ld.get("name"))
     return PageMeta(
-        title=first(meta.get("og:title"), meta.get("twitter:title"), ld.get("headline"), ld.get("name"),
-                    title_el.text_content() if title_el is not None else None),
+        title=declared or first(title_el.text_content() if title_el is not None else None),
+        title_declared=declared is not None,
         site_name=first(meta.get("og:site_name"), publisher.get("name") if isinstance(publisher, dict) else None,
                         meta.get("application-name")),
         author=first(author_meta, _names(ld.get("author")), _names(ld.get("creator"))),

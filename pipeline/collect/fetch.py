@@ -191,18 +191,30 @@ class Fetcher:
         return self._pool.sockets.shutdown_all()
 
     def get(self, url: str, *, etag: str | None = None, last_modified: str | None = None,
-            accept: str = "*/*", want_body: Callable[[str], bool] | None = None) -> Response:
+            accept: str = "*/*", want_body: Callable[[str], bool] | None = None,
+            headers: Mapping[str, str] | None = None) -> Response:
         """GET ``url``. A 304 gives ``not_modified``; other statuses >= 400 raise FetchError.
         ``want_body(content_type)`` may decline the body (for a PDF only the headers count).
-        The whole request ends after ``total`` seconds, whatever the server does."""
-        headers = {"Accept": accept}
+        ``headers`` are sent as well (an API's Authorization; requests drops it on a redirect
+        to another host). The whole request ends after ``total`` seconds, whatever the server does."""
+        sent = {"Accept": accept, **(headers or {})}
         if etag:
-            headers["If-None-Match"] = etag
+            sent["If-None-Match"] = etag
         if last_modified:
-            headers["If-Modified-Since"] = last_modified
+            sent["If-Modified-Since"] = last_modified
+        return self._bounded("GET", url, sent, want_body)
+
+    def post(self, url: str, *, form: Mapping[str, str], accept: str = "application/json",
+             headers: Mapping[str, str] | None = None) -> Response:
+        """POST a form (an OAuth token request) with the same bounds as a GET; the form's values
+        never appear in an error message."""
+        return self._bounded("POST", url, {"Accept": accept, **(headers or {})}, None, form=dict(form))
+
+    def _bounded(self, method: str, url: str, headers: dict, want_body: Callable[[str], bool] | None,
+                 form: dict | None = None) -> Response:
         with Deadline(self.total) as deadline:
             try:
-                resp = self._get(url, headers, want_body)
+                resp = self._get(url, headers, want_body, method=method, form=form)
             except Exception:  # the cut shows as whatever failed first: say why it was cut
                 if deadline.expired:
                     raise FetchError(deadline_message(self.total)) from None
@@ -211,10 +223,13 @@ class Fetcher:
                 raise FetchError(deadline_message(self.total))
             return resp
 
-    def _get(self, url: str, headers: dict, want_body: Callable[[str], bool] | None) -> Response:
+    def _get(self, url: str, headers: dict, want_body: Callable[[str], bool] | None, *, method: str = "GET",
+             form: dict | None = None) -> Response:
         start = time.monotonic()
         try:
-            r = self._session().get(url, headers=headers, timeout=self.timeout, stream=True, allow_redirects=True)
+            # a form (a login) is never sent on: a 307 would carry it to wherever it points
+            r = self._session().request(method, url, headers=headers, data=form, timeout=self.timeout, stream=True,
+                                        allow_redirects=form is None)
         except requests.RequestException as e:
             raise FetchError(describe(e)) from None
         except BlockedDestination as e:
@@ -226,6 +241,9 @@ class Fetcher:
             if r.status_code == 304:
                 resp.not_modified = True
                 return resp
+            if form is not None and 300 <= r.status_code < 400:
+                raise FetchError(f"HTTP {r.status_code}: redirected elsewhere, not followed with the form",
+                                 status=r.status_code)
             if r.status_code >= 400:
                 reason = one_line(r.reason)[:200]  # the server's words, never raw
                 raise FetchError(f"HTTP {r.status_code} {reason}".strip(), status=r.status_code)

@@ -14,6 +14,7 @@ from pipeline.collect.fetch import Fetcher, FetchError, decode, describe
 from pipeline.collect.text import normalize_text, one_line
 from pipeline.collect.urls import page_canonical, strip_tracking
 from pipeline.models import Link, utcnow
+from pipeline.typography import normalize
 
 HTML_TYPES = ("text/html", "application/xhtml+xml")
 PAGE_ACCEPT = "text/html,application/xhtml+xml;q=0.9,*/*;q=0.5"
@@ -72,9 +73,61 @@ def read_page(fetcher: Fetcher, url: str) -> PageResult:
                       content_type=r.content_type or "text/html", meta=meta)
 
 
+_SEPARATORS = ("|", "–", "—", "-", "·", "•", "::", "»", "/")
+
+
+def _same_name(a: str, b: str) -> bool:
+    return normalize(a).strip(" .") == normalize(b).strip(" .")
+
+
+def without_site_name(title: str | None, site_name: str | None) -> str | None:
+    """A title without a trailing (or leading) site name that equals ``site_name``:
+    "Die Plattform als Vermieter | Netzpolitik Heute" → "Die Plattform als Vermieter"."""
+    if not title or not site_name:
+        return title
+    for sep in _SEPARATORS:
+        head, found, tail = title.rpartition(f" {sep} ")
+        if found and head.strip() and _same_name(tail, site_name):
+            return head.strip()
+        head, found, tail = title.partition(f" {sep} ")
+        if found and tail.strip() and _same_name(head, site_name):
+            return tail.strip()
+    return title
+
+
+def _suffixed(longer: str, shorter: str) -> bool:
+    """``longer`` is ``shorter`` with something appended after a separator ("X | Site")."""
+    n_long, n_short = normalize(longer), normalize(shorter)
+    rest = n_long[len(n_short):].lstrip() if n_long.startswith(n_short) and len(n_long) > len(n_short) else ""
+    return bool(rest) and any(rest.startswith(sep) for sep in _SEPARATORS)
+
+
+def choose_title(current: str | None, meta: PageMeta, curated: bool = False) -> str | None:
+    """The one rule for a link's title once its page is read (feeds, ``add``, the
+    bookmarklet). A trailing site name that equals the page's site name goes; of two titles
+    where one is the other with a suffix ("X | Site", a ``document.title``), the shorter wins;
+    otherwise a curated entry's title (a bookmark, an annotation) gives way to the title the
+    page declares (OpenGraph, JSON-LD headline), and a title of the author's or of the page's
+    own feed stays."""
+    page = without_site_name(meta.title, meta.site_name)
+    if not current:
+        return page or current
+    mine = without_site_name(current, meta.site_name)
+    if not page:
+        return mine
+    if _same_name(mine, page) or _suffixed(mine, page):
+        return page
+    if _suffixed(page, mine):
+        return mine
+    return page if curated and meta.title_declared else mine
+
+
 def apply_page(link: Link, page: PageResult) -> None:
-    """Write a fetch result to its link. What the feed or the author said wins; the page fills
-    the gaps. The canonical URL is set by the caller, which checks it is not taken."""
+    """Write a fetch result to its link. What the author or the feed said about its own article
+    wins and the page fills the gaps; for a curated entry (``link.via``: a bookmark, an
+    annotation, a link-blog or microblog post) the page's own title and author win. Titles
+    follow :func:`choose_title`. The canonical URL is set by the caller, which checks it is
+    not taken."""
     link.fetch_attempts = (link.fetch_attempts or 0) + 1
     link.http_status = page.status
     link.fetched_at = utcnow()
@@ -86,7 +139,11 @@ def apply_page(link: Link, page: PageResult) -> None:
     link.fetch_error = None
     link.content_type = page.content_type
     m = page.meta or PageMeta()
-    for name in ("title", "site_name", "author", "published_at", "description", "language"):
+    curated = bool(link.via)
+    if curated and m.author and link.author == link.via:  # stored before the curator was told apart
+        link.author = None
+    link.title = choose_title(link.title, m, curated)
+    for name in ("site_name", "author", "published_at", "description", "language"):
         if getattr(link, name) in (None, "") and getattr(m, name) not in (None, ""):
             setattr(link, name, getattr(m, name))
     if m.main_text:

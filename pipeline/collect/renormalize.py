@@ -15,6 +15,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 from sqlmodel import Session
 
+from pipeline.collect.text import quote_hash
 from pipeline.collect.urls import normalize_path
 from pipeline.store import links as store
 
@@ -48,5 +49,37 @@ def renormalize_canonical_urls(s: Session, *, batch: int = 500) -> RenormalizeRe
                     report.updated += 1
                 else:
                     report.conflicts.append((holder, link_id))
+        after = rows[-1][0]
+    return report
+
+
+@dataclass
+class RehashReport:
+    checked: int = 0
+    updated: int = 0
+    same_passage: list[tuple[int, int]] = field(default_factory=list)  # (quote kept, quote that is the same passage)
+
+
+def rehash_quotes(s: Session, *, batch: int = 500) -> RehashReport:
+    """Give every quote the ``quote_hash`` of today (typography normalized), in the caller's
+    transaction. Two quotes of a link that are now the same passage are both kept (nothing an
+    author collected is deleted behind their back): the later one's hash gets its id appended,
+    and it is reported. Running it again changes nothing."""
+    report = RehashReport()
+    taken: dict[tuple[int, str], int] = {}
+    after = 0
+    while rows := store.quotes_after(s, after, batch):
+        for quote_id, link_id, text, old in rows:
+            report.checked += 1
+            new = quote_hash(text)
+            holder = taken.get((link_id, new))
+            if holder is not None:
+                new = f"{new}:{quote_id}"
+                report.same_passage.append((holder, quote_id))
+            else:
+                taken[(link_id, new)] = quote_id
+            if new != old:
+                store.set_quote_hash(s, quote_id, new)
+                report.updated += 1
         after = rows[-1][0]
     return report

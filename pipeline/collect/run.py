@@ -23,6 +23,7 @@ from pipeline.collect.feeds import FEED_ACCEPT, Feed, parse_feed
 from pipeline.collect.fetch import Fetcher, FetchError, describe
 from pipeline.collect.links import StoredEntries, retrying, store_entries, store_page
 from pipeline.collect.pages import MAX_ATTEMPTS, PageResult, read_page
+from pipeline.collect.highlights import is_service, poll_service
 from pipeline.collect.progress import Progress
 from pipeline.collect.sources import sync_config_sources
 from pipeline.collect.urls import host_of, shown
@@ -74,15 +75,30 @@ class FeedPoll:
     etag: str | None = None
     last_modified: str | None = None
     error: str | None = None
+    cursor: str | None = None  # a highlight service's new cursor, stored with the entries
 
 
-def poll_feed(fetcher: Fetcher, source_id: int, url: str, etag: str | None, last_modified: str | None) -> FeedPoll:
-    """Fetch and parse one feed (in a worker thread). Never raises: the result says what failed."""
+def poll_api(fetcher: Fetcher, settings, source_id: int, kind: str, url: str, cursor: str | None) -> FeedPoll:
+    """Read one highlight service source (in a worker thread). Never raises, as ``poll_feed``."""
+    try:
+        result, new_cursor = poll_service(fetcher, settings, kind, url, cursor)
+        return FeedPoll(source_id, url, feed=Feed(title=None, kind=kind, entries=result.entries), cursor=new_cursor)
+    except LinkletterError as e:
+        return FeedPoll(source_id, url, error=str(e))
+    except Exception as e:  # noqa: BLE001 - a hostile answer must not stop the others
+        log.debug("unexpected error polling %s", shown(url), exc_info=True)
+        return FeedPoll(source_id, url, error=f"could not read the service: {describe(e)}")
+
+
+def poll_feed(fetcher: Fetcher, source_id: int, url: str, etag: str | None, last_modified: str | None,
+              kind: str = "feed") -> FeedPoll:
+    """Fetch and parse one feed (in a worker thread), read as ``kind`` says (see
+    ``collect.flavours``). Never raises: the result says what failed."""
     try:
         r = fetcher.get(url, etag=etag, last_modified=last_modified, accept=FEED_ACCEPT)
         if r.not_modified:
             return FeedPoll(source_id, url, not_modified=True)
-        feed = parse_feed(r.body, content_type=r.content_type, url=r.url or url, headers=dict(r.headers))
+        feed = parse_feed(r.body, content_type=r.content_type, url=r.url or url, headers=dict(r.headers), kind=kind)
         return FeedPoll(source_id, url, feed=feed, etag=r.headers.get("ETag"), last_modified=r.headers.get("Last-Modified"))
     except LinkletterError as e:
         return FeedPoll(source_id, url, error=str(e))
@@ -176,12 +192,13 @@ def collect(nl, *, progress: Progress | None = None, fetcher: Fetcher | None = N
     report = CollectReport()
     sync_config_sources(nl)
     with nl.session() as s:
-        sources = [(src.id, src.url, src.etag, src.last_modified) for src in source_store.all_sources(s)]
+        sources = [(src.id, src.url, src.etag, src.last_modified, src.kind, src.cursor)
+                   for src in source_store.all_sources(s)]
         waiting = link_store.links_to_fetch(s, MAX_ATTEMPTS)
     own_fetcher = fetcher is None
     fetcher = fetcher or Fetcher(timeout=settings.fetch_timeout, max_bytes=settings.fetch_max_bytes,
                                  pool_size=max(1, settings.per_host_connections),
-                                 policy=build_policy(settings, [url for _, url, _, _ in sources]))
+                                 policy=build_policy(settings, [src[1] for src in sources]))
     queued_pages: set[int] = set()
     workers = max(1, settings.collect_concurrency)
     pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="collect")
@@ -195,8 +212,11 @@ def collect(nl, *, progress: Progress | None = None, fetcher: Fetcher | None = N
                 if progress:
                     progress.add_total(1)
 
-        for sid, url, etag, lm in sources:
-            work.add(host_of(url), ("feed", sid, url), poll_feed, fetcher, sid, url, etag, lm)
+        for sid, url, etag, lm, kind, cursor in sources:
+            if is_service(kind):
+                work.add(host_of(url), ("feed", sid, url), poll_api, fetcher, settings, sid, kind, url, cursor)
+            else:
+                work.add(host_of(url), ("feed", sid, url), poll_feed, fetcher, sid, url, etag, lm, kind)
         if progress:
             progress.add_total(len(sources))
         for link_id, url in waiting:
@@ -251,9 +271,10 @@ def _store_feed(nl, poll: FeedPoll, report: CollectReport, queue_page) -> str:
             source = source_store.get_source(s, poll.source_id)
             if source is None:  # removed while we were polling
                 return None
-            stored = store_entries(s, source, poll.feed.entries if poll.feed else [])
+            stored = store_entries(s, source, poll.feed.entries if poll.feed else [],
+                                   flavour=poll.feed.flavour if poll.feed else "feed")
             source_store.record_poll(s, poll.source_id, at=utcnow(), error=None, etag=poll.etag,
-                                     last_modified=poll.last_modified, new_validators=True)
+                                     last_modified=poll.last_modified, new_validators=True, cursor=poll.cursor)
             return stored
 
     stored = retrying(write_entries)

@@ -31,19 +31,24 @@ import os
 import re
 import unicodedata
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Iterator, Sequence
 
 from pipeline.collect.urls import url_key
+from pipeline.draft import followups
 from pipeline.draft.blocks import render_block
+from pipeline.draft.followups import NewQuotes
+from pipeline.draft.marker import insert_text
 from pipeline.draft.format import Draft, list_drafts, parse_draft
+from pipeline.draft.numbering import draft_title, next_issue_number
 from pipeline.files import private_dir, write_atomic
 from pipeline.errors import LinkletterError
 from pipeline.i18n import t
 from pipeline.models import Link
 from pipeline.store import issues as issue_store
 from pipeline.store import links as link_store
+from pipeline.store import manage as manage_store
 from pipeline.store import picks as store
 from pipeline.states import DraftStatus, IssueStatus
 
@@ -81,6 +86,7 @@ class DraftIndex:
 
     texts: list[tuple[int, str]] = field(default_factory=list)  # (issue, text), by issue number
     keys: dict[str, int] = field(default_factory=dict)  # url_key -> first issue holding it
+    holders: dict[str, set[int]] = field(default_factory=dict)  # url_key -> every issue holding it
 
     @classmethod
     def of(cls, drafts: Sequence[Draft], raw: dict[Path, bytes]) -> DraftIndex:
@@ -89,7 +95,9 @@ class DraftIndex:
             text = raw[d.path].decode("utf-8", errors="replace")
             index.texts.append((d.issue, text))
             for m in _URL_IN_TEXT.finditer(text):
-                index.keys.setdefault(url_key(_unescape(_trim(m.group(0)))), d.issue)
+                key = url_key(_unescape(_trim(m.group(0))))
+                index.keys.setdefault(key, d.issue)
+                index.holders.setdefault(key, set()).add(d.issue)
         return index
 
     def issue_of(self, link: Link) -> int | None:
@@ -105,6 +113,14 @@ class DraftIndex:
             if any(_occurs(text, u) for u in odd):
                 return number
         return None
+
+
+    def issues_of(self, link: Link) -> set[int]:
+        """Every draft where this link's URL appears (empty: none)."""
+        found = {n for u in (link.url, link.canonical_url) if u for n in self.holders.get(url_key(u), ())}
+        if not found and (first := self.issue_of(link)) is not None:
+            found.add(first)
+        return found
 
 
 def _occurs(text: str, url: str) -> bool:
@@ -138,10 +154,12 @@ def _yaml_string(value: str) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
-def new_draft_text(*, number: int, title: str, language: str) -> str:
-    """The front matter and intro placeholder of a new draft."""
-    return (f"---\nissue: {number}\ntitle: {_yaml_string(title)}\nstatus: draft\n---\n\n"
+def new_draft_text(*, number: int, title: str, language: str, blocks: Sequence[str] = ()) -> str:
+    """A new draft: front matter, the intro placeholder, the blocks, and the marker above
+    which later picks are inserted (``pipeline/draft/marker.py``)."""
+    head = (f"---\nissue: {number}\ntitle: {_yaml_string(title)}\nstatus: draft\n---\n\n"
             f"{t(language, 'draft.intro')}\n")
+    return "\n".join([head, *blocks, t(language, "picks.marker") + "\n"])
 
 
 @dataclass(frozen=True)
@@ -149,16 +167,23 @@ class AssembleResult:
     path: Path  # the draft appended to (or created)
     issue: int
     created: bool  # the draft did not exist before (with write=False: would be created)
-    text: str  # exactly what was (or would be) appended; for a new draft, its whole text
-    blocks: tuple[str, ...]  # one Markdown block per appended link
+    text: str  # exactly what was (or would be) inserted; for a new draft, its whole text
+    blocks: tuple[str, ...]  # one Markdown block per new link, then per link with new quotes
     placed: tuple[int, ...]  # ids of the links appended
     found: tuple[int, ...]  # ids of picks already in a draft by hand, recorded as placed
     written: bool  # False for a dry run
+    at: int = 0  # the byte offset in the file where ``text`` was inserted (0 for a new draft)
+    new_quotes: tuple[NewQuotes, ...] = ()  # quotes for links drafted before (see followups.py)
 
     @property
     def link_ids(self) -> tuple[int, ...]:
         """The ids of the links appended (same as ``placed``)."""
         return self.placed
+
+    @property
+    def nothing(self) -> bool:
+        """Nothing was (or would be) written."""
+        return not self.created and not self.text
 
 
 class DraftChangedError(LinkletterError):
@@ -180,6 +205,9 @@ def _folder_lock(folder: Path) -> Iterator[None]:
         os.close(fd)  # closing releases the lock
 
 
+folder_lock = _folder_lock  # for other writers of the drafts folder (the archive import)
+
+
 def _open_draft(drafts: Sequence[Draft], statuses: dict[int, str]) -> Draft | None:
     """The draft new picks go to: the lowest-numbered file with status 'draft' whose issue is
     not already being sent or sent."""
@@ -196,19 +224,30 @@ def _relative(path: Path, root: Path) -> str:
         return str(path)
 
 
-def assemble(nl, *, write: bool = True) -> AssembleResult:
-    """Append every picked link not yet placed in an issue to the open draft (creating the
-    next draft when none is open). With ``write=False`` nothing is written, neither the file
-    nor the database: the result says what would be appended."""
+def assemble(nl, *, write: bool = True, create_empty: bool = True, fetch: bool = False) -> AssembleResult:
+    """Put every picked link not yet placed in an issue into the open draft (creating the next
+    draft when none is open), and every new quote of a link drafted before where it belongs
+    (``pipeline/draft/followups.py``). The text goes above the draft's marker, else at the end.
+    ``create_empty=False`` (the scheduled job): no draft is created without something to put
+    in it. ``fetch``: the pages of new picks not fetched yet are fetched first (a pick from the
+    bookmarklet a moment ago), so their blocks have titles and sites. With ``write=False``
+    nothing is written or fetched: the result says what would be inserted."""
     folder = nl.settings.drafts_dir
     if not write:
-        return _assemble(nl, folder, write=False)
+        return _assemble(nl, folder, write=False, create_empty=create_empty)
+    if fetch:
+        from pipeline.collect.links import fetch_pages
+
+        with nl.session() as session:
+            waiting = [lk.id for lk in store.unplaced_picks(session) if lk.fetch_status == "pending"]
+        if waiting:
+            fetch_pages(nl, waiting)
     private_dir(folder)
     with _folder_lock(folder):
-        return _assemble(nl, folder, write=True)
+        return _assemble(nl, folder, write=True, create_empty=create_empty)
 
 
-def _assemble(nl, folder: Path, *, write: bool) -> AssembleResult:
+def _assemble(nl, folder: Path, *, write: bool, create_empty: bool) -> AssembleResult:
     settings = nl.settings
     drafts = list_drafts(folder)  # a broken draft anywhere is an error before anything is written
     raw = {d.path: d.path.read_bytes() for d in drafts}
@@ -217,64 +256,69 @@ def _assemble(nl, folder: Path, *, write: bool) -> AssembleResult:
     with nl.session() as session:
         statuses = store.issue_statuses(session, [d.issue for d in drafts])
         highest_db = store.highest_issue_number(session)
+        open_draft = _open_draft(drafts, statuses)
         picks = store.unplaced_picks(session)
         found = {link.id: n for link in picks if (n := index.issue_of(link)) is not None}
         new = [link for link in picks if link.id not in found]
-        quotes = link_store.quotes_for_links(session, [link.id for link in new])
+        quotes = link_store.quotes_for_links(session, [link.id for link in picks])
+        later = followups.plan(session, index, drafts, statuses, open_draft.issue if open_draft else None,
+                               settings.language)
 
+    written = [q for q in later if q.kind != followups.WAITING]
     blocks = tuple(render_block(link, quotes.get(link.id, []), settings.language) for link in new)
-    open_draft = _open_draft(drafts, statuses)
-
+    blocks += tuple(q.block for q in written if q.kind == followups.REPEAT)
+    blocks += tuple(q.block for q in written if q.kind == followups.OPEN)
+    if open_draft is None and not blocks and not create_empty:
+        return AssembleResult(path=folder, issue=0, created=False, text="", blocks=(), placed=(),
+                              found=tuple(found), written=False, new_quotes=tuple(later))
     if open_draft is not None:
         path, number, created = open_draft.path, open_draft.issue, False
         title, old = open_draft.title, raw[open_draft.path]
-        text = _joined(old, blocks) if blocks else ""
+        text, at = insert_text(old.decode("utf-8"), "\n".join(blocks)) if blocks else ("", len(old))
+        at = len(old.decode("utf-8")[:at].encode("utf-8"))
     else:
-        number = max([d.issue for d in drafts] + [highest_db]) + 1
-        title = t(settings.language, "draft.title", title=settings.title, number=number)
+        number = next_issue_number(settings, [d.issue for d in drafts] + [highest_db])
+        title = draft_title(settings, number)
         path = folder / f"{number:03d}-{slugify(settings.title, t(settings.language, 'draft.slug'))}.md"
-        created, old = True, b""
-        text = new_draft_text(number=number, title=title, language=settings.language)
-        if blocks:
-            text += "\n" + "\n".join(blocks)
+        created, old, at = True, b"", 0
+        text = new_draft_text(number=number, title=title, language=settings.language, blocks=blocks)
 
-    placed = tuple(link.id for link in new)
+    later = tuple(q if q.kind == followups.WAITING else replace(q, issue=number) for q in later)
     result = AssembleResult(path=path, issue=number, created=created, text=text, blocks=blocks,
-                            placed=placed, found=tuple(found), written=write)
-    if not write:
-        return result
+                            placed=tuple(link.id for link in new), found=tuple(found), written=write, at=at,
+                            new_quotes=later)
+    if write:
+        _write(nl, result, old, quotes, found, title)
+    return result
 
+
+def _write(nl, result: AssembleResult, old: bytes, quotes: dict, found: dict[int, int], title: str) -> None:
+    """Write the draft (refusing one that changed meanwhile), then record what it holds."""
+    path, number, text = result.path, result.issue, result.text
     if text:
         newline = "\r\n" if b"\r\n" in old else "\n"
-        data = old + text.replace("\n", newline).encode("utf-8")
+        data = old[:result.at] + text.replace("\n", newline).encode("utf-8") + old[result.at:]
         parse_draft(data.decode("utf-8"), path)  # never write a draft that cannot be read back
-        if created and path.exists():
+        if result.created and path.exists():
             raise LinkletterError(f"{path} exists already but does not hold an open draft; rename it so "
                                   f"the draft of issue {number} can be created")
-        if not created and path.read_bytes() != old:
+        if not result.created and path.read_bytes() != old:
             raise DraftChangedError(f"{path} changed while the draft was being assembled; nothing was "
-                                    f"appended, run again")
+                                    f"inserted, run again")
         write_atomic(path, data, new_mode=0o600)  # drafts may name readers: owner-only
 
     # Only now, with the file on disk, record what it holds.
     with nl.session() as session:
         slug = path.stem.split("-", 1)[1] if "-" in path.stem else path.stem
         issue_store.ensure_issue(session.connection(), number=number, slug=slug, title=title, subject="",
-                                 draft_path=_relative(path, settings.root))
-        store.mark_placed(session, placed, number)
+                                 draft_path=_relative(path, nl.settings.root))
+        store.mark_placed(session, result.placed, number)
+        manage_store.mark_quotes_placed(session, [q.id for i in result.placed for q in quotes[i]], number)
+        later = [q for q in result.new_quotes if q.kind != followups.WAITING]
+        manage_store.mark_quotes_placed(session, [i for q in later for i in q.quote_ids], number)
         for issue in sorted(set(found.values())):
-            store.mark_placed(session, [i for i, n in found.items() if n == issue], issue)
-    return result
+            ids = [i for i, n in found.items() if n == issue]
+            store.mark_placed(session, ids, issue)
+            manage_store.mark_quotes_placed(session, [q.id for i in ids for q in quotes[i]], issue)
 
 
-def _joined(old: bytes, blocks: Sequence[str]) -> str:
-    """The text to append after ``old`` so that the first block starts a new paragraph."""
-    body = "\n".join(blocks)
-    stripped = old.replace(b"\r\n", b"\n")
-    if not stripped.strip():
-        return body
-    if stripped.endswith(b"\n\n"):
-        return body
-    if stripped.endswith(b"\n"):
-        return "\n" + body
-    return "\n\n" + body

@@ -1,5 +1,6 @@
 """How a picked link is written into a draft: one Markdown block per link (title, byline,
-its quotes as blockquotes, the notes, a commentary placeholder), see ``pipeline/draft/assemble.py``.
+its quotes as blockquotes, the author's notes as comments that are never published, a commentary
+placeholder), see ``pipeline/draft/assemble.py``.
 
 Titles, names and quotes are plain text: every character that Markdown or HTML would read
 as markup is escaped, so a hostile title or quote stays text. Everything else (German
@@ -105,36 +106,84 @@ def _needs_attribution(source_url: str | None, link: Link) -> bool:
     return all(url_key(source_url or "") != url_key(u) for u in (link.url, link.canonical_url) if u)
 
 
-def render_block(link: Link, quotes: Sequence[Quote], language: str = "en") -> str:
-    """The Markdown block for one picked link, ending with a newline."""
+def author_comment(text: str) -> str:
+    """Text for the author only, as an HTML comment the render drops: no ``--`` inside, so
+    nothing in it can end the comment early (``-->``) and let the rest through as markup."""
+    text = _CONTROL.sub("", text.replace("\r\n", "\n").replace("\r", "\n")).strip()
+    while "--" in text:
+        text = text.replace("--", "-\u2010")
+    text = text.rstrip("-")  # '<!-- x- -->' would still be fine, but '<!-- ->' tricks are not worth it
+    return f"<!-- {text} -->"
+
+
+def note_comment(note: str, language: str) -> str:
+    """The author's note as a comment: ``<!-- note: … -->`` (never published)."""
+    return author_comment(f"{t(language, 'picks.note')}: {note.strip()}")
+
+
+def _blockquote(link: Link, q: Quote, label: str | None = None) -> str | None:
+    paragraphs = text_paragraphs(q.text or "")
+    if not paragraphs:
+        return None
+    lines: list[str] = []
+    for i, para in enumerate(paragraphs):
+        if i:
+            lines.append(">")
+        lines.extend("> " + line for line in para)
+    if label is not None:  # a quote standing apart from its link's block names its source
+        target = q.source_url if is_web_url(q.source_url) else link_url(link)
+        lines += [">", "> — " + markdown_link(label, target or "")]
+    elif _needs_attribution(q.source_url, link):
+        shown = q.cite_text or link.site_name or _host(q.source_url or "") or q.source_url or ""
+        lines += [">", "> — " + markdown_link(shown, q.source_url or "")]
+    return "\n".join(lines)
+
+
+def _quote_parts(link: Link, quotes: Sequence[Quote], language: str, label: str | None = None) -> list[str]:
+    out = []
+    for q in quotes:
+        quoted = _blockquote(link, q, label)
+        if quoted is None:
+            continue
+        out.append(quoted)
+        if q.note and q.note.strip():
+            out.append(note_comment(q.note, language))
+    return out
+
+
+def _title(link: Link) -> str:
     url = link_url(link)
-    title = (link.title or "").strip(" \t\r\n\f\v") or _host(url) or url
-    parts = [markdown_link(title, url)]
+    return (link.title or "").strip(" \t\r\n\f\v") or _host(url) or url
+
+
+def render_block(link: Link, quotes: Sequence[Quote], language: str = "en",
+                 featured_in: Sequence[int] = ()) -> str:
+    """The Markdown block for one picked link, ending with a newline. Notes (the link's and
+    each quote's) are comments for the author; ``featured_in`` names earlier sent issues."""
+    url = link_url(link)
+    title = _title(link)
     byline = []
     for value in (link.author, link.site_name):
         value = escape_inline(value or "")
         if value and value not in byline and value != escape_inline(title):
             byline.append(value)
-    head = parts[0] + (t(language, "draft.dash") + ", ".join(byline) if byline else "")
-
+    head = markdown_link(title, url) + (t(language, "draft.dash") + ", ".join(byline) if byline else "")
     out = [head]
-    for q in quotes:
-        paragraphs = text_paragraphs(q.text or "")
-        if not paragraphs:
-            continue
-        lines: list[str] = []
-        for i, para in enumerate(paragraphs):
-            if i:
-                lines.append(">")
-            lines.extend("> " + line for line in para)
-        if _needs_attribution(q.source_url, link):
-            label = link.site_name or _host(q.source_url or "") or q.source_url or ""
-            lines += [">", "> — " + markdown_link(label, q.source_url or "")]
-        out.append("\n".join(lines))
-        if q.note and q.note.strip():
-            out.extend("\n".join(p) for p in text_paragraphs(q.note))
+    if featured_in:
+        out.append(author_comment(t(language, "picks.featured", issues=", ".join(map(str, featured_in)))))
+    out += _quote_parts(link, quotes, language)
     if link.note and link.note.strip():
-        out.extend("\n".join(p) for p in text_paragraphs(link.note))
-    else:
-        out.append(t(language, "draft.commentary"))
+        out.append(note_comment(link.note, language))
+    out.append(t(language, "draft.commentary"))
     return "\n\n".join(out) + "\n"
+
+
+def followup_block(link: Link, quotes: Sequence[Quote], language: str = "en") -> str:
+    """New quotes for a link whose block is already in the draft: a comment naming the link,
+    then each quote with its source named (so it can stand anywhere and ``check`` knows
+    where it is from). Ends with a newline; empty when no quote has text."""
+    parts = _quote_parts(link, quotes, language, label=_title(link))
+    if not parts:
+        return ""
+    head = author_comment(t(language, "picks.more", id=link.id, title=_title(link)))
+    return "\n\n".join([head, *parts]) + "\n"

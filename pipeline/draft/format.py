@@ -6,9 +6,11 @@ issue: 12
 title: "Weekly Reads #12: On slowness"
 subject: "On slowness"            # optional, else the title
 preheader: "Six links on ..."     # optional
+summary: "What the archive says"  # optional, else the preheader, else the first sentence
 status: draft                     # draft | ready | sent
 send_at: 2026-12-01T07:00:00+01:00  # optional, ISO 8601 with offset
 date: 2026-12-01T07:00:12+01:00   # set when sent (or by hand): the publication date
+imported_from: https://old.example/p/12  # set by `archive import`: the issue's old address
 ---
 Markdown body ...
 ```
@@ -38,7 +40,7 @@ from pipeline.files import write_atomic
 from pipeline.states import DRAFT_STATUSES, DraftStatus
 
 STATUSES = DRAFT_STATUSES
-KEYS = ("issue", "title", "subject", "preheader", "status", "send_at", "date")
+KEYS = ("issue", "title", "subject", "preheader", "summary", "status", "send_at", "date", "imported_from")
 _FENCE = re.compile(r"^---[ \t]*\r?$", re.M)
 
 
@@ -56,6 +58,10 @@ class Draft:
     body_line: int  # the file line (1-based) where the body starts
     issue_line: int = 2  # the file line of the 'issue' key
     key_lines: dict[str, int] = field(default_factory=dict, compare=False)  # front matter key -> file line
+    summary: str | None = None  # what the archive and feeds say about the issue (pipeline/render/summary.py)
+    # an earlier issue brought in by `linkletter archive import`: where it was published before
+    # (its old URL, which the site redirects to the new page, or the export's id for it)
+    imported_from: str | None = None
 
     @property
     def subject_line(self) -> str:
@@ -193,10 +199,12 @@ def parse_draft(text: str, path: Path) -> Draft:
     title = _text_value(data, "title", err, path) or ""
     subject = _text_value(data, "subject", err, path)
     preheader = _text_value(data, "preheader", err, path)
+    summary = _text_value(data, "summary", err, path)
 
     return Draft(path=path, issue=issue, title=title, status=status, subject=subject, preheader=preheader,
                  send_at=_when(data, "send_at", err), date=_when(data, "date", err), body=body, body_line=body_line,
-                 issue_line=lines.get("issue", 2), key_lines=lines)
+                 issue_line=lines.get("issue", 2), key_lines=lines, summary=summary,
+                 imported_from=_text_value(data, "imported_from", err, path))
 
 
 def read_draft(path: str | os.PathLike) -> Draft:

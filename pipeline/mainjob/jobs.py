@@ -84,9 +84,10 @@ def collect_and_assemble(nl: Newsletter, job: MainJob) -> str:
     report = collect(nl, stop_event=job.stop)
     if report.stopped:  # shutting down: the next start collects the rest and assembles
         return str(report)
-    result = assemble(nl)
-    placed = len(getattr(result, "link_ids", []) or [])
-    return f"{report}; draft {result.path.name}: {placed} new link(s)"
+    result = assemble(nl, create_empty=False)  # no draft without picks for it (not while one is ready)
+    if result.nothing and not result.created:
+        return f"{report}; no draft changed"
+    return f"{report}; draft {result.path.name}: {len(result.placed)} new link(s)"
 
 
 def due_drafts(nl: Newsletter, now: datetime | None = None) -> tuple[list, list[str]]:

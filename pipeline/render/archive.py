@@ -10,8 +10,9 @@ A correction is an explicit, recorded step: :func:`correct_issue` (``linkletter 
 record (when, why, and the body it replaced) to the issue's snapshot JSON under
 ``corrections``. The message as mailed (``frozen_mime``) is never touched.
 
-The summary (the preheader) is the draft's ``preheader`` if it sets one (there is no
-column for it), else the first paragraph of the frozen text. Issues frozen before this rule (whose ``frozen_html`` is a whole email document) are shown
+The preheader is the draft's ``preheader`` if it sets one (there is no column for it), else
+the first paragraph of the frozen text; the summary (pipeline/render/summary.py) is the draft's
+``summary``, else that preheader, else the first sentence of substance of the frozen text. Issues frozen before this rule (whose ``frozen_html`` is a whole email document) are shown
 from their draft, as before.
 """
 
@@ -23,6 +24,7 @@ from datetime import datetime, timezone
 
 from pipeline.errors import LinkletterError
 from pipeline.render.issue import PreparedIssue, default_preheader, prepare
+from pipeline.render.summary import summary_of
 from pipeline.store import issues as istore
 
 
@@ -41,7 +43,8 @@ def as_mailed(nl, issues: list[PreparedIssue]) -> list[PreparedIssue]:
             draft = replace(p.draft, title=row["title"]) if row["title"] else p.draft
             text = row["frozen_text"] or p.text
             preheader = draft.preheader if draft.preheader is not None else default_preheader(text)
-            p = replace(p, draft=draft, html=row["frozen_html"], text=text, preheader=preheader)
+            summary = summary_of(draft.summary, draft.preheader, text)
+            p = replace(p, draft=draft, html=row["frozen_html"], text=text, preheader=preheader, summary=summary)
         out.append(p)
     return out
 

@@ -8,6 +8,7 @@ the body starts on ``draft.body_line``.
 
 from __future__ import annotations
 
+import re
 from bisect import bisect_right
 from dataclasses import dataclass, field
 
@@ -40,12 +41,69 @@ class Blockquote:
     source_url: str | None  # attribution URL, else the nearest link before the quote
 
 
+@dataclass(frozen=True)
+class InlineQuote:
+    """A quotation in the author's prose: „…“, “…”, "…", »…« or «…» of at least
+    ``INLINE_MIN_WORDS`` words (shorter ones are terms and scare quotes, not quotations)."""
+
+    text: str  # the words inside the quotation marks
+    line: int  # the first line of its paragraph
+    source_url: str | None  # the link it is in or next to in its paragraph; None: no link there
+
+
 @dataclass
 class Cites:
     links: list[Link] = field(default_factory=list)
     images: list[Image] = field(default_factory=list)
     quotes: list[Blockquote] = field(default_factory=list)
     html_blocks: list[tuple[int, str]] = field(default_factory=list)  # (line, raw HTML)
+    inline_quotes: list[InlineQuote] = field(default_factory=list)
+
+
+INLINE_MIN_WORDS = 4
+_QUOTED = re.compile(r"„([^„“”\"]+)[“”]|“([^“”]+)”|\"([^\"]+)\"|»([^»«]+)«|«([^«»]+)»")
+_HIDDEN = ("image", "html_inline", "footnote_ref", "footnote_ref_anchor")
+
+
+def _text_and_links(nodes, text: list[str], links: list[tuple[int, int, str]]) -> None:
+    """The reader's text of inline nodes into ``text``, and (start, end, URL) of each link in it."""
+    for n in nodes:
+        if n.name in ("text", "text_special"):
+            text.append(n.meta.get("content", ""))
+        elif n.name in ("softbreak", "hardbreak"):
+            text.append(" ")
+        elif n.name in ("link", "autolink"):
+            start = sum(map(len, text))
+            _text_and_links(n.children, text, links)
+            links.append((start, sum(map(len, text)), n.meta.get("url", "")))
+        elif n.name not in _HIDDEN:
+            _text_and_links(n.children, text, links)
+
+
+def inline_quotes_of(nodes, line: int) -> list[InlineQuote]:
+    """The quotations in one paragraph's inline nodes, each attributed to the link it is in,
+    else the nearest link of the paragraph (before it on a tie)."""
+    parts: list[str] = []
+    links: list[tuple[int, int, str]] = []
+    _text_and_links(nodes, parts, links)
+    text = "".join(parts)
+    web = [(a, b, u) for a, b, u in links if u.lower().startswith(("http:", "https:"))]
+    out = []
+    for m in _QUOTED.finditer(text):
+        words = next(g for g in m.groups() if g is not None).strip()
+        if len(words.split()) < INLINE_MIN_WORDS:
+            continue
+        start, end = m.span()
+
+        def distance(link: tuple[int, int, str]) -> tuple[int, int]:
+            a, b, _u = link
+            if a < end and start < b:
+                return (0, 0)
+            return (start - b, 0) if b <= start else (a - end, 1)
+
+        best = min(web, key=distance, default=None)
+        out.append(InlineQuote(words, line, best[2] if best else None))
+    return out
 
 
 def reader_text(nodes) -> str:
@@ -95,6 +153,12 @@ class _Walker:
                                                self.lines.of(n, end=True)))
             elif name == "html_block":
                 self.cites.html_blocks.append((self.lines.of(n), n.meta.get("content", "")))
+            elif name == "paragraph" and not in_quote:
+                self.cites.inline_quotes += inline_quotes_of(n.children, self.lines.of(n))
+            elif name == "list_item" and not in_quote and n.children and n.children[0].name not in markdown.BLOCKS:
+                kids = list(n.children)  # a tight list item: its inline content comes first
+                k = next((i for i, c in enumerate(kids) if c.name in markdown.BLOCKS), len(kids))
+                self.cites.inline_quotes += inline_quotes_of(kids[:k], self.lines.of(n))
             elif name == "blockquote" and not in_quote:
                 before = list(self.cites.links)
                 self.walk(n, True)

@@ -253,7 +253,7 @@ def system_mail(nl, name: str, *, to_addr: str, to_name: str = "", **context) ->
     is ``subject=`` in the context, else the string ``mail.<name>.subject``.
     """
     settings = nl.settings
-    lang = settings.language
+    lang = settings.locale
     if not re.fullmatch(r"[a-z][a-z0-9_-]*", name):
         raise LinkletterError(f"no system mail named {name!r}")
     subject = context.pop("subject", None)
@@ -267,7 +267,7 @@ def system_mail(nl, name: str, *, to_addr: str, to_name: str = "", **context) ->
     except KeyError:
         preheader = ""
     ctx = {
-        "lang": lang, "t": lambda key, **kw: t(lang, key, **kw), "newsletter_title": settings.title,
+        "lang": settings.language, "t": lambda key, **kw: t(lang, key, **kw), "newsletter_title": settings.title,
         "base_url": settings.base_url, "subject": subject, "preheader": context.pop("preheader", preheader),
         "preheader_spacer": PREHEADER_SPACER,
     }

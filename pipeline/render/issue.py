@@ -10,7 +10,8 @@ It holds:
   each with its file line (:mod:`pipeline.render.cites`);
 - ``html`` and ``text`` (+ ``links``): the body rendered, sanitized HTML and plain text;
 - ``email_html``: the same body in the markup mail clients keep (see :mod:`pipeline.render.markdown`);
-- ``web_url`` and ``preheader``.
+- ``web_url``, ``preheader`` and ``summary`` (what the archive and feeds say about it,
+  :mod:`pipeline.render.summary`).
 
 The check (:func:`pipeline.check.check_draft`), the render (email, web page, feeds), the
 source snapshot and the send all take this one object, so a send reads and parses its
@@ -32,6 +33,7 @@ from pipeline.i18n import format_date, t
 from pipeline.render import markdown, plaintext
 from pipeline.render.cites import Cites, cites_of
 from pipeline.render.media import local_media
+from pipeline.render.summary import summary_of
 
 
 def issue_path(number: int) -> str:
@@ -56,6 +58,7 @@ class PreparedIssue:
     links: list[str]  # the URLs of [1], [2], ...
     web_url: str
     preheader: str
+    summary: str = ""  # for the archive index, the feeds and the page's meta description
     media: dict = field(default_factory=dict)  # local image src -> render.media.Media (copied into the site)
 
     @property
@@ -78,15 +81,15 @@ class PreparedIssue:
 
     def subject(self, settings) -> str:
         """The Subject: front matter ``subject``, else ``title``, else 'Newsletter · Issue N'."""
-        return self.draft.subject_line or f"{settings.title} · {t(settings.language, 'issue.number', number=self.number)}"
+        return self.draft.subject_line or f"{settings.title} · {t(settings.locale, 'issue.number', number=self.number)}"
 
     def context(self, settings) -> dict:
         """What every template of an issue gets."""
-        lang = settings.language
+        lang, loc = settings.language, settings.locale
         when = self.date
         return {
             "lang": lang,
-            "t": lambda key, **kw: t(lang, key, **kw),
+            "t": lambda key, **kw: t(loc, key, **kw),
             "newsletter_title": settings.title,
             "author": settings.author,
             "base_url": settings.base_url,
@@ -94,6 +97,7 @@ class PreparedIssue:
             "title": self.draft.title,
             "subject": self.subject(settings),
             "preheader": self.preheader,
+            "summary": self.summary,
             "date": format_date(lang, when) if when else "",
             "date_iso": when.isoformat() if when else "",
             "web_url": self.web_url,
@@ -106,7 +110,7 @@ def load(draft: Draft | str | os.PathLike) -> Draft:
     return draft if isinstance(draft, Draft) else read_draft(Path(draft))
 
 
-_REF = re.compile(r" \[\d+\]|\[\^\d+\]")
+_REF = re.compile(r" \[\d+\]|[⁰¹²³⁴⁵⁶⁷⁸⁹]+")  # link references, footnote numbers
 
 
 def default_preheader(text: str, limit: int = 140) -> str:
@@ -128,7 +132,7 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 def without_controls(draft: Draft) -> Draft:
-    fields = {k: _CONTROL.sub("", v) for k in ("body", "title", "subject", "preheader")
+    fields = {k: _CONTROL.sub("", v) for k in ("body", "title", "subject", "preheader", "summary")
               if isinstance(v := getattr(draft, k), str) and _CONTROL.search(v)}
     return replace(draft, **fields) if fields else draft
 
@@ -139,7 +143,7 @@ def prepare(nl, draft: PreparedIssue | Draft | str | os.PathLike) -> PreparedIss
     if isinstance(draft, PreparedIssue):
         return draft
     draft = without_controls(load(draft))
-    lang = nl.settings.language
+    lang = nl.settings.locale
     try:
         doc = markdown.parse(draft.body)
     except markdown.TooDeep as e:
@@ -154,4 +158,5 @@ def prepare(nl, draft: PreparedIssue | Draft | str | os.PathLike) -> PreparedIss
         text=plain.body, links=plain.links,
         web_url=issue_url(nl.settings, draft.issue),
         preheader=draft.preheader if draft.preheader is not None else default_preheader(plain.body),
+        summary=summary_of(draft.summary, draft.preheader, plain.body),
     )

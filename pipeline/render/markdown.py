@@ -8,6 +8,13 @@ the check reads (:mod:`pipeline.render.cites`) all come from that same tree.
 Nesting is bounded before the text reaches markdown-it.rs (:mod:`pipeline.draft.bounds`):
 a body nested too deep raises :class:`TooDeep` with its line.
 
+Line breaks: a single newline the author typed inside a paragraph is a line break
+(``<br>`` in HTML, a new line in the plain text), not a space as in CommonMark: a sign-off
+("Herzlich,⏎Ihre Redaktion"), an address block, a poem keep their lines in the email, the
+page, the feeds and the plain text alike. A blank line starts a new paragraph, as always.
+:func:`parse` applies the rule to the tree (every ``softbreak`` becomes a ``hardbreak``), so
+every renderer of the tree agrees. (So a paragraph is written on one line; editors wrap it.)
+
 Quotes: a blockquote whose last line is an attribution ``— [Source](URL)`` (also ``–`` or
 ``--``) gets ``cite="URL"`` and that line as its ``<footer>``.
 
@@ -120,7 +127,11 @@ def parse(text: str) -> Document:
     problem = nesting_problem(text)
     if problem is not None:
         raise TooDeep(*problem)
-    return Document(_parser().tree(text))
+    root = _parser().tree(text)
+    for node in root.walk():  # the line-break rule (see the module docstring)
+        if node.name == "softbreak":
+            node.name = "hardbreak"
+    return Document(root)
 
 
 # ---------------------------------------------------------------- attributions

@@ -1,5 +1,15 @@
-"""Markdown → plain text written for reading: quotes with '> ', links as numbered
-references [n] listed after the text, lines wrapped at 72 characters at ASCII spaces only.
+"""Markdown → plain text written for reading, as text mail readers expect it:
+
+- quotes with '> ', links as numbered references ``[n]`` listed after the text;
+- footnotes as superscript numbers (``wert ist¹``) with the notes listed after the text,
+  ``¹ The note.``: numbered like the links, but never confused with them;
+- emphasis kept as the author typed it, ``*word*`` or ``_word_``; strong emphasis as ``*word*``;
+- tables as aligned columns under a header rule, or as a list of "Header: value" lines
+  where the columns would not fit (:mod:`pipeline.render.texttable`);
+- a line the author broke stays broken (the line-break rule of :mod:`pipeline.render.markdown`);
+- lines wrapped at 72 characters at ASCII spaces only, never directly inside a pair of
+  quotation marks set off by spaces (« Non. », „ Ja “) nor after an opening mark.
+
 A rendering of the same syntax tree as the HTML (:mod:`pipeline.render.markdown`)."""
 
 from __future__ import annotations
@@ -11,8 +21,9 @@ from dataclasses import dataclass
 import nh3
 
 from pipeline.render.markdown import BLOCKS, URL_SCHEMES, Document, Node, plain, split_quote
+from pipeline.render.texttable import render_table
+from pipeline.render.wrapping import WIDTH, wrap as _wrap
 
-WIDTH = 72
 
 
 class _Text:
@@ -55,6 +66,11 @@ class _Text:
                 out.append("\n")
             elif name == "code_inline":
                 out.append(plain(n))
+            elif name == "em":
+                mark = "_" if meta.get("marker") == "_" else "*"  # as the author typed it
+                out.append(f"{mark}{self.inline(n.children)}{mark}")
+            elif name == "strong":
+                out.append(f"*{self.inline(n.children)}*")
             elif name in ("link", "autolink"):
                 label = self.inline(n.children)
                 out.append(label)
@@ -66,7 +82,7 @@ class _Text:
                 url = meta.get("url", "")
                 out.append(f"[{alt}]" + (f" [{self.ref(url)}]" if self.linkable(url) else ""))
             elif name == "footnote_ref":
-                out.append(f"[^{meta['def_id']}]")
+                out.append(superscript(meta["def_id"]))
             elif name in ("html_inline", "footnote_ref_anchor"):
                 continue  # tags only; the text between them comes as text nodes
             else:
@@ -108,7 +124,7 @@ class _Text:
             elif name == "hr":
                 paras.append("* * *")
             elif name == "table":
-                paras.append(self.table(n))
+                paras.append(self.table(n, width))
             elif name == "footnote_container":
                 paras.append(self.footnotes(n, width))
             elif name not in BLOCKS:  # inline content of a tight list item
@@ -130,42 +146,28 @@ class _Text:
             number += 1
         return "\n".join(items)
 
-    def table(self, n: Node) -> str:
-        return "\n".join(" | ".join(self.inline(cell.children) for cell in row.children)
-                         for part in n.children for row in part.children)
+    def table(self, n: Node, width: int) -> str:
+        head = [[self.inline(c.children) for c in row.children] for part in n.children if part.name == "thead"
+                for row in part.children]
+        body = [[self.inline(c.children) for c in row.children] for part in n.children if part.name != "thead"
+                for row in part.children]
+        return render_table(head[0] if head else [], body, n.meta.get("alignments", []), width)
 
     def footnotes(self, n: Node, width: int) -> str:
         notes = []
         for note in n.children:
-            label = f"[^{note.meta['def_id']}] "
+            label = superscript(note.meta["def_id"]) + " "
             body = " ".join(self.blocks(note.children, width - len(label)))
-            notes.append(_wrap(label + " ".join(body.split("\n")), width, indent="    "))
+            notes.append(_wrap(label + " ".join(body.split("\n")), width, indent=" " * len(label)))
         return self.labels["notes"] + ":\n\n" + "\n".join(notes)
 
 
-def _wrap(text: str, width: int, indent: str = "") -> str:
-    """Wrap at ASCII spaces only: never inside a word, never at a non-breaking space.
-    Greedy like textwrap, but cutting with str.rfind instead of a loop over words."""
-    width = max(width, 20)
-    out: list[str] = []
-    for line in text.split("\n"):
-        if "  " in line:
-            line = _SPACES.sub(" ", line)
-        line = line.strip(" ")
-        while len(line) > width:
-            first = len(indent) + 1 if indent and line.startswith(indent) else 1  # never cut inside the indent
-            cut = line.rfind(" ", first, width + 1)
-            if cut == -1:
-                cut = line.find(" ", max(width, first))  # a word longer than the line: keep it whole
-                if cut == -1:
-                    break
-            out.append(line[:cut].rstrip(" "))
-            line = indent + line[cut + 1:].lstrip(" ")
-        out.append(line)
-    return "\n".join(out).strip("\n")
+_SUPERSCRIPT = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
 
 
-_SPACES = re.compile(" {2,}")
+def superscript(number: int) -> str:
+    """A footnote's number as written in the text: 1 → ¹, 12 → ¹²."""
+    return str(int(number)).translate(_SUPERSCRIPT)
 
 
 _TAG = re.compile(r"<[^>]*>")

@@ -74,10 +74,10 @@ def _readable_unless_sent(nl) -> list[Draft]:
 
 
 def _site_context(settings, root: str) -> dict:
-    lang = settings.language
+    lang, loc = settings.language, settings.locale
     return {
         "lang": lang,
-        "t": lambda key, **kw: t(lang, key, **kw),
+        "t": lambda key, **kw: t(loc, key, **kw),
         "newsletter_title": settings.title,
         "author": settings.author,
         "base_url": settings.base_url,
@@ -108,8 +108,8 @@ def with_archive_links(html: str, when: datetime, settings) -> str:
     can follow a dead link years later. ``html`` is already sanitized; URLs stay escaped."""
     from pipeline.check.snapshot import archive_url
 
-    label = escape(t(settings.language, "site.archived_copy"))
-    title = escape(t(settings.language, "site.archived_copy_title"))
+    label = escape(t(settings.locale, "site.archived_copy"))
+    title = escape(t(settings.locale, "site.archived_copy_title"))
 
     def add(m: re.Match) -> str:
         url = m.group(2)
@@ -157,8 +157,8 @@ class FeedItem:
 def render_feeds(nl, issues: list[PreparedIssue]) -> tuple[str, str]:
     """(RSS 2.0, Atom 1.0) of ``issues`` (newest first), each at most ``feed_items`` long."""
     settings = nl.settings
-    items = [FeedItem(number=p.number, title=p.draft.title or t(settings.language, "issue.number", number=p.number),
-                      url=p.web_url, summary=p.preheader, html=_absolute(p.html, p.web_url),
+    items = [FeedItem(number=p.number, title=p.draft.title or t(settings.locale, "issue.number", number=p.number),
+                      url=p.web_url, summary=p.summary, html=_absolute(p.html, p.web_url),
                       date=publication_date(p.draft))
              for p in issues[: settings.feed_items]]
     updated = max((i.date for i in items), default=datetime(1970, 1, 1, tzinfo=timezone.utc))
@@ -171,7 +171,7 @@ def render_feeds(nl, issues: list[PreparedIssue]) -> tuple[str, str]:
 def render_index(nl, issues: list[PreparedIssue]) -> str:
     settings = nl.settings
     ctx = _site_context(settings, "")
-    entries = [{"number": p.number, "title": p.draft.title, "path": issue_path(p.number), "summary": p.preheader,
+    entries = [{"number": p.number, "title": p.draft.title, "path": issue_path(p.number), "summary": p.summary,
                 "date": format_date(settings.language, publication_date(p.draft)),
                 "date_iso": publication_date(p.draft).isoformat()} for p in issues]
     return templates.render(settings, "site/index.html", issues=entries, **ctx)
@@ -190,6 +190,17 @@ def plan_site(nl, writer: Writer, *, skip_unsent_broken: bool = False) -> None:
     rss, atom = render_feeds(nl, issues)
     writer.add(FEED_RSS, rss)
     writer.add(FEED_ATOM, atom)
+    _plan_redirects(nl, writer, [p.draft for p in issues])
+
+
+def _plan_redirects(nl, writer: Writer, drafts) -> None:
+    """The old addresses of imported issues (see redirects.py); no files when there are none."""
+    from pipeline.render import redirects
+
+    pairs = redirects.redirect_pairs(drafts, nl.settings.base_url)
+    if pairs or (writer.out_dir / redirects.REDIRECTS).exists():
+        writer.add(redirects.REDIRECTS, redirects.redirects_file(pairs))
+        writer.add(redirects.NGINX_MAP, redirects.nginx_map(pairs))
 
 
 def add_media(writer: Writer, issues: list[PreparedIssue]) -> None:

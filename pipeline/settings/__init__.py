@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from pipeline.errors import LinkletterError
+from pipeline.i18n import locale
 from pipeline.settings.keys import KEYS, REQUIRED
 from pipeline.settings.values import SMTP_URL_OPTIONS, SOURCE_KINDS, SOURCE_MODES, Schedule, SourceConfig, parse_interval
 
@@ -68,10 +69,29 @@ class Settings:
     confirmation_mails_per_hour: int = 100
     send_lease_seconds: int = 120
     # -- collect: sources, pages, highlight services (issue 13)
+    hypothesis_token: str = field(default="", repr=False)
+    readwise_token: str = field(default="", repr=False)
+    raindrop_token: str = field(default="", repr=False)
+    wallabag_client_id: str = field(default="", repr=False)
+    wallabag_client_secret: str = field(default="", repr=False)
+    wallabag_username: str = field(default="", repr=False)
+    wallabag_password: str = field(default="", repr=False)
     # -- the issue's look and voice: email, text, titles, footer (issue 14)
     postal_address: str = ""
     imprint_url: str = ""
+    address_form: str = "sie"
+    title_pattern: str = ""
+    first_issue_number: int = 1
     # -- what comes back: bounces, complaints, inbound mail, webhooks, notify (issue 15)
+    bounce_address: str = ""
+    inbound_imap_url: str = ""
+    inbound_imap_password: str = ""
+    inbound_imap_folder: str = "INBOX"
+    inbound_imap_processed_folder: str = "Linkletter/Processed"
+    inbound_imap_interval: str = "5m"
+    soft_bounce_limit: int = 2
+    soft_bounce_days: int = 30
+    inbound_max_bytes: int = 10_000_000
     # -- moving in: subscriber and archive imports (issue 16)
     # -- the author's desk, stats, click counts (issue 17)
     # where the values came from, for error messages: key -> "file:line" or "env VAR"
@@ -93,6 +113,12 @@ class Settings:
     def templates_dir(self) -> Path:
         """The newsletter's own templates, which override the shipped ones by name."""
         return self.root / "templates"
+
+    @property
+    def locale(self) -> str:
+        """What reader-facing strings are looked up in: the language, and for German the form
+        of address (``de`` is "Sie", ``de_du`` is "du"; see :mod:`pipeline.i18n`)."""
+        return locale(self.language, self.address_form)
 
     def origin(self, key: str) -> str:
         return self.origins.get(key, str(self.config_path))

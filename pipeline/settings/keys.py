@@ -10,8 +10,9 @@ from __future__ import annotations
 from typing import Any, Callable
 
 from pipeline.settings.values import (
-    Schedule, as_allow_list, as_bool, as_database_url, as_float, as_int, as_language, as_nonempty, as_secret, as_sender,
-    as_optional_url, as_smtp_url, as_sources, as_str, as_url, as_schedule,
+    Schedule, as_address_form, as_allow_list, as_bool, as_bounce_address, as_database_url, as_float, as_imap_url,
+    as_int, as_language, as_nonempty, as_optional_url, as_positive_int, as_secret, as_sender, as_smtp_url, as_sources, as_str,
+    as_title_pattern, as_url, as_schedule,
 )
 
 Parser = Callable[[Any, str], Any]
@@ -50,12 +51,39 @@ KEYS: dict[str, tuple[Parser, Any, str]] = {
                                                "to one domain; one per mailbox in 10 minutes). 0: no limit."),
     "send_lease_seconds": (as_int, 120, "Seconds a sending process holds an issue before another may take over."),
     # -- collect: sources, pages, highlight services (issue 13)
+    "hypothesis_token": (as_str, "", "Hypothesis API token (hypothes.is/account/developer) for sources of kind hypothesis; "
+                                     "empty: public annotations only."),
+    "readwise_token": (as_str, "", "Readwise access token (readwise.io/access_token) for sources of kind readwise."),
+    "raindrop_token": (as_str, "", "Raindrop.io test token (app.raindrop.io/settings/integrations) for sources of kind raindrop."),
+    "wallabag_client_id": (as_str, "", "Wallabag API client id (your instance's Developer page) for sources of kind wallabag."),
+    "wallabag_client_secret": (as_str, "", "Wallabag API client secret."),
+    "wallabag_username": (as_str, "", "Wallabag user name."),
+    "wallabag_password": (as_str, "", "Wallabag password (better set as LINKLETTER_WALLABAG_PASSWORD)."),
     # -- the issue's look and voice: email, text, titles, footer (issue 14)
     "postal_address": (as_str, "", "The sender's postal address, one line, shown in every issue's footer and on the site "
                                    "(US bulk mail needs one: CAN-SPAM)."),
     "imprint_url": (as_optional_url, "", "Address of your imprint page (German 'Impressum': who provides the "
                                          "newsletter), linked in every issue's footer and on the site."),
+    "address_form": (as_address_form, "sie", "How German text addresses readers: sie (formal, \"Sie\") or du (informal, \"du\"). "
+                                             "Only for language de; your own text is yours."),
+    "title_pattern": (as_title_pattern, "", "Title of a new draft, with {number}, {title} (the newsletter's) and {date}, "
+                                            "e.g. \"{title} No {number}\"; empty: the language's (\"{title} #{number}\", \"{title}, Ausgabe {number}\")."),
+    "first_issue_number": (as_positive_int, 1, "Number of the first issue Linkletter drafts (e.g. 27 when moving in after "
+                                               "26 issues elsewhere); later ones follow the highest known issue."),
     # -- what comes back: bounces, complaints, inbound mail, webhooks, notify (issue 15)
+    "bounce_address": (as_bounce_address, "", "Envelope sender of issue mails, e.g. bounces@news.example.org: each mail "
+                       "gets its own bounces+<signed delivery>@ address (VERP) and List-Unsubscribe a mailto "
+                       "unsubscribe+<token>@ the same domain; route both to 'linkletter inbound'. Empty: "
+                       "bounces go to the From address."),
+    "inbound_imap_url": (as_imap_url, "", "imaps://user@host of a mailbox the main job polls for bounces, complaints "
+                         "and mailto unsubscribes; password in LINKLETTER_INBOUND_IMAP_PASSWORD. Empty: no polling."),
+    "inbound_imap_password": (as_str, "", "The IMAP password; set it as LINKLETTER_INBOUND_IMAP_PASSWORD, not in this file."),
+    "inbound_imap_folder": (as_nonempty, "INBOX", "The IMAP folder read for what came back."),
+    "inbound_imap_processed_folder": (as_nonempty, "Linkletter/Processed", "Where read messages are moved once recorded."),
+    "inbound_imap_interval": (as_nonempty, "5m", "How often the main job polls the IMAP mailbox (an interval such as 5m)."),
+    "soft_bounce_limit": (as_int, 2, "Soft bounces (mailbox full, 4.x.x) within soft_bounce_days that suppress an address."),
+    "soft_bounce_days": (as_int, 30, "The window, in days, in which soft bounces are counted."),
+    "inbound_max_bytes": (as_int, 10_000_000, "Largest inbound message read (bytes); a larger one is kept cut, not parsed."),
     # -- moving in: subscriber and archive imports (issue 16)
     # -- the author's desk, stats, click counts (issue 17)
 }

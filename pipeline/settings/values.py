@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from pipeline.i18n import LANGUAGES
+from pipeline.i18n import ADDRESS_FORMS, LANGUAGES
 
 SOURCE_MODES = ("inbox", "auto")
 # What a source is, which decides how its entries are read (whose author, what is a quote).
@@ -21,7 +21,9 @@ SOURCE_MODES = ("inbox", "auto")
 SOURCE_KINDS = (
     "feed",
     # -- feed flavours (issue 13: bookmarks, annotations, link blogs, microblogs)
+    "bookmarks", "annotations", "linkblog", "microblog",
     # -- highlight services' own APIs (issue 13: hypothesis, readwise, raindrop, wallabag)
+    "hypothesis", "readwise", "raindrop", "wallabag",
 )
 
 
@@ -122,11 +124,16 @@ def as_bool(value: Any, key: str) -> bool:
     raise ValueError(f"must be true or false, got {value!r}")
 
 
-def as_language(value: Any, key: str) -> str:
+def one_of(value: Any, key: str, choices: tuple[str, ...], hint: str = "") -> str:
+    """A value from ``choices`` (case-insensitive); ``hint`` explains them in the error."""
     s = as_nonempty(value, key).lower()
-    if s not in LANGUAGES:
-        raise ValueError(f"must be one of {', '.join(LANGUAGES)}, got {s!r}")
+    if s not in choices:
+        raise ValueError(f"must be one of {', '.join(choices)}{hint}, got {s!r}")
     return s
+
+
+def as_language(value: Any, key: str) -> str:
+    return one_of(value, key, LANGUAGES)
 
 
 def as_url(value: Any, key: str) -> str:
@@ -270,3 +277,80 @@ def as_schedule(value: Any, key: str) -> Schedule:
             raise ValueError(f"{k} must be an interval like '30m' or a valid cron expression like '0 7 * * 1' "
                              f"(minute hour day month weekday, in the machine's time zone), got {v!r}")
     return Schedule(**value)
+
+
+# ---------------------------------------------------------------- what comes back (issue 15)
+
+_BOUNCE_LOCAL = re.compile(r"^[A-Za-z0-9._-]{1,40}$")
+
+
+def as_bounce_address(value: Any, key: str) -> str:
+    """A plain address (``bounces@news.example.org``) whose local part takes ``+token`` tags
+    (VERP); empty: bounces go to the From address as before."""
+    s = as_str(value, key)
+    if not s:
+        return ""
+    local, _, domain = s.rpartition("@")
+    if not _BOUNCE_LOCAL.match(local) or not re.fullmatch(r"[A-Za-z0-9.-]+\.[A-Za-z]{2,}", domain or "") or "+" in s:
+        raise ValueError(f"must be a plain address such as bounces@news.example.org (letters, digits, '.', '_', "
+                         f"'-' before the @, no '+'), got {s[:80]!r}")
+    return s.lower()
+
+
+def as_imap_url(value: Any, key: str) -> str:
+    """imaps://user@host[:port] (TLS from the start; the password comes from the environment),
+    or imap://user@host[:port] to loopback only (tests, a local Dovecot); empty: no polling."""
+    s = as_str(value, key)
+    if not s:
+        return ""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(s)
+    if parts.scheme not in ("imaps", "imap") or not parts.hostname or not parts.username:
+        raise ValueError("must look like imaps://user@imap.example.org (the password goes in the environment "
+                         "variable LINKLETTER_INBOUND_IMAP_PASSWORD)")
+    if parts.password:
+        raise ValueError("must not hold the password; set LINKLETTER_INBOUND_IMAP_PASSWORD instead")
+    try:
+        parts.port
+    except ValueError:
+        raise ValueError("has a port that is not a number between 1 and 65535") from None
+    return s
+
+
+# ---------------------------------------------------------------- the issue's voice and titles (issue 14)
+
+TITLE_FIELDS = ("number", "title", "date")
+
+
+def as_address_form(value: Any, key: str) -> str:
+    return one_of(value, key, ADDRESS_FORMS, " (formal 'Sie' or informal 'du')")
+
+
+def as_title_pattern(value: Any, key: str) -> str:
+    """A title pattern such as ``{title} No {number}``: only the fields :data:`TITLE_FIELDS`,
+    each maybe with a format (``{number:03d}``); empty means the language's own."""
+    import string
+
+    s = as_str(value, key)
+    try:
+        fields = [f for _text, f, _spec, _conv in string.Formatter().parse(s) if f is not None]
+    except ValueError as e:
+        raise ValueError(f"is not a valid pattern ({e}); write braces as {{{{ and }}}}") from None
+    for f in fields:
+        if f not in TITLE_FIELDS:
+            raise ValueError(f"may use {', '.join('{' + n + '}' for n in TITLE_FIELDS)}, got {{{f}}}")
+    try:
+        s.format(number=1, title="Title", date="1 January 2026")
+    except (ValueError, TypeError) as e:
+        raise ValueError(f"is not a valid pattern: {e}") from None
+    if s and "number" not in fields:
+        raise ValueError("must contain {number}, so two issues never share a title")
+    return s
+
+
+def as_positive_int(value: Any, key: str) -> int:
+    n = as_int(value, key)
+    if n < 1:
+        raise ValueError("must be 1 or more")
+    return n

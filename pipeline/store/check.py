@@ -8,7 +8,8 @@ from typing import Iterable
 from sqlalchemy import or_
 from sqlmodel import Session, select
 
-from pipeline.models import Link
+from pipeline.models import Issue, Link
+from pipeline.states import IssueStatus
 
 
 def links_by_urls(session: Session, urls: Iterable[str]) -> list[Link]:
@@ -22,14 +23,18 @@ def links_by_urls(session: Session, urls: Iterable[str]) -> list[Link]:
 
 
 def links_featured_before(session: Session, urls: Iterable[str], issue_number: int) -> list[Link]:
-    # Links placed in an issue numbered below this one (issue_number is set by the draft
-    # assembler and indexed). The same URL placed in this issue is its own, not a repeat.
+    # Links placed in a *sent* issue numbered below this one (issue_number is set by the draft
+    # assembler and indexed). Only sent issues count: a draft renumbered by hand (issue 1 became
+    # 27) leaves its links placed under a number no reader ever got. The same URL placed in
+    # this issue is its own, not a repeat.
     urls = sorted({u for u in urls if u})
     if not urls:
         return []
+    sent = select(Issue.number).where(Issue.status == IssueStatus.SENT)
     return list(session.exec(
         select(Link)
-        .where(Link.issue_number.is_not(None), Link.issue_number < issue_number)
+        .where(Link.issue_number.is_not(None), Link.issue_number < issue_number,
+               Link.issue_number.in_(sent))
         .where(or_(Link.url.in_(urls), Link.canonical_url.in_(urls)))
         .order_by(Link.issue_number)
     ))

@@ -104,6 +104,11 @@ def latest_sending_issue(conn):
                         .order_by(I.c.send_started_at.desc(), I.c.id.desc()).limit(1)).mappings().first()
 
 
+def issue_numbers(conn) -> set[int]:
+    # every number an issue row holds (a draft assembled, a send, a sent or imported issue)
+    return set(conn.execute(select(I.c.number)).scalars())
+
+
 def sent_draft_names(conn) -> set[str]:
     # File names, not paths: the draft path is stored as given (relative by the assembler,
     # absolute by a send), and a draft folder may have moved since.

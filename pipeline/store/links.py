@@ -85,7 +85,8 @@ def links_to_fetch(s: Session, max_attempts: int) -> list[tuple[int, str]]:
     # only once it goes into an issue. A page that failed max_attempts times is left alone.
     # Only (id, url) is read: the worker threads never touch ORM objects.
     q = (select(Link.id, Link.url)
-         .where(Link.fetch_status != "ok", Link.state == "picked", Link.fetch_attempts < max_attempts)
+         .where(Link.fetch_status.in_(("pending", "failed")), Link.state == "picked",  # type: ignore[attr-defined]
+                Link.fetch_attempts < max_attempts)
          .order_by(Link.id))
     return [(i, u) for i, u in s.exec(q)]
 
@@ -109,15 +110,16 @@ def insert_quote(s: Session, quote: Quote) -> Quote:
 
 
 def quotes_for_links(s: Session, link_ids: Sequence[int]) -> dict[int, list[Quote]]:
-    """The quotes of many links at once, each link's in the order they were taken (every id
-    is a key, with an empty list when it has none).
+    """The quotes of many links at once, each link's in the author's order, which starts as
+    reading order (their place in the page's text; see ``Quote.position``), then those without
+    a place in the order they were taken (every id is a key, with an empty list when it has none).
 
-    Why: one query per chunk of 500 ids instead of one per link (no N+1); ordered by id
-    because that is the order the quotes were collected."""
+    Why: one query per chunk of 500 ids instead of one per link (no N+1)."""
     out: dict[int, list[Quote]] = {i: [] for i in link_ids}
     ids = list(link_ids)
     for i in range(0, len(ids), 500):
-        q = select(Quote).where(Quote.link_id.in_(ids[i:i + 500])).order_by(Quote.id)  # type: ignore[union-attr]
+        q = (select(Quote).where(Quote.link_id.in_(ids[i:i + 500]))  # type: ignore[union-attr]
+             .order_by(Quote.position.is_(None), Quote.position, Quote.id))  # type: ignore[union-attr]
         for quote in s.exec(q):
             out[quote.link_id].append(quote)
     return out
@@ -144,3 +146,39 @@ def link_id_by_canonical(s: Session, canonical_url: str) -> int | None:
 def set_canonical_url(s: Session, link_id: int, canonical_url: str) -> None:
     # one UPDATE by primary key; the caller has checked that the new value is free (unique column)
     s.execute(update(Link).where(Link.id == link_id).values(canonical_url=canonical_url))
+
+
+def quotes_after(s: Session, after_id: int, limit: int) -> list[tuple[int, int, str, str]]:
+    # (id, link_id, text, text_hash) from an id cursor: a pass over every quote in batches,
+    # oldest first, so the older of two same passages keeps the plain hash
+    q = (select(Quote.id, Quote.link_id, Quote.text, Quote.text_hash)
+         .where(Quote.id > after_id).order_by(Quote.id).limit(limit))
+    return [(i, lk, t, h) for i, lk, t, h in s.exec(q)]
+
+
+def set_quote_hash(s: Session, quote_id: int, text_hash: str) -> None:
+    # one UPDATE by primary key; the caller keeps (link_id, text_hash) unique
+    s.execute(update(Quote).where(Quote.id == quote_id).values(text_hash=text_hash))
+
+
+def update_quote(s: Session, quote_id: int, **values) -> None:
+    # one UPDATE by primary key: a note, citation or position learned later
+    s.execute(update(Quote).where(Quote.id == quote_id).values(**values))
+
+
+def quotes_of_links(s: Session, link_ids: Sequence[int]) -> dict[int, dict[str, tuple[int, str | None]]]:
+    # hash -> (id, note) of the quotes of several links in one query: dedup, and a note that
+    # comes with a passage already stored is added to it
+    out: dict[int, dict[str, tuple[int, str | None]]] = {i: {} for i in link_ids}
+    ids = list(link_ids)
+    for i in range(0, len(ids), 500):
+        q = select(Quote.link_id, Quote.text_hash, Quote.id, Quote.note).where(
+            Quote.link_id.in_(ids[i:i + 500]))  # type: ignore[union-attr]
+        for link_id, h, quote_id, note in s.exec(q):
+            out[link_id][h] = (quote_id, note)
+    return out
+
+
+def quote_texts(s: Session, link_id: int) -> list[tuple[int, str]]:
+    # (id, text) of one link's quotes: their places in the page once its text is known
+    return [(i, t) for i, t in s.exec(select(Quote.id, Quote.text).where(Quote.link_id == link_id))]

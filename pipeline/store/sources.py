@@ -46,7 +46,8 @@ def delete_source(s: Session, source_id: int) -> bool:
 
 
 def record_poll(s: Session, source_id: int, *, at: datetime, error: str | None,
-                etag: str | None = None, last_modified: str | None = None, new_validators: bool = False) -> None:
+                etag: str | None = None, last_modified: str | None = None, new_validators: bool = False,
+                cursor: str | None = None) -> None:
     # One UPDATE per poll, written by the collecting thread only. The validators (ETag,
     # Last-Modified) change only after a body was parsed successfully: storing them for a
     # feed that failed to parse would turn every later poll into a 304 for a body never read.
@@ -56,6 +57,8 @@ def record_poll(s: Session, source_id: int, *, at: datetime, error: str | None,
         if new_validators:
             values["etag"] = etag
             values["last_modified"] = last_modified
+        if cursor is not None:  # a highlight service's position, advanced with the entries it found
+            values["cursor"] = cursor
     else:
         values["last_error"] = error[:1000]
         values["last_error_at"] = at

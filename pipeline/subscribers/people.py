@@ -84,6 +84,9 @@ def remove_subscriber(nl, email: str) -> bool:
         sub = store.get_by_email(s, addr)
         if sub is not None:
             store.delete_subscriber(s, sub.id)
+        from pipeline.store import events as estore
+
+        estore.delete_events_of(s, sub.id if sub is not None else -1, addr)  # they name the person too
         store.add_suppression(s, email_hash(addr), "removed")
     if sub is not None:  # the file outbox holds copies of the mails sent to them: those go too
         for path in nl.settings.outbox_dir.glob(f"issue-*-sub-{sub.id:08d}.eml"):
@@ -167,12 +170,20 @@ def confirm(nl, subscriber_id: int) -> str:
         return "already-active" if sub is not None and sub.status == "active" else "not-pending"
 
 
-def unsubscribe(nl, subscriber_id: int) -> str:
+def unsubscribe(nl, subscriber_id: int, *, source: str = "web") -> str:
     """Unsubscribe (idempotent). Returns 'unsubscribed' or 'already' (also for removed people:
-    they get no mail either way)."""
+    they get no mail either way). Recorded as a mail event of the last issue they were sent
+    (for "unsubscribed after this issue"); ``source``: web (the page and RFC 8058 one-click)."""
+    from pipeline.inbound.record import event_key
+    from pipeline.store import events as estore
+
     with nl.session() as s:
-        if store.set_status(s, subscriber_id, "unsubscribed", from_statuses=("active", "pending"),
-                            unsubscribed_at=utcnow()):
+        now = utcnow()
+        if store.set_status(s, subscriber_id, "unsubscribed", from_statuses=("active", "pending"), unsubscribed_at=now):
+            issue = estore.latest_issue_sent_to(s, subscriber_id)
+            estore.insert_event(s, dict(kind="unsubscribe", subscriber_id=subscriber_id, issue_number=issue,
+                                        source=source, reason="unsubscribe link", created_at=now,
+                                        event_key=event_key("unsubscribe", subscriber_id, issue)))
             return "unsubscribed"
         return "already"
 

@@ -21,7 +21,7 @@ import os
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import RedirectResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
@@ -41,6 +41,31 @@ class SiteFiles(StaticFiles):
         if self.directory is not None and not os.path.isdir(self.directory):
             return
         await super().check_config()
+
+    _redirects: tuple[float, dict[str, str]] = (-1.0, {})
+
+    def redirect_for(self, path: str) -> str | None:
+        """The new page of an imported issue's old path, from the built ``_redirects``
+        (re-read when the build changed it)."""
+        from pipeline.render.redirects import REDIRECTS, read_redirects
+
+        try:
+            mtime = os.stat(os.path.join(str(self.directory), REDIRECTS)).st_mtime
+        except OSError:
+            return None
+        if mtime != self._redirects[0]:
+            self._redirects = (mtime, read_redirects(str(self.directory)))
+        target = self._redirects[1].get(path)
+        return target if target and target.startswith("/") and not target.startswith("//") else None
+
+    async def get_response(self, path: str, scope) -> Response:
+        try:
+            return await super().get_response(path, scope)
+        except HTTPException as exc:
+            target = self.redirect_for(scope["path"]) if exc.status_code == 404 else None
+            if target is None:
+                raise
+            return RedirectResponse(target, status_code=301)
 
 
 def create_app(nl, *, subscribe_limiter: RateLimiter | None = None,

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import logging
 import re
-from urllib.parse import quote
 
+from starlette.background import BackgroundTask
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from pipeline.collect.fragments import text_fragment_url
 from pipeline.errors import LinkletterError
 from pipeline.tokens import tokens_equal
 from pipeline.web import strings
@@ -29,28 +30,6 @@ log = logging.getLogger("linkletter.web")
 TOKEN_HEADER = "X-Linkletter-Token"
 MAX_BODY = 256 * 1024  # a 20,000-character selection, percent-encoded, fits
 MAX_URL = 4000
-_FRAGMENT_WORDS = 4  # words at each end of a long passage
-
-
-def _encode(text: str) -> str:
-    # Text directives must percent-encode '&', ',' and '-' (the syntax's own characters);
-    # quote(safe='') encodes everything but letters, digits and '_.~-', so '-' is added.
-    return quote(text, safe="").replace("-", "%2D")
-
-
-def text_fragment_url(url: str, selection: str) -> str:
-    """``url`` with a text fragment that highlights ``selection``: the whole passage when it is
-    short, else ``textStart,textEnd`` with its first and last words. An existing fragment is
-    replaced."""
-    base = url.split("#", 1)[0]
-    words = selection.split()
-    if not words:
-        return url
-    if len(words) <= 2 * _FRAGMENT_WORDS:
-        directive = _encode(" ".join(words))
-    else:
-        directive = _encode(" ".join(words[:_FRAGMENT_WORDS])) + "," + _encode(" ".join(words[-_FRAGMENT_WORDS:]))
-    return f"{base}#:~:text={directive}"
 
 
 async def collect_form(request: Request) -> Response:
@@ -127,8 +106,21 @@ async def collect_post(request: Request) -> Response:
     except LinkletterError as e:
         return _answer(request, 400, str(e))
     log.info("collect: link #%d%s", link_id, " with a quote" if quotes else "")
-    return _answer(request, 200, strings.text(nl.settings.language, "collect.saved", title=nl.settings.title),
-                   link_id=link_id)
+    response = _answer(request, 200, strings.text(nl.settings.locale, "collect.saved", title=nl.settings.title),
+                       link_id=link_id)
+    # the page is fetched once the answer is out (the bookmarklet does not wait for it), so a
+    # draft made next has the title and the site; a failure is retried by the next collect
+    response.background = BackgroundTask(run_in_threadpool, _fetch, nl, link_id)
+    return response
+
+
+def _fetch(nl, link_id: int) -> None:
+    from pipeline.collect import fetch_pages
+
+    try:
+        fetch_pages(nl, [link_id])
+    except Exception as e:  # noqa: BLE001 (a background fetch must never take the server down)
+        log.warning("collect: fetching the page of link #%d failed: %s", link_id, type(e).__name__)
 
 
 def _add(nl, url, quotes, title, note) -> int:

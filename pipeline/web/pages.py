@@ -39,7 +39,7 @@ def render_page(settings, request: Request | None, template: str, *, title_key: 
     """A page in the newsletter's language. ``title_key`` names the heading's string."""
     root = request.scope.get("root_path", "") if request is not None else ""
     days = max(1, settings.confirm_max_age // 86400)
-    t = strings.table(settings.language, title=settings.title, days=days)
+    t = strings.table(settings.locale, title=settings.title, days=days)
     context.setdefault("subscribe_link", False)
     html = environment(settings).get_template(template).render(
         t=t, page_title=t[title_key], site_title=settings.title, home_url=root + "/",
@@ -51,7 +51,7 @@ def result_page(settings, request, key: str, *, status: int = 200, subscribe_lin
                 template: str = "result.html") -> HTMLResponse:
     """A page with a heading and one paragraph: the strings ``key.title`` and ``key.body``."""
     days = max(1, settings.confirm_max_age // 86400)
-    body = strings.text(settings.language, f"{key}.body", title=settings.title, days=days)
+    body = strings.text(settings.locale, f"{key}.body", title=settings.title, days=days)
     return render_page(settings, request, template, title_key=f"{key}.title", status=status, body=body,
                        subscribe_link=subscribe_link)
 

@@ -72,7 +72,7 @@ async def subscribe_post(request: Request) -> Response:
     if form.get("website"):  # the honeypot: people never fill it in
         log.info("subscribe: honeypot filled in; ignored")
         return sent
-    lang = settings.language
+    lang = settings.locale
     try:  # subscribe() validates the address and the name (the one place that does)
         result = await run_in_threadpool(
             subs.subscribe, nl, email, name, ip=client_ip(request), user_agent=request.headers.get("user-agent"),

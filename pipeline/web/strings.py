@@ -1,10 +1,10 @@
 """What readers see on the server's own pages: ``pipeline/i18n/web.py``
 (one string table, one rule: an unknown key or language is a KeyError, never a fallback),
-looked up for ``settings.language``."""
+looked up for ``settings.locale`` (the language, and for German the form of address)."""
 
 from __future__ import annotations
 
-from pipeline.i18n import WEB_STRINGS, t
+from pipeline.i18n import WEB_STRINGS, entry_text, t
 
 
 def text(lang: str, key: str, **values) -> str:
@@ -21,8 +21,9 @@ def table(lang: str, **values) -> dict[str, str]:
     a string needing a value not given stays as it is."""
     out = {}
     for key, langs in WEB_STRINGS.items():
+        text = entry_text(langs, lang)
         try:
-            out[key] = langs[lang].format(**values)
+            out[key] = text.format(**values)
         except KeyError:
-            out[key] = langs[lang]
+            out[key] = text
     return out
