@@ -213,3 +213,25 @@ def test_sent_on_dates_an_undated_issue_with_the_send_day(nl, nl_dir):
     assert undated.context(nl.settings)["date"] == "20 November 2026"  # the planned day, before the send
     fixed = prepare(nl, draft(nl_dir, "Body.\n", date="2026-11-27T07:00:00+01:00"))
     assert fixed.sent_on(when) is fixed  # a date the author set stays
+
+
+def test_a_send_puts_the_local_images_into_the_site_before_the_first_message(nl_dir):
+    import threading
+
+    from pipeline.send.campaign import SendOptions, send_issue
+    from pipeline.subscribers.people import add_subscriber
+
+    (nl_dir / "drafts" / "img").mkdir()
+    (nl_dir / "drafts" / "img" / "bild.png").write_bytes(png(300, 200))
+    path = draft(nl_dir, "![Ein Bild](img/bild.png)\n")
+    nl = open_newsletter(nl_dir, env={})
+    try:
+        add_subscriber(nl, "leserin@example.net")
+        stop = threading.Event()
+        stop.set()  # frozen and queued, nothing sent
+        report = send_issue(nl, path, stop_event=stop, force=True, options=SendOptions(poll=0.05))
+    finally:
+        nl.close()
+    assert report.sent == 0 and report.pending == 1
+    (copied,) = (nl_dir / "site" / "media").iterdir()
+    assert copied.name.startswith("bild-") and copied.read_bytes() == (nl_dir / "drafts" / "img" / "bild.png").read_bytes()

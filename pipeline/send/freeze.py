@@ -58,6 +58,19 @@ def template_bytes(settings, rendered, *, test: bool = False) -> bytes:
                           test=test, marker=getattr(rendered, "unsubscribe_url", None))
 
 
+def publish_media(nl, prepared) -> None:
+    """The issue's local images into the site before the first message goes out: the mail
+    links them there (render/media.py), and readers open it before the send has finished."""
+    if not prepared.media:
+        return
+    from pipeline.render.site import add_media
+    from pipeline.render.writer import Writer
+
+    writer = Writer(nl.settings.site_dir)
+    add_media(writer, [prepared])
+    writer.commit()
+
+
 def freeze_and_enqueue(nl, issue_id: int, owner: str, prepared, *, include_new: bool, render=None,
                        loaded=None) -> None:
     """Freeze and enqueue (first run), or requeue what a dead run left and add new subscribers."""
@@ -70,6 +83,7 @@ def freeze_and_enqueue(nl, issue_id: int, owner: str, prepared, *, include_new: 
         if rendered.issue != prepared.number:
             raise LinkletterError(f"the rendered email is issue {rendered.issue}, the draft is issue {prepared.number}")
         mime = template_bytes(nl.settings, rendered)
+        publish_media(nl, prepared)
         snapshot = source_snapshot(nl, prepared, loaded)
         with nl.engine.begin() as conn:  # freeze and enqueue together: a crash leaves neither or both
             if istore.freeze_issue(conn, issue_id, owner, html=prepared.html, text=prepared.text, mime=mime,
