@@ -103,7 +103,9 @@ def bare_insert(db: Path, csv_path: Path, ddl: list[str], rows=bare_rows) -> flo
             " consent_text, consent_at, consent_ip, attributes) VALUES (?, ?, 'active', ?, ?, 'import', ?, ?, ?, ?)",
             rows(reader, csv_path.name))
     conn.commit()
+    conn.close()  # the last connection checkpoints the WAL into the database, as the import's does at exit
     elapsed = time.perf_counter() - t0
+    conn = sqlite3.connect(db)
     (count,) = conn.execute("SELECT count(*) FROM subscribers").fetchone()
     conn.close()
     assert count > 0

@@ -285,7 +285,7 @@ def _flush(conn, inserter, batch: list[tuple], report: ImportReport) -> None:
             elif r[0] in seen:
                 made_left += 1
                 seen.discard(r[0])
-    changed = inserter.run(batch)
+    changed = inserter.run(batch, anyone_left=bool(left))
     report.made_left += made_left
     report.added += changed - made_left
     if changed < len(batch):
