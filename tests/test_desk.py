@@ -192,3 +192,82 @@ def test_previews_and_findings_of_a_broken_draft_say_file_and_line(desk):
     assert preview.status_code == 422 and path.name in preview.text
     assert re.search(rf"{re.escape(path.name)}:\d+", found.text)
     assert path.read_text(encoding="utf-8") != original  # the desk left the author's file as it was
+
+
+def test_after_a_send_the_desk_shows_what_came_back_per_issue(nl_dir):
+    from pipeline.inbound.record import InboundEvent, record_event
+    from pipeline.send.campaign import SendOptions, send_issue
+    from pipeline.subscribers.people import unsubscribe
+    from tests.smtp import SmtpServer
+    from tests.smtp_behaviours import DRAFT, add_subscribers, write_draft
+
+    with SmtpServer() as smtp:
+        nl = open_newsletter(nl_dir, env={"LINKLETTER_SMTP_URL": smtp.url})
+        ids = add_subscribers(nl.engine, 5)
+        report = send_issue(nl, write_draft(nl_dir, DRAFT), options=SendOptions(poll=0.05, timeout=10), force=True)
+        assert report.finished
+        record_event(nl, InboundEvent(kind="hard_bounce", source="test", event_key="b1", subscriber_id=ids[0], issue_number=7))
+        record_event(nl, InboundEvent(kind="soft_bounce", source="test", event_key="b2", subscriber_id=ids[1], issue_number=7))
+        record_event(nl, InboundEvent(kind="complaint", source="test", event_key="c1", subscriber_id=ids[2], issue_number=7))
+        unsubscribe(nl, ids[3])
+        with LiveServer(create_app(nl)) as server, client(server) as c:
+            page = c.get("/desk/send").text
+            progress = c.get("/desk/send/progress").json()
+        nl.close()
+    row = re.search(r"<tbody><tr>(.*?)</tr>", page, re.S).group(1)
+    cells = re.findall(r"<td[^>]*>(.*?)</td>", row)
+    assert cells == ["7", "sent", "5", "1", "1", "1", "1"]
+    assert progress["sent"] == progress["total"] == 5 and not progress["running"] and progress["percent"] == 100
+
+
+def test_bad_input_on_the_reading_view_is_a_clear_error_and_changes_nothing(desk):
+    nl, server, site = desk
+    link_id = collect.add_link(nl, site.url("/pages/german.html"), fetch=True, origin="cli")
+    path = f"/desk/link/{link_id}/quote"
+    token = auth.csrf_token(nl.settings, None, path)
+    with client(server) as c:
+        empty = c.post(path, data={"csrf": token, "text": "   "})
+        huge = c.post(f"/desk/link/{link_id}/note", data={"csrf": auth.csrf_token(nl.settings, None, f"/desk/link/{link_id}/note"),
+                                                           "note": "x" * 20_001})
+        order = c.post(f"/desk/link/{link_id}/order", data={"csrf": auth.csrf_token(nl.settings, None, f"/desk/link/{link_id}/order"),
+                                                             "order": "1,drop table"})
+        assert c.get("/desk/link/99999").status_code == 404
+        assert c.get("/desk/link/abc").status_code == 404
+    assert empty.status_code == 400 and "select a passage" in empty.text
+    assert huge.status_code == 400 and "20,000 characters" in huge.text
+    assert order.status_code == 400 and "quote ids" in order.text
+    details = collect.link_details(nl, link_id)
+    assert details.quotes == () and details.note is None
+
+
+def test_assemble_now_and_a_test_mail_are_the_library_calls(nl_dir):
+    from tests.smtp import SmtpServer
+
+    with SmtpServer() as smtp:
+        nl = open_newsletter(nl_dir, env={"LINKLETTER_SMTP_URL": smtp.url})
+        link_id = collect.add_link(nl, "https://example.com/picked", title="A pick", fetch=False, origin="cli")
+        with LiveServer(create_app(nl)) as server, client(server) as c:
+            r = c.post("/desk/draft/assemble", data={"csrf": auth.csrf_token(nl.settings, None, "/desk/draft/assemble")})
+            assert r.status_code == 303
+            name = r.headers["location"].split("draft=", 1)[1]
+            assert collect.link_details(nl, link_id).issue_number == 1
+            assert "https://example.com/picked" in (nl.settings.drafts_dir / name).read_text(encoding="utf-8")
+            test_path = f"/desk/draft/{name}/test"
+            sent = c.post(test_path, data={"csrf": auth.csrf_token(nl.settings, None, test_path), "address": "me@example.net"})
+            assert sent.status_code == 200 and "Test mail sent" in sent.text
+            (mail,) = smtp.wait_for(1)
+            assert mail.rcpt_tos == ["me@example.net"]
+            bad = c.post(test_path, data={"csrf": auth.csrf_token(nl.settings, None, test_path), "address": ""})
+            assert bad.status_code == 400 and "address" in bad.text
+        nl.close()
+
+
+def test_numbers_page_says_when_stats_are_not_available(desk):
+    nl, server, _ = desk
+    import importlib.util
+
+    with client(server) as c:
+        r = c.get("/desk/numbers")
+    assert r.status_code == 200
+    if importlib.util.find_spec("pipeline.stats") is None:
+        assert "not available" in r.text
