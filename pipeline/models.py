@@ -216,3 +216,30 @@ class JobRun(SQLModel, table=True):
     last_result: str | None = Field(default=None, sa_column=Column(Text))
     last_error: str | None = Field(default=None, sa_column=Column(Text))
     failures: int = 0  # consecutive failures
+
+
+# -- what comes back: webhooks and the author's notices (issue 15)
+
+
+class WebhookReceipt(SQLModel, table=True):
+    """One event (or one signed call, for the replay checks) a provider's webhook delivered,
+    by its key: the same event delivered twice is recorded once."""
+
+    __tablename__ = "webhook_receipts"
+    __table_args__ = (UniqueConstraint("provider", "key", name="uq_webhook_receipts_provider_key"),)
+    id: int | None = Field(default=None, primary_key=True)
+    provider: str
+    key: str
+    received_at: datetime = Field(default_factory=utcnow, index=True)
+
+
+class AuthorNotice(SQLModel, table=True):
+    """A mail the author got about an issue's send (too many bounces, complaints): each reason
+    once per issue, however many processes or runs notice it."""
+
+    __tablename__ = "author_notices"
+    __table_args__ = (UniqueConstraint("issue_number", "reason", name="uq_author_notices_issue_reason"),)
+    id: int | None = Field(default=None, primary_key=True)
+    issue_number: int
+    reason: str
+    sent_at: datetime = Field(default_factory=utcnow)

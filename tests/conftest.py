@@ -36,6 +36,17 @@ def allow_fetch(nl_dir: Path, *hosts: str) -> Path:
     return nl_dir
 
 
+def inserted_once(before: bytes, after: bytes) -> str:
+    """The text inserted at one place into ``before`` to give ``after``, asserting that every
+    other byte stayed as it was (a draft after ``linkletter draft``: the author's text)."""
+    i = 0
+    while i < len(before) and i < len(after) and before[i] == after[i]:
+        i += 1
+    tail = len(before) - i
+    assert len(after) >= len(before) and after[len(after) - tail:] == before[i:], "the author's text changed"
+    return after[i:len(after) - tail].decode("utf-8")
+
+
 @pytest.fixture
 def nl(nl_dir: Path):
     """The opened newsletter (settings + engine) of ``nl_dir``; no environment overrides."""

@@ -144,7 +144,9 @@ def test_only_picks_have_their_pages_fetched(cnl, site):
     assert report.pages_fetched == 0
     og = _links(cnl)[site.url("/pages/og.html")]
     assert (og.fetch_status, og.fetch_attempts, og.main_text) == ("pending", 0, None)
-    pick(cnl, [og.id])  # a pick fetches its page at once (no waiting for the next collect)
+    pick(cnl, [og.id], fetch=False)  # not fetched at once (as from the desk): the next collect fetches it
+    report = collect(cnl)
+    assert report.pages_fetched == 1 and report.new_links == 0
     og = get_link(cnl, og.id)
     assert og.fetch_status == "ok" and og.site_name == "Slow Reading" and "reader answers back" in og.main_text
     report = collect(cnl)

@@ -227,12 +227,15 @@ def test_a_blockquote_s_cite_is_its_attribution_and_source_link(cnl, site):
 # ------------------------------------------------------------------ 7. one passage, however typeset
 
 def test_the_same_passage_from_three_feeds_is_one_quote(cnl, site):
+    # straight quotes and a line break (Pinboard), „…“ (Hypothesis), “…” (Instapaper)
+    new_quotes = []
     for path in ("/pinboard/u:jkrause", "/hypothesis/stream.atom", "/instapaper/liked.rss"):
-        add_source(cnl, site.url(path))
-    collect(cnl)
-    collect(cnl)
-    quotes = _quotes(cnl, _link(cnl, site, PLATTFORM).id)
-    assert len(quotes) == 1 and quotes[0].note == "Gutes Bild für den Einstieg."
+        add_source(cnl, site.url(path))  # one feed at a time: the first to bring the passage keeps its words
+        new_quotes.append(collect(cnl).new_quotes)
+    assert new_quotes == [1, 3, 0]  # Hypothesis: its three highlights on the other page; on this one a note only
+    [quote] = _quotes(cnl, _link(cnl, site, PLATTFORM).id)
+    assert quote.text == 'Die Händler nennen das "Reichweite", die Betreiber nennen es "Ökosystem".'
+    assert quote.note == "Gutes Bild für den Einstieg."
 
 
 def test_quote_identity_ignores_typography():

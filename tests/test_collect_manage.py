@@ -132,3 +132,26 @@ def test_list_links_filters_by_state_and_source_and_pages(nl):
         list_links(nl, limit=0)
     with pytest.raises(LinkletterError, match="state must be one of"):
         list_links(nl, "archived")
+
+
+def test_the_upgrade_counts_quotes_of_placed_links_as_placed(tmp_path):
+    """Migration 0007: quotes of links already in a draft get their link's issue, so the first
+    draft after the upgrade adds none of them again."""
+    from sqlalchemy import text
+
+    from pipeline import db
+
+    engine = db.make_engine(f"sqlite:///{tmp_path / 'old.db'}")
+    db.upgrade(engine, "0006")
+    with engine.begin() as conn:
+        for link_id, issue in ((1, 3), (2, None)):
+            conn.execute(text("INSERT INTO links (id, url, canonical_url, state, fetch_status, fetch_attempts, "
+                              "issue_number, created_at) VALUES (:i, :u, :u, 'picked', 'ok', 0, :n, "
+                              "'2026-01-01 00:00:00')"), {"i": link_id, "u": f"https://a.example/{link_id}", "n": issue})
+            conn.execute(text("INSERT INTO quotes (link_id, text, text_hash, origin, created_at) "
+                              "VALUES (:i, 'Q.', :h, 'cli', '2026-01-01 00:00:00')"), {"i": link_id, "h": f"h{link_id}"})
+    db.upgrade(engine)
+    with engine.connect() as conn:
+        rows = conn.execute(text("SELECT link_id, issue_number, position FROM quotes ORDER BY link_id")).all()
+    engine.dispose()
+    assert [tuple(r) for r in rows] == [(1, 3, None), (2, None, None)]

@@ -477,3 +477,21 @@ def test_concurrent_runs_place_each_pick_once(nl, nl_dir):
     assert all(text.count(f"(https://example.org/c/{i})") == 1 for i in range(40))
     assert sorted(i for r in results for i in r.placed) == ids
     assert [r.created for r in results].count(True) == 1
+
+
+def test_a_follow_up_for_a_hostile_link_stays_a_comment_and_text(nl):
+    """The comment naming the link carries its (outside) title: nothing in it can end the
+    comment and let markup through; the quote is escaped like any other."""
+    from pipeline.collect import add_quote
+    from pipeline.render.markdown import parse, to_html
+
+    title = "x --> <script>alert(1)</script> --!> <!-- y"
+    a = pick(nl, "https://example.org/h", title=title, quotes=["First."])
+    assemble(nl)
+    add_quote(nl, a, HOSTILE_QUOTE, note="mine --> <b>visible?</b>")
+    r = assemble(nl)
+    (block,) = r.blocks
+    assert block.startswith("<!-- new quote for link #") and block.count("-->") == 2  # its comment and the note's
+    html = to_html(parse(block))
+    assert "<script" not in html and "visible?" not in html and "alert(1)" not in html.split("<blockquote")[0]
+    assert "Heading?" in html and "<blockquote" in html

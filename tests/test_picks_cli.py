@@ -17,7 +17,7 @@ from pipeline.models import Issue, Link
 from pipeline.newsletter import open_newsletter
 from pipeline.web import create_app
 from pipeline.web.author import bookmarklet_token
-from tests.conftest import allow_fetch, clean_env
+from tests.conftest import allow_fetch, clean_env, inserted_once
 from tests.fixtures.collect.site import site, site_server  # noqa: F401  (fixtures)
 from tests.test_web import LiveServer, own_page_client
 
@@ -49,16 +49,6 @@ def mark_sent(nl_dir, number: int) -> None:
         nl.close()
 
 
-def inserted(before: bytes, after: bytes) -> str:
-    """What was put into ``before`` to make ``after``, checking every other byte stayed."""
-    i = 0
-    while i < len(before) and before[i] == after[i]:
-        i += 1
-    tail = len(before) - i
-    assert after[len(after) - tail:] == before[i:], "the author's text changed"
-    return after[i:len(after) - tail].decode("utf-8")
-
-
 # ---------------------------------------------------------------- 8: new quotes for drafted links
 
 def test_a_new_quote_for_a_link_in_the_open_draft_is_added_naming_the_link(nl_dir, site, cli):
@@ -68,11 +58,12 @@ def test_a_new_quote_for_a_link_in_the_open_draft_is_added_naming_the_link(nl_di
     path.write_text(path.read_text("utf-8").replace("<!-- your commentary -->", "Mine."), encoding="utf-8")
     before = path.read_bytes()
 
-    assert "Picked link #1" in run(cli, nl_dir, "add", site.url(OG), "--quote", "Every note is a small letter.").stdout
+    said = run(cli, nl_dir, "add", site.url(OG), "--quote", "Every note is a small letter.").stdout
+    assert "Picked link #1" in said and "already in issue 1: the next 'linkletter draft' adds its new quotes" in said
     out = run(cli, nl_dir, "draft").stdout
 
     assert "1 new quote for link #1, already in this draft" in out and "No new picks" not in out
-    added = inserted(before, path.read_bytes())
+    added = inserted_once(before, path.read_bytes())
     assert "> Every note is a small letter." in added
     assert "link #1, On marginalia" in added  # the block names its link ...
     assert f"> — [On marginalia]({site.url(OG)})" in added  # ... and says where the quote is from
@@ -210,12 +201,14 @@ def test_renumbering_a_draft_makes_no_phantom_repeats(nl_dir, site, cli):
 
     report = json.loads(run(cli, nl_dir, "check", "27", "--no-fetch", "--json", check=False).stdout)
     assert [w for w in report["warnings"] if w["code"] == "link-featured"] == []
+    run(cli, nl_dir, "draft")  # the links move with their renumbered draft
+    assert re.search(r"^\s*1\s+picked\s+.*\(issue 27\)$", run(cli, nl_dir, "links", "--picked").stdout, re.M)
 
     update_front_matter(path, status="sent")  # issue 27 is sent (its row: see mark_sent)
     nl = open_newsletter(nl_dir, env={})
     try:
         with nl.session() as s:
-            s.add(Issue(number=27, status="sent"))
+            s.exec(select(Issue).where(Issue.number == 27)).one().status = "sent"  # the row draft made
     finally:
         nl.close()
     (nl_dir / "drafts" / "029-next.md").write_text(
@@ -239,7 +232,7 @@ def test_new_picks_go_above_the_marker_not_below_the_sign_off(nl_dir, site, cli)
     run(cli, nl_dir, "add", site.url(GERMAN))
     run(cli, nl_dir, "draft")
     after = path.read_text("utf-8")
-    added = inserted(before, path.read_bytes())
+    added = inserted_once(before, path.read_bytes())
     assert "Über Anführungszeichen" in added
     assert after.index("Über Anführungszeichen") < after.index("<!-- linkletter:new-picks") < \
         after.index("Bis nächste Woche!")

@@ -134,7 +134,10 @@ SUMMARY_CASES = [
     ("Hello again. This week: small tools that do one thing well.", "This week: small tools that do one thing well."),
     ("Titel\n=====\n\n> Ein Zitat zuerst.\n\nAb dem 1. Dezember erscheint sie *freitags* [2]. Dann mehr.",
      "Ab dem 1. Dezember erscheint sie freitags."),
-    ("Ein Satz mit Fußnote¹ und Dr. Müller, der spricht. Zweiter Satz.", "Ein Satz mit Fußnote und Dr. Müller, der spricht."),
+    ("Ein Satz mit Fußnote¹ und Dr. Müller, der spricht. Zweiter Satz.\n\nNotes:\n\n¹ Die Note.",
+     "Ein Satz mit Fußnote und Dr. Müller, der spricht."),
+    ("Die Wohnung hat 40 m² und zwei Fenster¹. Mehr nicht.\n\nNotes:\n\n¹ Die Note.",
+     "Die Wohnung hat 40 m² und zwei Fenster."),
     ("", ""),
 ]
 
@@ -179,3 +182,25 @@ def test_a_summary_that_is_not_one_line_of_text_is_an_error_with_its_line(nl_de)
     with pytest.raises(DraftError) as e:
         read_draft(path)
     assert e.value.line == 5 and "'summary' must be text" in str(e.value)
+
+
+def test_a_hostile_summary_is_text_in_the_index_page_and_feeds(nl_de):
+    path = nl_de.settings.drafts_dir / DRAFT
+    hostile = '<script>alert(1)</script> \\" onload=x & <b>fett</b>'
+    path.write_text(path.read_text("utf-8").replace("status: sent\n", f'status: sent\nsummary: "{hostile}"\n'), "utf-8")
+    site = build_site(nl_de)
+    index = (site / "index.html").read_text("utf-8")
+    page = (site / "issues" / "14.html").read_text("utf-8")
+    for html in (index, page):
+        assert "<script>alert" not in html and "<b>fett" not in html
+        assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert '<meta name="description" content="&lt;script&gt;alert(1)&lt;/script&gt; &#34; onload=x' in page
+    # RSS readers take <description> as HTML: the summary is escaped for it, so they show the text
+    rss = feedparser.parse((site / "feed.xml").read_bytes())
+    assert rss.bozo == 0 and rss.entries[0].summary_detail.type == "text/html"
+    assert rss.entries[0].summary.startswith("&lt;script&gt;alert(1)&lt;/script&gt;")
+    assert "&lt;b&gt;fett&lt;/b&gt;" in rss.entries[0].summary
+    # Atom's <summary> is text (no type attribute): escaped once, read back as the very text
+    atom = feedparser.parse((site / "atom.xml").read_bytes())
+    assert atom.bozo == 0 and atom.entries[0].summary_detail.type == "text/plain"
+    assert atom.entries[0].summary == '<script>alert(1)</script> " onload=x & <b>fett</b>'

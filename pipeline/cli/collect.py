@@ -208,6 +208,12 @@ def add_cmd(nl, url: str, quotes: tuple[str, ...], note: str | None, no_fetch: b
     link_id = lib.add_link(nl, url, quotes=quotes, note=note, origin="cli", fetch=not no_fetch)
     link = lib.get_link(nl, link_id)
     click.echo(f"Picked link #{link_id}: {link.title or link.url}")
+    if link.issue_number is not None and quotes:
+        click.echo(f"  link #{link_id} is already in issue {link.issue_number}: the next 'linkletter draft' "
+                   f"adds its new quotes")
+    elif link.issue_number is not None and note:
+        click.echo(f"  link #{link_id} is already in issue {link.issue_number}: the note is kept "
+                   f"('linkletter links show {link_id}'), not added to the draft", err=True)
     if link.fetch_status == "failed":
         click.echo(f"  the page could not be fetched ({link.fetch_error}); the next collect tries again", err=True)
 

@@ -3,7 +3,9 @@ links are picked, and every page is fetched for its metadata and main text.
 
 The library API (the CLI and the web server's bookmarklet endpoint are thin layers over it):
 
-- ``add_source(nl, url, name="", mode="inbox") -> Source``, ``list_sources(nl)``, ``remove_source(nl, id)``
+- ``add_source(nl, url, name="", mode="inbox", kind="feed") -> Source``, ``list_sources(nl)``, ``remove_source(nl, id)``
+  (``collect.discover.discover_feeds(nl, url)``: the feeds a page names; ``collect.flavours``: how
+  bookmark, annotation, link-blog and microblog feeds are read)
 - ``add_link(nl, url, *, quotes=(), note=None, title=None, origin="cli", fetch=True) -> int``
 - ``pick(nl, ids, *, fetch=True) -> list[int]`` (fetches the new picks' pages), ``fetch_pages(nl, ids)``, ``get_link(nl, id)``, ``link_quotes(nl, ids) -> dict[int, list[Quote]]``
 - ``list_links(nl, state=None, *, source_id=None, hide_sent=False, limit=None, offset=0, before_id=None)``

@@ -161,15 +161,21 @@ def _merge_pick(nl, url: str, canonical: str, page: PageResult | None, parts: li
         if link is None:
             link = store.insert_link(s, Link(url=strip_tracking(url), canonical_url=canonical, state="picked",
                                              picked_at=utcnow(), title=one_line(title)[:500] or None, note=note))
+            note = None
         else:
             _pick(link)
             if title and not link.title:
                 link.title = one_line(title)[:500]
-            link.note = _merge_note(link.note, note)
-            s.add(link)
         if page is not None and link.fetch_status != "ok":
             store_page(s, link, page)
-        add_quotes(s, link.id, [NewQuote(t, src) for t, src in parts], origin, link.main_text)
+        # A link already drafted has had its note written: a new note goes with the new quotes,
+        # which the next draft adds (pipeline/draft/followups.py), so it does not vanish.
+        quote_note = note if link.issue_number is not None and parts else None
+        added = add_quotes(s, link.id, [NewQuote(t, src, quote_note if i == 0 else None)
+                                        for i, (t, src) in enumerate(parts)], origin, link.main_text)
+        if note and not (quote_note and added):
+            link.note = _merge_note(link.note, note)
+        s.add(link)
         return link.id
 
 

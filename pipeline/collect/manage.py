@@ -83,10 +83,15 @@ def _links(s, ids: list[int]) -> dict[int, Link]:
     return found  # type: ignore[return-value]
 
 
-def _placed_error(links: list[Link], verb: str) -> LinkletterError:
-    where = ", ".join(f"#{lk.id} (issue {lk.issue_number})" for lk in links)
-    return LinkletterError(f"cannot {verb} links already in a draft: {where}; delete the block from the "
-                           f"draft instead")
+def _not_drafted(s, ids: list[int], verb: str) -> dict[int, Link]:
+    """The links of ``ids``; one already placed in a draft is an error naming its issue."""
+    links = _links(s, ids)
+    placed = [lk for lk in links.values() if lk.issue_number is not None]
+    if placed:
+        where = ", ".join(f"#{lk.id} (issue {lk.issue_number})" for lk in placed)
+        raise LinkletterError(f"cannot {verb} links already in a draft: {where}; delete the block from the "
+                              f"draft instead")
+    return links
 
 
 def unpick(nl, ids: Sequence[int]) -> list[int]:
@@ -94,10 +99,7 @@ def unpick(nl, ids: Sequence[int]) -> list[int]:
     is an error and nothing changes."""
     ids = _ids(ids)
     with nl.session() as s:
-        links = _links(s, ids)
-        placed = [lk for lk in links.values() if lk.issue_number is not None]
-        if placed:
-            raise _placed_error(placed, "unpick")
+        links = _not_drafted(s, ids, "unpick")
         other = [i for i in ids if links[i].state != LinkState.PICKED]
         if other:
             raise LinkletterError(f"link {', '.join(f'#{i}' for i in other)} is not picked "
@@ -111,10 +113,7 @@ def dismiss(nl, ids: Sequence[int]) -> list[int]:
     nothing). Picks not yet in a draft may be dismissed too; a placed link is an error."""
     ids = _ids(ids)
     with nl.session() as s:
-        links = _links(s, ids)
-        placed = [lk for lk in links.values() if lk.issue_number is not None]
-        if placed:
-            raise _placed_error(placed, "dismiss")
+        _not_drafted(s, ids, "dismiss")
         store.set_state(s, ids, LinkState.DISMISSED, clear_pick=True)
     return ids
 

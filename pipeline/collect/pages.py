@@ -4,6 +4,7 @@ its link by the collecting thread (:func:`apply_page`)."""
 from __future__ import annotations
 
 import re
+import time
 from dataclasses import dataclass
 from email.message import Message
 from pathlib import PurePosixPath
@@ -32,8 +33,11 @@ class PageResult:
     error: str | None = None
 
 
+PDF_TYPES = ("application/pdf", "application/x-pdf")
+
+
 def _wants_body(ctype: str) -> bool:
-    return not ctype or ctype in HTML_TYPES or ctype.startswith("text/")
+    return not ctype or ctype in HTML_TYPES or ctype in PDF_TYPES or ctype.startswith("text/")
 
 
 def filename_title(url: str, disposition: str | None) -> str | None:
@@ -57,6 +61,8 @@ def read_page(fetcher: Fetcher, url: str) -> PageResult:
     except Exception as e:  # noqa: BLE001 - one odd page must not stop the collect
         return PageResult(ok=False, error=describe(e))
     final = r.url or url
+    if r.content_type in PDF_TYPES or (not r.content_type and r.body.startswith(b"%PDF-")):
+        return _pdf_result(fetcher, r, final)
     if r.content_type and r.content_type not in HTML_TYPES and not (r.content_type == "text/plain" and r.body):
         # a PDF, an image, ...: only what the headers tell
         meta = PageMeta(title=filename_title(final, r.headers.get("Content-Disposition")))
@@ -120,6 +126,18 @@ def choose_title(current: str | None, meta: PageMeta, curated: bool = False) -> 
     if _suffixed(page, mine):
         return mine
     return page if curated and meta.title_declared else mine
+
+
+def _pdf_result(fetcher: Fetcher, r, final: str) -> PageResult:
+    """A PDF: its text (for the check) and document information, read within the request's
+    time bound (``pipeline.collect.pdf``)."""
+    from pipeline.collect.pdf import read_pdf
+
+    budget = getattr(fetcher, "total", None) or 60.0
+    meta = read_pdf(r.body, deadline=time.monotonic() + budget)
+    meta.title = meta.title or filename_title(final, r.headers.get("Content-Disposition"))
+    return PageResult(ok=True, final_url=final, status=r.status, content_type=r.content_type or "application/pdf",
+                      meta=meta)
 
 
 def apply_page(link: Link, page: PageResult) -> None:

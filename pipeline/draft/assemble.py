@@ -1,21 +1,23 @@
-"""Assemble picks into the next issue's draft: append-only and idempotent.
+"""Assemble picks into the next issue's draft: insert-only and idempotent.
 
 ``assemble(nl)`` finds the open draft in ``drafts/`` (front matter ``status: draft``), or
-creates the next one, ``drafts/NNN-slug.md``, and appends one block per picked link that is
+creates the next one, ``drafts/NNN-slug.md``, and adds one block per picked link that is
 not yet placed in any issue::
 
     [Title](https://example.org/page) — Author, Site
 
     > A quoted passage.
     >
-    > Its second paragraph.
-    >
     > — [Site](https://example.org/page#:~:text=A%20quoted)
+
+    <!-- note: the author's note, never published -->
 
     <!-- your commentary -->
 
-What is already in the file is never changed: the old bytes are an exact prefix of the new
-file. A link counts as placed when the database says so (``Link.issue_number``, set right
+New quotes of links drafted before are added too (``pipeline/draft/followups.py``). The text
+goes above the draft's marker comment, else at the end (``pipeline/draft/marker.py``); what is
+already in the file is never changed: removing the inserted text gives back the old bytes
+exactly. A link counts as placed when the database says so (``Link.issue_number``, set right
 after the file was written) or when its URL appears anywhere in any draft in ``drafts/``
 (the author pasted it by hand, or a run stopped between writing the file and the database).
 So running it again after the author edited, moved or deleted blocks adds only new picks.
@@ -253,6 +255,10 @@ def _assemble(nl, folder: Path, *, write: bool, create_empty: bool) -> AssembleR
     raw = {d.path: d.path.read_bytes() for d in drafts}
     index = DraftIndex.of(drafts, raw)
 
+    with nl.session() as session:
+        if write:  # a renumbered draft takes its links along (recorded before anything is read)
+            for link_id, was, now in followups.renumbered(session, index, drafts):
+                manage_store.move_placement(session, link_id, was, now)
     with nl.session() as session:
         statuses = store.issue_statuses(session, [d.issue for d in drafts])
         highest_db = store.highest_issue_number(session)

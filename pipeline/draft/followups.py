@@ -70,6 +70,21 @@ def plan(session, index, drafts: Sequence[Draft], statuses: dict[int, str], open
     return out
 
 
+def renumbered(session, index, drafts: Sequence[Draft]) -> list[tuple[int, int, int]]:
+    """(link id, old, new) for links placed in an issue that has no draft file and was not sent,
+    whose URL is now in exactly one unsent draft: the author renumbered that draft (``issue: 1``
+    became ``issue: 27``), so its links move with it (and are not "featured in issue 1")."""
+    numbers = {d.issue for d in drafts}
+    out = []
+    for link in store.placed_in_unsent(session):
+        if link.issue_number in numbers:
+            continue
+        holders = index.issues_of(link) & numbers
+        if len(holders) == 1:
+            out.append((link.id, link.issue_number, next(iter(holders))))
+    return out
+
+
 def _as_link(link: Link) -> Link:
     """The link without its note: the note went into the draft with its first block."""
     return link.model_copy(update={"note": None})

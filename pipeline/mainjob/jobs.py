@@ -130,16 +130,43 @@ def send_due(nl: Newsletter, job: MainJob) -> str:
         except LinkletterError as e:
             job.refused[key] = (mtime, f"{draft.path.name}: {e}")
             failed.append(job.refused[key][1])
+            tell_author(nl, draft, e)  # once per version of the draft, like the check itself
             continue
         job.refused.pop(key, None)
         done.append(report.summary())
+        if report.finished and not report.already_sent:
+            from pipeline.send.notify import notify_after_send
+
+            notify_after_send(nl, report)
         job.site_stale = True
     if job.site_stale:
         rebuild_after_send(nl)
         job.site_stale = False
+    _follow_up(nl)
     if failed:
         raise LinkletterError("; ".join(done + failed))
     return "; ".join(done) or "nothing due"
+
+
+def _follow_up(nl: Newsletter) -> None:
+    """Complaints and bounces that came in after a send: the author hears about them too."""
+    from pipeline.send.notify import follow_up
+
+    try:
+        follow_up(nl)
+    except Exception as e:  # noqa: BLE001 (a notice must never stop the send job)
+        log.error("checking recent sends for complaints and bounces failed: %s", e)
+
+
+def tell_author(nl: Newsletter, draft, error: LinkletterError) -> None:
+    """Mail the author (``notify``) why a scheduled send of ``draft`` did not go out."""
+    from pipeline.send.campaign import CheckRefused
+    from pipeline.send.notify import notify_quietly
+
+    refused = isinstance(error, CheckRefused)
+    reason = "\n".join(error.problems) if refused else str(error)
+    notify_quietly(nl, "notify.send_refused" if refused else "notify.send_failed", issue=draft.issue,
+                   draft=f"drafts/{draft.path.name}", reason=reason)
 
 
 def build(nl: Newsletter, job: MainJob) -> str:

@@ -19,6 +19,7 @@ from datetime import datetime, timezone
 from email.utils import format_datetime
 from pathlib import Path
 
+from html import escape as html_escape
 from html import unescape as html_unescape
 
 from markupsafe import Markup, escape
@@ -144,6 +145,12 @@ class FeedItem:
     summary: str
     html: str
     date: datetime
+
+    @property
+    def summary_html(self) -> str:
+        """The summary for RSS's <description>, which readers take as HTML: escaped once here
+        (and once more by the template), so "<b>" in a summary is shown, not obeyed."""
+        return html_escape(self.summary, quote=False)
 
     @property
     def rfc822(self) -> str:

@@ -22,7 +22,8 @@ SALUTATION_MAX = 60  # a first line this short that ends in a comma is a greetin
 MIN_WORDS = 4  # a first sentence shorter than this ("Hello again.") is a greeting
 
 _REF = re.compile(r" \[\d+\]")
-_FOOTNOTE = re.compile(r"(?<=\S)[⁰¹²³⁴⁵⁶⁷⁸⁹]+(?=[\s.,;:!?…)]|$)")
+_FOOTNOTE = "(?<=\\S)(?:{marks})(?=[\\s.,;:!?…)]|$)"
+_NOTE_LINE = re.compile(r"^([⁰¹²³⁴⁵⁶⁷⁸⁹]+) ", re.M)  # a note in the text's list of notes: "¹ The note."
 _EMPHASIS = re.compile(r"(?<![\w*])([*_])(?=\S)(.+?)(?<=\S)\1(?![\w*])")
 # A sentence ends at . ! ? … (maybe followed by closing marks) before a space and a capital,
 # a digit or an opening mark, or at the end of the paragraph.
@@ -48,8 +49,11 @@ def _is_prose(para: str) -> bool:
     return True
 
 
-def _clean(text: str) -> str:
-    text = _FOOTNOTE.sub("", _REF.sub("", text))
+def _clean(text: str, notes: set[str]) -> str:
+    text = _REF.sub("", text)
+    if notes:  # only the numbers of notes the text lists: "10 m²" keeps its square
+        marks = "|".join(sorted(map(re.escape, notes), key=len, reverse=True))
+        text = re.sub(_FOOTNOTE.format(marks=marks), "", text)
     text = _EMPHASIS.sub(r"\2", text)
     return " ".join(text.split())
 
@@ -57,6 +61,7 @@ def _clean(text: str) -> str:
 def first_sentence(text: str, limit: int = LIMIT) -> str:
     """The first sentence of substance of a plain text (see the module docstring)."""
     greeted = False
+    notes = set(_NOTE_LINE.findall(text))
     for para in text.split("\n\n"):
         para = para.strip("\n")
         if not para.strip() or not _is_prose(para):
@@ -66,7 +71,7 @@ def first_sentence(text: str, limit: int = LIMIT) -> str:
         if first.endswith(",") and len(first) <= SALUTATION_MAX:
             greeted = True
             lines = lines[1:]  # "Liebe Leserinnen und Leser," on a line (or a paragraph) of its own
-        prose = _clean(" ".join(lines))
+        prose = _clean(" ".join(lines), notes)
         if not prose:
             continue
         if greeted:  # the letter's "diese Woche ..." opens the summary: "Diese Woche ..."

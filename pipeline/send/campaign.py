@@ -53,7 +53,7 @@ from pipeline.store import deliveries as dstore
 from pipeline.store import issues as istore
 from pipeline.states import DraftStatus, IssueStatus
 
-__all__ = ["SendOptions", "SendRun", "SendReport", "SendError", "SendStatus", "send_issue", "send_test",
+__all__ = ["CheckRefused", "SendOptions", "SendRun", "SendReport", "SendError", "SendStatus", "send_issue", "send_test",
            "count_would_send", "send_status", "pre_send_check", "mark_draft_sent", "outbox_name", "SendPacer",
            "render_for_send", "source_snapshot", "template_bytes"]
 
@@ -168,8 +168,7 @@ def _gate(nl, s: _Send) -> SendReport | None:
     if not s.run.force and (known is None or known["send_started_at"] is None):
         report = pre_send_check(nl, s.prepared)
         if report.error_messages():
-            raise LinkletterError("the pre-send check found problems; fix the draft, or send it anyway with "
-                                  "`linkletter send DRAFT --force`:\n  " + "\n  ".join(report.error_messages()))
+            raise CheckRefused(report.error_messages())
         s.loaded = report.sources
     s.signer = signer_from_settings(settings)  # a bad DKIM key is an error before anything is frozen
     if settings.smtp_url:
@@ -334,6 +333,15 @@ def _report(nl, issue_id: int, number: int) -> SendReport:
     return SendReport(issue=number, total=sum(counts.values()), sent=counts.get("sent", 0),
                       failed=counts.get("failed", 0), bounced=bounced,
                       pending=counts.get("queued", 0) + counts.get("sending", 0))
+
+
+class CheckRefused(LinkletterError):
+    """The pre-send check found problems: nothing was frozen or sent."""
+
+    def __init__(self, problems: list[str]):
+        super().__init__("the pre-send check found problems; fix the draft, or send it anyway with "
+                         "`linkletter send DRAFT --force`:\n  " + "\n  ".join(problems))
+        self.problems = problems
 
 
 class SendError(LinkletterError):

@@ -55,15 +55,41 @@ def format_to(name: str, addr: str) -> bytes:
     to inject a header or a second address (line breaks and control characters become spaces;
     a name that looks like an encoded word is encoded itself, so no reader decodes it into an
     address)."""
-    addr = smtp_address(addr)
+    return _with_phrase(name, smtp_address(addr), "To")
+
+
+def _with_phrase(name: str, inner: str, header: str) -> bytes:
+    """``"name" <inner>``: the name quoted or RFC 2047-encoded, control characters made spaces."""
     name = " ".join(_CTRL.sub(" ", name or "").split())
     if not name:
-        return addr.encode("ascii")
+        return inner.encode("ascii")
     if name.isascii() and "=?" not in name:
         quoted = name.replace("\\", "\\\\").replace('"', '\\"')
-        return f'"{quoted}" <{addr}>'.encode("ascii")
-    encoded = Header(name, "utf-8", header_name="To").encode(linesep="\r\n")
-    return f"{encoded} <{addr}>".encode("ascii")
+        return f'"{quoted}" <{inner}>'.encode("ascii")
+    encoded = Header(name, "utf-8", header_name=header).encode(linesep="\r\n")
+    return f"{encoded} <{inner}>".encode("ascii")
+
+
+def format_address(value: str) -> bytes:
+    """A setting like ``sender`` ('Name <addr>' or addr) as an address header value (Reply-To)."""
+    from email.utils import parseaddr
+
+    name, addr = parseaddr(value)
+    if not addr:
+        raise AddressError(f"not an email address: {value!r}")
+    return format_to(name, addr)
+
+
+def list_id(title: str, domain: str) -> bytes:
+    """The ``List-Id`` value (RFC 2919): the title as its phrase, and an id made of the title's
+    letters and digits under the sender's domain (``"Weekly Reads" <weekly-reads.example.org>``),
+    the same for every issue so filters and providers can tell the list."""
+    import unicodedata
+
+    ascii_title = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode("ascii").lower()
+    label = "-".join(re.findall(r"[a-z0-9]+", ascii_title))[:40].strip("-") or "newsletter"
+    domain = smtp_address(f"x@{domain or 'localhost'}").partition("@")[2]
+    return _with_phrase(title, f"{label}.{domain}", "List-Id")
 
 
 def header_problem(value: str) -> str | None:

@@ -25,13 +25,14 @@ import re
 import secrets
 import time
 from dataclasses import dataclass
-from email.utils import formatdate, make_msgid, parseaddr
+from datetime import datetime, timezone
+from email.utils import format_datetime, make_msgid, parseaddr
 
 from pipeline.errors import LinkletterError
-from pipeline.send.headers import AddressError, HeaderError, fold, format_to, smtp_address
+from pipeline.send.headers import AddressError, HeaderError, fold, format_address, format_to, list_id, smtp_address
 
 __all__ = ["AddressError", "HeaderError", "MessageTemplate", "build_template", "build_single", "dot_stuff",
-           "format_to", "smtp_address", "sender_address", "new_unsubscribe_marker", "qp_url"]
+           "format_to", "fresh_message_id", "mail_date", "smtp_address", "sender_address", "new_unsubscribe_marker", "qp_url"]
 
 # Slots of a frozen issue. The header slots and the body's unsubscribe marker hold a random token
 # made when the issue is frozen (after its content is known), and the frozen bytes start with a
@@ -135,6 +136,30 @@ def sender_address(sender: str) -> str:
     return parseaddr(sender)[1]
 
 
+def mail_date(sec: float | None = None) -> bytes:
+    """RFC 5322 ``Date`` with a numeric zone (``Wed, 02 Dec 2026 01:00:00 +0000``), never the
+    obsolete ``GMT`` (RFC 5322 4.3)."""
+    when = datetime.fromtimestamp(time.time() if sec is None else sec, timezone.utc)
+    return format_datetime(when).encode("ascii")
+
+
+def fresh_message_id(settings) -> bytes:
+    """A new random Message-ID in the sender's domain (a system mail, a test copy)."""
+    domain = sender_address(settings.sender).rpartition("@")[2] or None
+    return make_msgid(domain=domain).encode("ascii")
+
+
+def _list_headers(settings, issue: int) -> bytes:
+    """What mailbox providers look for in a newsletter: ``List-Id`` (RFC 2919), ``Precedence:
+    bulk`` (auto-replies stay away, RFC 3834 2), ``Feedback-ID`` (Gmail's feedback loop:
+    ``issue:stream:list:SenderId``, the right-most field stable, none unique to a reader)."""
+    domain = sender_address(settings.sender).rpartition("@")[2] or "localhost"
+    lid = list_id(settings.title, domain)
+    label = lid.rpartition(b"<")[2].split(b".")[0] if b"<" in lid else lid.split(b".")[0]
+    return (b"List-Id: " + lid + b"\r\n" + b"Precedence: bulk\r\n"
+            + b"Feedback-ID: issue" + str(issue).encode("ascii") + b":newsletter:" + label + b":linkletter\r\n")
+
+
 def _mime(settings, *, to: bytes | None, subject: str, date: bytes, msgid: bytes, extra: bytes, body_text: bytes,
           body_html: bytes) -> bytes:
     """Every outgoing message: From, To, Subject, Date, Message-ID, ``extra`` header lines, and a
@@ -143,6 +168,7 @@ def _mime(settings, *, to: bytes | None, subject: str, date: bytes, msgid: bytes
     boundary = "=_ll_" + hashlib.sha256(body_text + body_html + subject.encode()).hexdigest()[:24]
     head = (
         fold("From", settings.sender)
+        + (b"Reply-To: " + format_address(settings.reply_to) + b"\r\n" if getattr(settings, "reply_to", "") else b"")
         + (b"To: " + to + b"\r\n" if to is not None else b"")
         + fold("Subject", subject)
         + b"Date: " + date + b"\r\n"
@@ -180,16 +206,15 @@ def build_template(settings, *, issue: int, subject: str, html: str, text: str, 
              + b"List-Unsubscribe-Post: List-Unsubscribe=One-Click\r\n"
              + f"X-Linkletter-Issue: {issue}{' test' if test else ''}\r\n".encode("ascii"))
     return slots.line() + _mime(settings, to=slots.to, subject=subject, date=slots.date, msgid=slots.msgid,
-                                extra=unsub, body_text=_qp_body(text, marker), body_html=_qp_body(html, marker))
+                                extra=unsub + _list_headers(settings, issue), body_text=_qp_body(text, marker), body_html=_qp_body(html, marker))
 
 
 def build_single(settings, *, subject: str, html: str, text: str, to_addr: str | None, to_name: str = "") -> bytes:
     """One ready message (a system mail, or an issue for a preview): the same headers and body
     as an issue's, with its own Date and Message-ID. CRLF line ends, not dot-stuffed."""
-    domain = sender_address(settings.sender).rpartition("@")[2] or None
     to = format_to(to_name, to_addr) if to_addr else None
-    return _mime(settings, to=to, subject=subject, date=formatdate(usegmt=True).encode("ascii"),
-                 msgid=make_msgid(domain=domain).encode("ascii"), extra=b"", body_text=_qp_body(text, None),
+    return _mime(settings, to=to, subject=subject, date=mail_date(), msgid=fresh_message_id(settings), extra=b"",
+                 body_text=_qp_body(text, None),
                  body_html=_qp_body(html, None))
 
 
@@ -209,7 +234,7 @@ class _DateCache:
     def now(self) -> bytes:
         sec = int(time.time())
         if sec != self.sec:
-            self.sec, self.value = sec, formatdate(sec, usegmt=True).encode("ascii")
+            self.sec, self.value = sec, mail_date(sec)
         return self.value
 
 
@@ -250,13 +275,14 @@ class MessageTemplate:
     def unsubscribe_url(self, subscriber_id: int, generation: int = 0) -> str:
         return self._unsubscribe_url(self._settings_like, subscriber_id, generation)
 
-    def _values(self, subscriber_id: int, email: str, name: str, generation: int) -> tuple[dict[bytes, bytes], bytes]:
+    def _values(self, subscriber_id: int, email: str, name: str, generation: int,
+                msgid: bytes | None = None) -> tuple[dict[bytes, bytes], bytes]:
         url = self.unsubscribe_url(subscriber_id, generation)
         slots = self.slots
         values = {
             slots.to: format_to(name, email),
             slots.date: self._dates.now(),
-            slots.msgid: message_id(self.secret, self.issue, subscriber_id, self.domain),
+            slots.msgid: msgid or message_id(self.secret, self.issue, subscriber_id, self.domain),
             slots.unsub: url.encode("ascii", "strict") if url.isascii() else url.encode("utf-8"),
         }
         if slots.mailto:
@@ -272,10 +298,12 @@ class MessageTemplate:
             parts.append(piece)
         return b"".join(parts) + url.join(body)
 
-    def fill(self, subscriber_id: int, email: str, name: str = "", generation: int = 0) -> bytes:
+    def fill(self, subscriber_id: int, email: str, name: str = "", generation: int = 0, *,
+             msgid: bytes | None = None) -> bytes:
         """The subscriber's message as it is (not dot-stuffed): for the outbox and DKIM.
-        ``generation``: the subscriber's link generation (see pipeline.tokens)."""
-        values, url = self._values(subscriber_id, email, name, generation)
+        ``generation``: the subscriber's link generation (see pipeline.tokens). ``msgid``: a
+        Message-ID of its own (a test copy: each is a new message), else the delivery's."""
+        values, url = self._values(subscriber_id, email, name, generation, msgid)
         return self._join(self._head, self._body, values, url)
 
     def fill_stuffed(self, subscriber_id: int, email: str, name: str = "", generation: int = 0) -> bytes:

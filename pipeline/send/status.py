@@ -32,14 +32,15 @@ def send_test(nl, draft_path, address: str, *, render: Callable | None = None) -
     prepared = prepare(nl, draft_path)
     draft = prepared.draft
     from pipeline.send.freeze import render_for_send, template_bytes
-    from pipeline.send.message import MessageTemplate, smtp_address
+    from pipeline.send.message import MessageTemplate, fresh_message_id, smtp_address
     from pipeline.send.single import send_message
 
     rendered = (render or render_for_send)(nl, prepared.sent_on(utcnow()))
     template = MessageTemplate.from_settings(nl.settings, template_bytes(nl.settings, rendered, test=True), draft.issue)
     rcpt = smtp_address(address)
     name = f"test-issue-{draft.issue:04d}-{time.strftime('%Y%m%d-%H%M%S')}-{secrets.token_hex(3)}.eml"
-    return send_message(nl.settings, template.fill(0, rcpt, ""), rcpt, name=name)
+    # a Message-ID of its own each time: a corrected proof is a new message, not one the mailbox hides as a repeat
+    return send_message(nl.settings, template.fill(0, rcpt, "", msgid=fresh_message_id(nl.settings)), rcpt, name=name)
 
 
 def count_would_send(nl, draft_path, *, include_new: bool = False) -> int:

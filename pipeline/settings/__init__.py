@@ -92,6 +92,17 @@ class Settings:
     soft_bounce_limit: int = 2
     soft_bounce_days: int = 30
     inbound_max_bytes: int = 10_000_000
+    reply_to: str = ""
+    notify: str = ""
+    notify_hard_bounce_percent: float = 2.0
+    notify_complaints: int = 0
+    webhook_max_age: int = 3600
+    webhook_ses_topics: tuple[str, ...] = ()
+    webhook_sns_test_cert_host: str = ""
+    webhook_postmark_secret: str = ""
+    webhook_sendgrid_public_key: str = ""
+    webhook_mailgun_signing_key: str = ""
+    webhook_generic_secret: str = ""
     # -- moving in: subscriber and archive imports (issue 16)
     # -- the author's desk, stats, click counts (issue 17)
     # where the values came from, for error messages: key -> "file:line" or "env VAR"

@@ -14,6 +14,7 @@ from pipeline.settings.values import (
     as_int, as_language, as_nonempty, as_optional_url, as_positive_int, as_secret, as_sender, as_smtp_url, as_sources,
     as_str, as_title_pattern, as_url, as_schedule,
 )
+from pipeline.settings.values import as_optional_secret, as_optional_sender, as_str_list
 
 Parser = Callable[[Any, str], Any]
 
@@ -84,6 +85,17 @@ KEYS: dict[str, tuple[Parser, Any, str]] = {
     "soft_bounce_limit": (as_int, 2, "Soft bounces (mailbox full, 4.x.x) within soft_bounce_days that suppress an address."),
     "soft_bounce_days": (as_int, 30, "The window, in days, in which soft bounces are counted."),
     "inbound_max_bytes": (as_int, 10_000_000, "Largest inbound message read (bytes); a larger one is kept cut, not parsed."),
+    "reply_to": (as_optional_sender, "", "Reply-To of every mail (e.g. your own address); empty: replies go to sender."),
+    "notify": (as_optional_sender, "", "Where the author hears about trouble (a send refused, failed, many bounces); empty: no mail."),
+    "notify_hard_bounce_percent": (as_float, 2.0, "Mail the author when more than this percentage of a send's deliveries bounced for good."),
+    "notify_complaints": (as_int, 0, "Mail the author when a send got more than this many spam complaints."),
+    "webhook_max_age": (as_int, 3600, "Seconds a signed webhook call stays acceptable (older ones are refused as replays)."),
+    "webhook_ses_topics": (as_str_list, (), "Amazon SNS topic ARNs whose notifications /webhooks/ses accepts; empty: endpoint off."),
+    "webhook_sns_test_cert_host": (as_str, "", "Tests only: a loopback host:port that may serve SNS signing certificates over http."),
+    "webhook_postmark_secret": (as_optional_secret, "", "Password Postmark sends (basic auth in the webhook URL) to /webhooks/postmark; empty: off."),
+    "webhook_sendgrid_public_key": (as_str, "", "SendGrid Event Webhook verification key (base64, as SendGrid shows it); empty: off."),
+    "webhook_mailgun_signing_key": (as_str, "", "Mailgun HTTP webhook signing key; empty: /webhooks/mailgun off."),
+    "webhook_generic_secret": (as_optional_secret, "", "HMAC-SHA256 key of the generic signed JSON webhook /webhooks/generic; empty: off."),
     # -- moving in: subscriber and archive imports (issue 16)
     # -- the author's desk, stats, click counts (issue 17)
 }

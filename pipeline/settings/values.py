@@ -318,6 +318,28 @@ def as_imap_url(value: Any, key: str) -> str:
     return s
 
 
+def as_optional_sender(value: Any, key: str) -> str:
+    """Empty, or an address like ``sender`` ('Name <addr>' or addr)."""
+    s = as_str(value, key)
+    return as_sender(s, key) if s else ""
+
+
+def as_optional_secret(value: Any, key: str) -> str:
+    """Empty (the feature is off), or a secret of at least 16 characters."""
+    s = as_str(value, key)
+    return as_secret(s, key) if s else ""
+
+
+def as_str_list(value: Any, key: str) -> tuple[str, ...]:
+    """A list of one-line strings; from the environment: JSON, or entries separated by commas or spaces."""
+    if isinstance(value, str):
+        value = value.strip()
+        value = json.loads(value) if value.startswith("[") else [v for v in re.split(r"[,\s]+", value) if v]
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ValueError("must be a list of strings")
+    return tuple(as_nonempty(v, key) for v in value)
+
+
 # ---------------------------------------------------------------- the issue's voice and titles (issue 14)
 
 TITLE_FIELDS = ("number", "title", "date")

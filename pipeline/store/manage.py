@@ -97,6 +97,21 @@ def pending_quotes_of_placed_links(s: Session) -> list[Quote]:
     return list(s.exec(q))
 
 
+def placed_in_unsent(s: Session) -> list[Link]:
+    # Links placed in an issue not sent: a few dozen (the open and ready drafts), through the
+    # index on issue_number; a renumbered draft's links are among them
+    sent = select(Issue.number).where(Issue.status == IssueStatus.SENT)
+    return list(s.exec(select(Link).where(Link.issue_number.is_not(None),  # type: ignore[union-attr]
+                                          Link.issue_number.not_in(sent))))  # type: ignore[union-attr]
+
+
+def move_placement(s: Session, link_id: int, old: int, new: int) -> None:
+    # the link and its quotes placed in ``old`` now count as placed in ``new`` (the draft was
+    # renumbered); guarded by the old number, so a concurrent change is not overwritten
+    s.execute(update(Link).where(Link.id == link_id, Link.issue_number == old).values(issue_number=new))
+    s.execute(update(Quote).where(Quote.link_id == link_id, Quote.issue_number == old).values(issue_number=new))
+
+
 def mark_quotes_placed(s: Session, quote_ids: Sequence[int], issue_number: int) -> int:
     # guarded by issue_number IS NULL: a quote placed by a concurrent run keeps its issue
     changed = 0

@@ -6,6 +6,7 @@
     /collect/new               the bookmarklet hands the page over (GET or POST): a form to save it
     /collect                   POST from that form (bookmarklet token), or a script (token header)
     /preview/{draft}[/email]   the draft's web page / email, live (this machine only)
+    /webhooks/{provider}       POST from an email service: bounces, complaints (pipeline.web.webhooks)
     /desk...                   the author's desk (pipeline.web.desk): this machine, or a login session
     /...                       the built site from settings.site_dir (ETag, Last-Modified, 304)
 
@@ -26,7 +27,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from pipeline.web import collect, desk, people, preview
+from pipeline.web import collect, desk, people, preview, webhooks
 from pipeline.web.access_log import AccessLog, escape_controls, mask
 from pipeline.web.pages import error_page
 from pipeline.web.ratelimit import ConfirmationThrottle, RateLimiter
@@ -93,12 +94,14 @@ def create_app(nl, *, subscribe_limiter: RateLimiter | None = None,
         Route("/collect", collect.collect_post, methods=["POST"]),
         Route("/preview/{draft}", preview.preview, methods=["GET"]),
         Route("/preview/{draft}/email", preview.preview, methods=["GET"]),
+        Route("/webhooks/{provider}", webhooks.receive, methods=webhooks.METHODS),
         *desk.routes(),
         Mount("/", app=SiteFiles(directory=settings.site_dir, html=True, check_dir=False), name="site"),
     ]
     app = Starlette(routes=routes, exception_handlers={HTTPException: http_error, Exception: server_error})
     app.state.nl = nl
     app.state.subscribe_limiter = subscribe_limiter or RateLimiter(settings.subscribe_rate_limit)
+    app.state.sns_certs = webhooks.ses.CertCache()
     app.state.confirmation_throttle = confirmation_throttle or ConfirmationThrottle(settings.confirmation_mails_per_hour)
     app.add_middleware(AccessLog)
     return app
