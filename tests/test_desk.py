@@ -271,3 +271,28 @@ def test_numbers_page_says_when_stats_are_not_available(desk):
     assert r.status_code == 200
     if importlib.util.find_spec("pipeline.stats") is None:
         assert "not available" in r.text
+
+
+def test_desk_login_mail_sends_the_link_to_the_notify_address(nl_dir, cli):
+    from tests.conftest import clean_env
+    from tests.smtp import SmtpServer
+
+    with SmtpServer() as smtp:
+        env = clean_env(LINKLETTER_SMTP_URL=smtp.url, LINKLETTER_NOTIFY="Author <author@example.net>")
+        result = cli("--dir", str(nl_dir), "desk", "login", "--mail", env=env)
+        assert result.returncode == 0, result.stderr
+        (mail,) = smtp.wait_for(1)
+    (url,) = re.findall(r"https://news\.example\.org/desk/login/[\w-]+", result.stdout)
+    assert mail.rcpt_tos == ["author@example.net"]
+    assert url in mail.message.get_body(("plain",)).get_content()
+    nl = open_newsletter(nl_dir, env={})
+    try:
+        assert auth.login_valid(nl.settings, url.rsplit("/", 1)[1])
+    finally:
+        nl.close()
+
+
+def test_desk_login_mail_without_a_notify_address_says_so(nl_dir, cli):
+    result = cli("--dir", str(nl_dir), "desk", "login", "--mail", check=False)
+    assert result.returncode == 1
+    assert "no notify address" in result.stderr

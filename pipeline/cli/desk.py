@@ -28,7 +28,9 @@ def login(nl, mail: bool) -> None:
         except ImportError:
             click.echo("warning: mailing the link is not available in this installation", err=True)
             return
-        notify_author(nl, "Your desk login link", f"Log in to the desk (once, within 15 minutes):\n\n{url}\n")
+        where = notify_author(nl, "notify.desk_login", url=url, minutes=auth.LOGIN_AGE // 60)
+        if where is None:
+            raise click.ClickException("no notify address is set (linkletter.toml: notify = ...); the link is above")
         click.echo("Mailed to the notify address.", err=True)
 
 
