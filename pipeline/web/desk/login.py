@@ -53,19 +53,20 @@ async def logout(request: Request, acc, form: dict):
     return response
 
 
-def _charts(nl) -> list[tuple[str, str]] | None:
-    """(title, SVG) pairs from ``pipeline.stats.desk_charts(nl)``; None when it is not there."""
+def _numbers(nl) -> dict | None:
+    """The charts (as data: URIs of the SVGs ``pipeline.stats.svg`` draws), every issue's
+    figures and where subscribers came from; None when ``pipeline.stats`` is not installed."""
     try:
-        from pipeline import stats
+        from pipeline.stats import issue_figures, subscriber_origins, subscriber_weeks
+        from pipeline.stats.svg import active_chart, changes_chart
     except ImportError:
         return None
-    charts = getattr(stats, "desk_charts", None)
-    if charts is None:
-        return None
-    return [(str(title), base64.b64encode(str(svg).encode()).decode()) for title, svg in charts(nl)]
+    weeks = subscriber_weeks(nl)
+    charts = [base64.b64encode(svg.encode()).decode() for svg in (active_chart(weeks), changes_chart(weeks))]
+    return {"charts": charts, "issues": issue_figures(nl), "origins": subscriber_origins(nl)}
 
 
 @desk_page
 async def numbers(request: Request, acc):
-    charts = await run_in_threadpool(_charts, request.app.state.nl)
-    return render(request, acc, "numbers.html", title="Numbers", charts=charts)
+    data = await run_in_threadpool(_numbers, request.app.state.nl)
+    return render(request, acc, "numbers.html", title="Numbers", numbers=data)
