@@ -9,6 +9,7 @@ new picks above the marker, exactly as the CLI does)."""
 from __future__ import annotations
 
 import asyncio
+import functools
 import os
 
 from starlette.concurrency import run_in_threadpool
@@ -44,6 +45,19 @@ def _resolve(nl, name: str):
         return None
 
 
+def named_draft(handler):
+    """A desk GET for the draft ``{name}`` in drafts/: ``handler(request, acc, path)``; 404 for any other name."""
+
+    @functools.wraps(handler)
+    async def wrapper(request: Request, acc):
+        path = _resolve(request.app.state.nl, request.path_params["name"])
+        if path is None:
+            return not_found(request)
+        return await handler(request, acc, path)
+
+    return desk_page(wrapper)
+
+
 @desk_page
 async def draft_page(request: Request, acc):
     nl = request.app.state.nl
@@ -66,16 +80,13 @@ def _render_preview(nl, name: str, what: str) -> str:
     return _render(nl, name, what)
 
 
-@desk_page
-async def preview(request: Request, acc):
+@named_draft
+async def preview(request: Request, acc, path):
     nl = request.app.state.nl
-    name = request.path_params["name"]
     what = "email" if request.url.path.endswith("/email") else "page"
-    if _resolve(nl, name) is None:
-        return not_found(request)
     headers = {**NO_STORE, "Content-Security-Policy": PREVIEW_CSP}
     try:
-        html = await run_in_threadpool(_render_preview, nl, name, what)
+        html = await run_in_threadpool(_render_preview, nl, path.name, what)
     except LinkletterError as e:  # the author mid-edit: say what is wrong, the file is untouched
         return PlainTextResponse(str(e), status_code=422, headers=headers)
     return HTMLResponse(html, headers=headers)
@@ -87,15 +98,11 @@ def _check(nl, path):
     return check_draft(nl, path, fetch=False)
 
 
-@desk_page
-async def findings(request: Request, acc):
+@named_draft
+async def findings(request: Request, acc, path):
     """The check's findings as an HTML fragment (the draft page swaps it in on save)."""
-    nl = request.app.state.nl
-    path = _resolve(nl, request.path_params["name"])
-    if path is None:
-        return not_found(request)
     try:
-        report = await run_in_threadpool(_check, nl, path)
+        report = await run_in_threadpool(_check, request.app.state.nl, path)
         found, error = report.findings, None
     except LinkletterError as e:
         found, error = [], str(e)
@@ -110,13 +117,9 @@ def _stamp(path) -> tuple | None:
     return st.st_mtime_ns, st.st_size, st.st_ino  # an editor replacing the file changes the inode
 
 
-@desk_page
-async def events(request: Request, acc):
+@named_draft
+async def events(request: Request, acc, path):
     """``changed`` each time the draft file is saved (polled every ``POLL`` seconds)."""
-    nl = request.app.state.nl
-    path = _resolve(nl, request.path_params["name"])
-    if path is None:
-        return not_found(request)
 
     async def stream():
         loop = asyncio.get_running_loop()
