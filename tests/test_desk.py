@@ -299,3 +299,22 @@ def test_desk_login_mail_without_a_notify_address_says_so(nl_dir, cli):
     result = cli("--dir", str(nl_dir), "desk", "login", "--mail", check=False)
     assert result.returncode == 1
     assert "no notify address" in result.stderr
+
+
+def test_the_inbox_pages_newest_first_and_filters_by_source(desk):
+    nl, server, site = desk
+    ids = []
+    for i in range(30):
+        ids.append(collect.add_link(nl, f"https://example.com/page-{i}", title=f"Page {i}", fetch=False, origin="cli"))
+    collect.unpick(nl, ids)
+    with client(server) as c:
+        first = c.get("/desk").text
+        shown = [int(x) for x in re.findall(r'data-link="(\d+)"', first)]
+        assert shown == sorted(ids, reverse=True)[:25]
+        (older,) = re.findall(r'href="(/desk\?before=\d+)" id="older"', first)
+        rest = [int(x) for x in re.findall(r'data-link="(\d+)"', c.get(older).text)]
+        assert rest == sorted(ids, reverse=True)[25:]
+        source = collect.add_source(nl, site.url("/feeds/blog.rss"), name="Blog")
+        only = c.get(f"/desk?source={source.id}").text
+    assert re.findall(r'data-link="(\d+)"', only) == []  # nothing collected from that feed yet
+    assert 'selected>Blog</option>' in only

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 import shutil
 import threading
 from pathlib import Path
@@ -168,6 +169,14 @@ def test_the_previews_reload_when_the_draft_file_is_saved(browser, desk, shots):
     page.frame_locator("#preview-email").get_by_text("A sentence written in another editor").wait_for(timeout=10_000)
     assert page.locator("body").get_attribute("data-reloads") == "1"
     assert path.read_text(encoding="utf-8") == text + "\nA sentence written in another editor.\n"
+    # the check runs again on save: a line added above the quote moves its finding down by one
+    (before,) = [int(n) for n in re.findall(r"line (\d+):", page.locator("#findings-list").inner_text())]
+    lines = path.read_text(encoding="utf-8").split("\n")
+    body = lines.index("---", 1) + 1
+    path.write_text("\n".join(lines[:body + 1] + ["A new first line.", ""] + lines[body + 1:]), encoding="utf-8")
+    page.wait_for_function("(n) => document.querySelector('#findings-list') && "
+                           "document.querySelector('#findings-list').textContent.includes('line ' + n + ':')",
+                           arg=before + 2, timeout=10_000)
     page.close()
 
 
