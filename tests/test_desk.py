@@ -318,3 +318,27 @@ def test_the_inbox_pages_newest_first_and_filters_by_source(desk):
         only = c.get(f"/desk?source={source.id}").text
     assert re.findall(r'data-link="(\d+)"', only) == []  # nothing collected from that feed yet
     assert 'selected>Blog</option>' in only
+
+
+def test_send_now_needs_the_confirmation_and_says_why_a_send_was_refused(desk):
+    nl, server, _ = desk
+    from tests.smtp_behaviours import write_draft
+
+    draft = write_draft(nl.settings.root, "---\nissue: 3\ntitle: Three\nstatus: sent\n---\nText.\n", name="003-three.md")
+    token = auth.csrf_token(nl.settings, None, "/desk/send/start")
+    with client(server) as c:
+        unconfirmed = c.post("/desk/send/start", data={"csrf": token, "draft": draft.name})
+        assert unconfirmed.status_code == 400 and "tick the box" in unconfirmed.text
+        unknown = c.post("/desk/send/start", data={"csrf": token, "draft": "../linkletter.toml", "confirm": "yes"})
+        assert unknown.status_code == 400 and "no such draft" in unknown.text
+        started = c.post("/desk/send/start", data={"csrf": token, "draft": draft.name, "confirm": "yes"})
+        assert started.status_code == 303 and started.headers["location"] == "/desk/send"
+        state = c.get("/desk/send/progress").json()
+        assert "desk_send_running" in state
+    from pipeline.web.desk.sending import desk_send
+
+    app = server.server.config.app
+    desk_send(app).thread.join(30)
+    with client(server) as c:
+        page = c.get("/desk/send").text
+    assert "Not sent:" in page and "never sent issue 3" in page

@@ -34,6 +34,7 @@ def routes() -> list[Route]:
         Route("/desk/draft/{name}/test", draft.send_test, methods=post),
         Route("/desk/send", sending.send_page, methods=get),
         Route("/desk/send/progress", sending.send_progress, methods=get),
+        Route("/desk/send/start", sending.send_now, methods=post),
         Route("/desk/numbers", login.numbers, methods=get),
         Route("/desk/login/{token}", login.login_page, methods=get),
         Route("/desk/login/{token}", login.login_post, methods=post),

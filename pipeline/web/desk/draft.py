@@ -38,7 +38,8 @@ def open_draft_name(nl) -> tuple[str | None, list, list]:
     return (open_one.path.name if open_one else None), drafts, errors
 
 
-def _resolve(nl, name: str):
+def resolve(nl, name: str):
+    """The draft ``name`` in drafts/ (a file name or an issue number), or None."""
     try:
         return draft_path(nl.settings.drafts_dir, name)
     except (NoDraft, LinkletterError):
@@ -50,7 +51,7 @@ def named_draft(handler):
 
     @functools.wraps(handler)
     async def wrapper(request: Request, acc):
-        path = _resolve(request.app.state.nl, request.path_params["name"])
+        path = resolve(request.app.state.nl, request.path_params["name"])
         if path is None:
             return not_found(request)
         return await handler(request, acc, path)
@@ -63,9 +64,25 @@ async def draft_page(request: Request, acc):
     nl = request.app.state.nl
     name, drafts, errors = await run_in_threadpool(open_draft_name, nl)
     chosen = request.query_params.get("draft") or name
-    path = _resolve(nl, chosen) if chosen else None
+    path = resolve(nl, chosen) if chosen else None
+    would = await run_in_threadpool(_would_send, nl, path) if path else None
     return render(request, acc, "draft.html", title="Draft", name=path.name if path else None, drafts=drafts,
-                  errors=errors, test_address=_me(nl.settings))
+                  errors=errors, test_address=_me(nl.settings), would_send=would)
+
+
+def _would_send(nl, path) -> int | None:
+    """How many subscribers a send of the draft would mail now (``send --dry-run``); None for a
+    draft that cannot be read or is sent."""
+    from pipeline.draft.format import read_draft
+    from pipeline.send.campaign import count_would_send
+    from pipeline.states import DraftStatus
+
+    try:
+        if read_draft(path).status == DraftStatus.SENT:
+            return None
+        return count_would_send(nl, path)
+    except LinkletterError:
+        return None
 
 
 def _me(settings) -> str:
@@ -153,7 +170,7 @@ async def send_test(request: Request, acc, form: dict):
     from pipeline.send.campaign import send_test as mail_test
 
     nl = request.app.state.nl
-    path = _resolve(nl, request.path_params["name"])
+    path = resolve(nl, request.path_params["name"])
     if path is None:
         return not_found(request)
     address = str(form.get("address") or "").strip()
