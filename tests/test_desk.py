@@ -342,3 +342,12 @@ def test_send_now_needs_the_confirmation_and_says_why_a_send_was_refused(desk):
     with client(server) as c:
         page = c.get("/desk/send").text
     assert "Not sent:" in page and "never sent issue 3" in page
+
+
+@pytest.mark.parametrize("args", [["desk", "login"], ["desk", "logout", "--all"]])
+def test_desk_commands_load_no_stage(args, nl_dir):
+    from tests.test_cli_startup import STAGES, loaded_after
+
+    loaded = loaded_after(args, nl_dir)
+    assert "pipeline.web.desk.auth" in loaded  # the command ran
+    assert not loaded & set(STAGES), sorted(loaded & set(STAGES))

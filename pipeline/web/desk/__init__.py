@@ -6,10 +6,11 @@ A thin layer over the library the CLI uses (``pipeline.collect``, ``pipeline.dra
 
 from __future__ import annotations
 
-from starlette.routing import Route
 
+def routes() -> list:
+    """The desk's routes (imported here, so ``linkletter desk login`` loads no web framework)."""
+    from starlette.routing import Route
 
-def routes() -> list[Route]:
     from pipeline.web.desk import draft, inbox, login, reading, sending
 
     get, post = ["GET"], ["POST"]
