@@ -1,6 +1,6 @@
 """The draft: its page and email previews side by side, reloaded when the file is saved (the
 browser listens to ``/desk/draft/{name}/events``, server-sent events from a cheap ``stat`` of
-the file every ``POLL`` seconds), the check's findings with line numbers (re-run on save,
+the file every ``POLL`` seconds, said once the file held still for one poll), the check's findings with line numbers (re-run on save,
 without fetching: ``check_draft(fetch=False)``), "assemble now" (``pipeline.draft.assemble``,
 what ``linkletter draft`` does) and a test mail (``send_test``, what ``linkletter send --test``
 does). The draft stays the author's file in drafts/: the desk only reads it (assembling adds the
@@ -141,13 +141,18 @@ async def events(request: Request, acc, path):
     async def stream():
         loop = asyncio.get_running_loop()
         last, end, beat = _stamp(path), loop.time() + STREAM_LIFETIME, loop.time()
+        # a new state is said once it holds for one more poll: a save is often a truncate and
+        # then a write, and the previews should reload once, for the file as saved
+        pending = None
         yield "retry: 500\n\n"
         while loop.time() < end:
             await asyncio.sleep(POLL)
             now = _stamp(path)
-            if now != last:
-                last = now
+            if now != last and now == pending:
+                last, pending = now, None
                 yield "event: changed\ndata: saved\n\n"
+            elif now != last:
+                pending = now
             elif loop.time() - beat > 15:
                 beat = loop.time()
                 yield ": still here\n\n"
