@@ -2,9 +2,10 @@
 browser listens to ``/desk/draft/{name}/events``, server-sent events from a cheap ``stat`` of
 the file every ``POLL`` seconds, said once the file held still for one poll), the check's
 findings with line numbers (re-run on save, without fetching: ``check_draft(fetch=False)``),
-"assemble now" (``pipeline.draft.assemble``, what ``linkletter draft`` does) and a test mail (``send_test``, what ``linkletter send --test``
-does). The draft stays the author's file in drafts/: the desk only reads it (assembling adds the
-new picks above the marker, exactly as the CLI does)."""
+"assemble now" (``pipeline.draft.assemble``, what ``linkletter draft`` does) and a test mail
+(``send_test``, what ``linkletter send --test`` does). The draft stays the author's file in
+drafts/: the desk only reads it (assembling adds the new picks above the marker, exactly as the
+CLI does)."""
 
 from __future__ import annotations
 
