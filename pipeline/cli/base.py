@@ -32,6 +32,7 @@ COMMANDS = {
     "serve": "web", "bookmarklet": "web",
     "run": "run", "jobs": "run",
     "demo": "demo",
+    "desk": "desk",
 }
 
 

@@ -88,11 +88,22 @@ class SendStatus:
         return out
 
 
+def started_issues(nl, limit: int = 50) -> list[int]:
+    """The numbers of the issues whose send began, newest first."""
+    with nl.engine.connect() as conn:
+        return istore.started_issue_numbers(conn, limit)
+
+
 def send_status(nl, draft_path=None) -> SendStatus:
     """Counts of the send of ``draft_path``'s issue, or of the issue sent most recently."""
+    number = read_draft(draft_path).issue if draft_path is not None else None
+    return issue_status(nl, number)
+
+
+def issue_status(nl, number: int | None = None) -> SendStatus:
+    """Counts of the send of issue ``number``, or of the issue sent most recently."""
     with nl.engine.connect() as conn:
-        if draft_path is not None:
-            number = read_draft(draft_path).issue
+        if number is not None:
             row = istore.issue_by_number(conn, number)
             if row is None:
                 raise LinkletterError(f"issue {number} has not been sent yet")

@@ -104,6 +104,12 @@ def latest_sending_issue(conn):
                         .order_by(I.c.send_started_at.desc(), I.c.id.desc()).limit(1)).mappings().first()
 
 
+def started_issue_numbers(conn, limit: int = 50) -> list[int]:
+    # The desk's send results: the issues whose send began, newest first (a short list).
+    return list(conn.execute(select(I.c.number).where(I.c.send_started_at.is_not(None))
+                             .order_by(I.c.send_started_at.desc(), I.c.id.desc()).limit(limit)).scalars())
+
+
 def issue_numbers(conn) -> set[int]:
     # every number an issue row holds (a draft assembled, a send, a sent or imported issue)
     return set(conn.execute(select(I.c.number)).scalars())

@@ -7,6 +7,7 @@
     /collect                   POST from that form (bookmarklet token), or a script (token header)
     /preview/{draft}[/email]   the draft's web page / email, live (this machine only)
     /webhooks/{provider}       POST from an email service: bounces, complaints (pipeline.web.webhooks)
+    /desk...                   the author's desk (pipeline.web.desk): this machine, or a login session
     /...                       the built site from settings.site_dir (ETag, Last-Modified, 304)
 
 Every error answers with its status code and a page in the newsletter's language; one log
@@ -26,7 +27,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from pipeline.web import collect, people, preview, webhooks
+from pipeline.web import collect, desk, people, preview, webhooks
 from pipeline.web.access_log import AccessLog, escape_controls, mask
 from pipeline.web.pages import error_page
 from pipeline.web.ratelimit import ConfirmationThrottle, RateLimiter
@@ -94,6 +95,7 @@ def create_app(nl, *, subscribe_limiter: RateLimiter | None = None,
         Route("/preview/{draft}", preview.preview, methods=["GET"]),
         Route("/preview/{draft}/email", preview.preview, methods=["GET"]),
         Route("/webhooks/{provider}", webhooks.receive, methods=webhooks.METHODS),
+        *desk.routes(),
         Mount("/", app=SiteFiles(directory=settings.site_dir, html=True, check_dir=False), name="site"),
     ]
     app = Starlette(routes=routes, exception_handlers={HTTPException: http_error, Exception: server_error})
