@@ -139,7 +139,7 @@ class Subscriber(SQLModel, table=True):
     name: str = ""
     status: str = Field(default="pending", index=True)
     created_at: datetime = Field(default_factory=utcnow)
-    confirmed_at: datetime | None = None
+    confirmed_at: datetime | None = Field(default=None, index=True)  # indexed: the weekly numbers
     unsubscribed_at: datetime | None = None
     # consent record
     consent_source: str = "cli"  # form | import | cli
@@ -205,6 +205,21 @@ class MailEvent(SQLModel, table=True):
     reason: str | None = Field(default=None, sa_column=Column(Text))  # raw, bounded (inbound.MAX_REASON)
     event_key: str = Field(unique=True)
     created_at: datetime = Field(default_factory=utcnow, index=True)
+
+
+class ClickCount(SQLModel, table=True):
+    """How often a link of a mailed issue was followed, in total (``click_counts = true``; see
+    pipeline/stats/clicks.py). One counter per (issue, link): no row per click, nothing about
+    who clicked or when. ``url_hash`` (sha256 of the URL) keys it, so a long URL needs no index."""
+
+    __tablename__ = "click_counts"
+    __table_args__ = (UniqueConstraint("issue_number", "url_hash", name="uq_click_counts_issue_url"),)
+    id: int | None = Field(default=None, primary_key=True)
+    issue_number: int
+    url_hash: str
+    url: str = Field(sa_column=Column(Text, nullable=False))
+    link_index: int = 0  # the link's place in the issue's HTML (1 = first), as its /r/ address says
+    clicks: int = 0
 
 
 class JobRun(SQLModel, table=True):

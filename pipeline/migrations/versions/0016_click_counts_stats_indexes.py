@@ -1,0 +1,38 @@
+"""click counters per (issue, link); an index for the weekly subscriber numbers
+
+Revision ID: 0016
+Revises: 0009
+Create Date: 2026-12-02
+
+``click_counts``: one counter per (issue, link) when ``click_counts = true`` (no row per click,
+nothing per person). ``ix_subscribers_confirmed_at``: the numbers count confirmations per
+week over it instead of reading every subscriber.
+"""
+from alembic import op
+import sqlalchemy as sa
+import sqlmodel
+
+revision = "0016"
+down_revision = "0009"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        "click_counts",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("issue_number", sa.Integer(), nullable=False),
+        sa.Column("url_hash", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+        sa.Column("url", sa.Text(), nullable=False),
+        sa.Column("link_index", sa.Integer(), nullable=False),
+        sa.Column("clicks", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("issue_number", "url_hash", name="uq_click_counts_issue_url"),
+    )
+    op.create_index("ix_subscribers_confirmed_at", "subscribers", ["confirmed_at"])
+
+
+def downgrade() -> None:
+    op.drop_index("ix_subscribers_confirmed_at", table_name="subscribers")
+    op.drop_table("click_counts")
