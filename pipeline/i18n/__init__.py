@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pipeline.i18n import email, issue, picks, web
+from pipeline.i18n import email, issue, picks, stats, web
 
 LANGUAGES = ("de", "en")  # the languages readers can be addressed in; settings check against it
 ADDRESS_FORMS = ("sie", "du")  # how German readers are addressed (the setting address_form)
@@ -32,6 +32,7 @@ AREAS = (
     issue,
     web,
     picks,
+    stats,
 )
 
 

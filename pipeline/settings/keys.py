@@ -86,4 +86,6 @@ KEYS: dict[str, tuple[Parser, Any, str]] = {
     "inbound_max_bytes": (as_int, 10_000_000, "Largest inbound message read (bytes); a larger one is kept cut, not parsed."),
     # -- moving in: subscriber and archive imports (issue 16)
     # -- the author's desk, stats, click counts (issue 17)
+    "click_counts": (as_bool, False, "Count how often each link of a mailed issue is followed, in total (links in the HTML part "
+                                   "go through /r/ on base_url; nothing per person, no open tracking). Off: mailed links are yours as written."),
 }

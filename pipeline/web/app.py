@@ -6,6 +6,7 @@
     /collect/new               the bookmarklet hands the page over (GET or POST): a form to save it
     /collect                   POST from that form (bookmarklet token), or a script (token header)
     /preview/{draft}[/email]   the draft's web page / email, live (this machine only)
+    /r/{issue}/{index}?u=&s=   a counted link (click_counts): signed, counts one click, redirects
     /...                       the built site from settings.site_dir (ETag, Last-Modified, 304)
 
 Every error answers with its status code and a page in the newsletter's language; one log
@@ -25,7 +26,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from pipeline.web import collect, people, preview
+from pipeline.web import clicks, collect, people, preview
 from pipeline.web.access_log import AccessLog, escape_controls, mask
 from pipeline.web.pages import error_page
 from pipeline.web.ratelimit import ConfirmationThrottle, RateLimiter
@@ -92,6 +93,7 @@ def create_app(nl, *, subscribe_limiter: RateLimiter | None = None,
         Route("/collect", collect.collect_post, methods=["POST"]),
         Route("/preview/{draft}", preview.preview, methods=["GET"]),
         Route("/preview/{draft}/email", preview.preview, methods=["GET"]),
+        Route("/r/{issue:int}/{index:int}", clicks.follow, methods=["GET", "HEAD"]),
         Mount("/", app=SiteFiles(directory=settings.site_dir, html=True, check_dir=False), name="site"),
     ]
     app = Starlette(routes=routes, exception_handlers={HTTPException: http_error, Exception: server_error})

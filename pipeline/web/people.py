@@ -33,8 +33,10 @@ def client_ip(request: Request) -> str:
 def _form_page(request: Request, *, email: str = "", name: str = "", error: str | None = None,
                status: int = 200) -> Response:
     nl = request.app.state.nl
+    clicks_note = strings.text(nl.settings.locale, "stats.clicks_note") if nl.settings.click_counts else None
     return render_page(nl.settings, request, "subscribe.html", title_key="subscribe.title", status=status,
-                       action=request.url.path, email=email, name=name, error=error, **_token_field(request))
+                       action=request.url.path, email=email, name=name, error=error, clicks_note=clicks_note,
+                       **_token_field(request))
 
 
 def _token_field(request: Request) -> dict[str, str]:
