@@ -23,6 +23,12 @@ from pipeline.store import stats as store
 
 MAX_WEEKS = 520
 
+# Delivery counts of issues whose send finished: they no longer change, and counting 100,000
+# deliveries per issue on every page costs more than the rest of the figures together. Keyed
+# by (database, issue id, sent_at), so a database or an issue sent again is counted anew.
+_FINISHED: dict[tuple[str, int, str], dict[str, int]] = {}
+_FINISHED_MAX = 4096
+
 
 @dataclass(frozen=True)
 class Week:
@@ -88,17 +94,24 @@ def subscriber_weeks(nl, weeks: int = 26, *, now: datetime | None = None) -> lis
     if not 1 <= weeks <= MAX_WEEKS:
         raise ValueError(f"weeks must be between 1 and {MAX_WEEKS}, got {weeks}")
     first = week_start(now or datetime.now(timezone.utc)) - timedelta(weeks=weeks - 1)
-    bounds = [first + timedelta(weeks=k) for k in range(weeks + 1)]
     with nl.engine.connect() as conn:
-        confirmed = store.confirmations_by_week(conn, bounds)
-        left = store.departures_by_week(conn, bounds)
-    active = confirmed.get(-1, 0) - sum(n for (b, _s), n in left.items() if b == -1)
+        confirmed = store.confirmations_by_week(conn, first)
+        unsubscribed = store.unsubscribes_by_week(conn, first)
+        removed = store.removals(conn)
+    gone: dict[tuple[int, str], int] = {}
+    for status, at in removed:  # a removal without any time counts before the window
+        at = _aware(at)
+        w = -1 if at is None or at < first else (at - first).days // 7
+        gone[(w, status)] = gone.get((w, status), 0) + 1
+    for w, n in unsubscribed.items():
+        gone[(w, "unsubscribed")] = n
+    active = confirmed.get(-1, 0) - sum(n for (w, _s), n in gone.items() if w == -1)
     out = []
     for i in range(weeks):
-        gone = {s: left.get((i, s), 0) for s in store.LEFT}
-        active += confirmed.get(i, 0) - sum(gone.values())
-        out.append(Week(start=bounds[i].date(), active=active, confirmed=confirmed.get(i, 0),
-                        unsubscribed=gone["unsubscribed"], bounced=gone["bounced"], complained=gone["complained"]))
+        left = {s: gone.get((i, s), 0) for s in store.LEFT}
+        active += confirmed.get(i, 0) - sum(left.values())
+        out.append(Week(start=(first + timedelta(weeks=i)).date(), active=active, confirmed=confirmed.get(i, 0),
+                        unsubscribed=left["unsubscribed"], bounced=left["bounced"], complained=left["complained"]))
     return out
 
 
@@ -108,7 +121,7 @@ def issue_figures(nl, number: int | None = None, *, limit: int = 52) -> list[Iss
     with nl.engine.connect() as conn:
         issues = store.sent_issues(conn, number, limit)
         numbers = [r["number"] for r in issues]
-        states = store.delivery_states(conn, [r["id"] for r in issues])
+        states = _delivery_states(nl, conn, issues)
         events = store.event_kinds(conn, numbers)
         clicks = store.clicks_of(conn, numbers)
     enabled = bool(getattr(nl.settings, "click_counts", False))
@@ -124,6 +137,20 @@ def issue_figures(nl, number: int | None = None, *, limit: int = 52) -> list[Iss
             unsubscribes=ev.get("unsubscribe", 0),
             clicks=tuple(LinkClicks(i, u, n) for i, u, n in cl) if (enabled or cl) else None))
     return out
+
+
+def _delivery_states(nl, conn, issues: list[dict]) -> dict[int, dict[str, int]]:
+    db = str(nl.engine.url)
+    key = {r["id"]: (db, r["id"], str(r["sent_at"])) for r in issues if r["status"] == "sent" and r["sent_at"]}
+    out = {i: _FINISHED[k] for i, k in key.items() if k in _FINISHED}
+    missing = [r["id"] for r in issues if r["id"] not in out]
+    counted = store.delivery_states(conn, missing)
+    if len(_FINISHED) > _FINISHED_MAX:
+        _FINISHED.clear()
+    for i, counts in counted.items():
+        if i in key:
+            _FINISHED[key[i]] = counts
+    return {**out, **counted}
 
 
 def subscriber_origins(nl) -> list[Origin]:

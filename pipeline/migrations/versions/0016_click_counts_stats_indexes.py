@@ -5,8 +5,9 @@ Revises: 0009
 Create Date: 2026-12-02
 
 ``click_counts``: one counter per (issue, link) when ``click_counts = true`` (no row per click,
-nothing per person). ``ix_subscribers_confirmed_at``: the numbers count confirmations per
-week over it instead of reading every subscriber.
+nothing per person). ``ix_subscribers_confirmed_at``, ``ix_subscribers_origin`` and the partial
+``ix_subscribers_import_origin``: the numbers count confirmations per week and subscribers per
+origin over them instead of reading every subscriber.
 """
 from alembic import op
 import sqlalchemy as sa
@@ -31,8 +32,14 @@ def upgrade() -> None:
         sa.UniqueConstraint("issue_number", "url_hash", name="uq_click_counts_issue_url"),
     )
     op.create_index("ix_subscribers_confirmed_at", "subscribers", ["confirmed_at"])
+    op.create_index("ix_subscribers_origin", "subscribers", ["consent_source", "status"],
+                    sqlite_where=sa.text("consent_source != 'import'"), postgresql_where=sa.text("consent_source != 'import'"))
+    op.create_index("ix_subscribers_import_origin", "subscribers", ["consent_text", "status"],
+                    sqlite_where=sa.text("consent_source = 'import'"), postgresql_where=sa.text("consent_source = 'import'"))
 
 
 def downgrade() -> None:
+    op.drop_index("ix_subscribers_import_origin", table_name="subscribers")
+    op.drop_index("ix_subscribers_origin", table_name="subscribers")
     op.drop_index("ix_subscribers_confirmed_at", table_name="subscribers")
     op.drop_table("click_counts")
