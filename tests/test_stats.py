@@ -17,7 +17,8 @@ from pipeline.stats import issue_figures, subscriber_origins, subscriber_weeks
 from pipeline.stats import svg
 from pipeline.stats.figures import LinkClicks, Origin, Week
 from pipeline.store import stats as store
-from tests.conftest import run_cli
+from pipeline.newsletter import open_newsletter
+from tests.conftest import clean_env, requires_postgres, run_cli
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=timezone.utc)  # a Wednesday; its week began Monday 23 November
 SVG = "{http://www.w3.org/2000/svg}"
@@ -39,9 +40,19 @@ def _event(conn, kind: str, sid: int | None, when: datetime, issue: int | None =
                                                    event_key=f"{kind}:{sid}:{when.isoformat()}:{issue}", created_at=when))
 
 
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=requires_postgres)])
+def stats_nl(request, nl_dir):
+    """The newsletter on SQLite, and on PostgreSQL (the week arithmetic differs)."""
+    env = {"LINKLETTER_DATABASE_URL": request.getfixturevalue("pg_database")} if request.param == "postgresql" else {}
+    nl = open_newsletter(nl_dir, env=env)
+    yield nl
+    nl.close()
+
+
 @pytest.fixture
-def history(nl):
+def history(stats_nl):
     """Who joined and left when (see the expected weeks in the first test)."""
+    nl = stats_nl
     with nl.engine.begin() as conn:
         before = [_sub(conn, i, confirmed=at(20, 10), source="import", text="imported from old.csv") for i in range(3)]
         _sub(conn, 3, confirmed=at(19, 10), status="unsubscribed", unsubscribed=at(25, 10), source="import",
@@ -203,15 +214,20 @@ def test_nice_max_rounds_up_to_1_2_5():
 
 
 def test_stats_command_prints_tables_and_the_same_figures_as_json(history, nl_dir):
-    data = json.loads(run_cli("--dir", str(nl_dir), "stats", "--json", "--weeks", "3").stdout)
+    env = clean_env(LINKLETTER_DATABASE_URL=history.settings.database_url)
+
+    def stats(*args: str, check: bool = True):
+        return run_cli("--dir", str(nl_dir), "stats", *args, env=env, check=check)
+
+    data = json.loads(stats("--json", "--weeks", "3").stdout)
     assert len(data["weeks"]) == 3 and data["weeks"][-1]["active"] == 7
     assert [i["number"] for i in data["issues"]] == [8, 7]
     assert data["issues"][0]["total_clicks"] == 3 and data["issues"][1]["clicks"] is None
     assert data["origins"][0] == {"source": "form", "detail": "", "subscribers": 6, "active": 2}
-    text = run_cli("--dir", str(nl_dir), "stats").stdout
+    text = stats().stdout
     assert "Subscribers per week" in text and "imported from old.csv" in text
     assert re.search(r"#7\s+6\s+5\s+1\s+1\s+2\s+0\s+0\s+-", text)
-    one = run_cli("--dir", str(nl_dir), "stats", "8").stdout
+    one = stats("8").stdout
     assert "Clicks per link" in one and "https://example.com/b?x=1&y=2" in one
-    missing = run_cli("--dir", str(nl_dir), "stats", "9", check=False)
+    missing = stats("9", check=False)
     assert missing.returncode == 1 and "issue 9 has not been sent" in missing.stderr
