@@ -141,6 +141,7 @@ class Subscriber(SQLModel, table=True):
               postgresql_where=sql_text("consent_source != 'import'")),
         Index("ix_subscribers_import_origin", "consent_text", "status", sqlite_where=sql_text("consent_source = 'import'"),
               postgresql_where=sql_text("consent_source = 'import'")),
+        Index("ix_subscribers_left", "status", "unsubscribed_at", "confirmed_at"),  # who left when, per week
         {"sqlite_autoincrement": True},
     )
     id: int | None = Field(default=None, primary_key=True)

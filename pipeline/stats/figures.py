@@ -94,9 +94,10 @@ def subscriber_weeks(nl, weeks: int = 26, *, now: datetime | None = None) -> lis
     if not 1 <= weeks <= MAX_WEEKS:
         raise ValueError(f"weeks must be between 1 and {MAX_WEEKS}, got {weeks}")
     first = week_start(now or datetime.now(timezone.utc)) - timedelta(weeks=weeks - 1)
+    bounds = [first + timedelta(weeks=k) for k in range(weeks + 1)]
     with nl.engine.connect() as conn:
-        confirmed = store.confirmations_by_week(conn, first)
-        unsubscribed = store.unsubscribes_by_week(conn, first)
+        confirmed = store.confirmations_by_week(conn, bounds)
+        unsubscribed = store.unsubscribes_by_week(conn, bounds)
         removed = store.removals(conn)
     gone: dict[tuple[int, str], int] = {}
     for status, at in removed:  # a removal without any time counts before the window

@@ -1,13 +1,13 @@
-"""click counters per (issue, link); an index for the weekly subscriber numbers
+"""click counters per (issue, link); indexes for the subscriber numbers
 
 Revision ID: 0016
 Revises: 0009
 Create Date: 2026-12-02
 
 ``click_counts``: one counter per (issue, link) when ``click_counts = true`` (no row per click,
-nothing per person). ``ix_subscribers_confirmed_at``, ``ix_subscribers_origin`` and the partial
-``ix_subscribers_import_origin``: the numbers count confirmations per week and subscribers per
-origin over them instead of reading every subscriber.
+nothing per person). ``ix_subscribers_confirmed_at``, ``ix_subscribers_left`` and the partial
+``ix_subscribers_origin`` and ``ix_subscribers_import_origin``: the numbers count confirmations
+and departures per week and subscribers per origin over them instead of reading every row.
 """
 from alembic import op
 import sqlalchemy as sa
@@ -32,6 +32,7 @@ def upgrade() -> None:
         sa.UniqueConstraint("issue_number", "url_hash", name="uq_click_counts_issue_url"),
     )
     op.create_index("ix_subscribers_confirmed_at", "subscribers", ["confirmed_at"])
+    op.create_index("ix_subscribers_left", "subscribers", ["status", "unsubscribed_at", "confirmed_at"])
     op.create_index("ix_subscribers_origin", "subscribers", ["consent_source", "status"],
                     sqlite_where=sa.text("consent_source != 'import'"), postgresql_where=sa.text("consent_source != 'import'"))
     op.create_index("ix_subscribers_import_origin", "subscribers", ["consent_text", "status"],
@@ -41,5 +42,6 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_index("ix_subscribers_import_origin", table_name="subscribers")
     op.drop_index("ix_subscribers_origin", table_name="subscribers")
+    op.drop_index("ix_subscribers_left", table_name="subscribers")
     op.drop_index("ix_subscribers_confirmed_at", table_name="subscribers")
     op.drop_table("click_counts")
