@@ -159,7 +159,7 @@ def test_count_clicks_in_is_identity_when_off_and_keeps_the_unsubscribe_marker(n
     assert "&amp;s=" in out and "&s=" not in out  # escaped in the attribute
 
 
-def test_the_subscribe_page_says_what_is_counted_only_when_counting(nl_dir, tmp_path):
+def test_the_subscribe_page_says_what_is_counted_only_when_counting(nl_dir):
     for setting, shown in (("false", False), ("true", True)):
         nl = _open(nl_dir, click_counts=setting)
         with LiveServer(create_app(nl)) as server, httpx.Client(timeout=10) as client:

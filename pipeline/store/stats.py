@@ -69,29 +69,23 @@ def sent_issues(conn, number: int | None = None, limit: int = 52) -> list[dict]:
     return [dict(r) for r in conn.execute(q.order_by(desc(I.c.number)).limit(limit)).mappings()]
 
 
+def _counts(conn, key, kind, keys: list[int]) -> dict[int, dict[str, int]]:
+    out: dict[int, dict[str, int]] = {k: {} for k in keys}
+    if keys:
+        for k, what, n in conn.execute(select(key, kind, func.count()).where(key.in_(keys)).group_by(key, kind)):
+            out[k][what] = n
+    return out
+
+
 def delivery_states(conn, issue_ids: list[int]) -> dict[int, dict[str, int]]:
     # Deliveries per (issue, state): a GROUP BY over the (issue_id, state) index, read from
     # the index alone (it covers both columns).
-    out: dict[int, dict[str, int]] = {i: {} for i in issue_ids}
-    if not issue_ids:
-        return out
-    rows = conn.execute(select(D.c.issue_id, D.c.state, func.count()).where(D.c.issue_id.in_(issue_ids))
-                        .group_by(D.c.issue_id, D.c.state))
-    for issue_id, state, n in rows:
-        out[issue_id][state] = n
-    return out
+    return _counts(conn, D.c.issue_id, D.c.state, issue_ids)
 
 
 def event_kinds(conn, numbers: list[int]) -> dict[int, dict[str, int]]:
     # What came back, per (issue, kind), over the issue_number index of mail_events.
-    out: dict[int, dict[str, int]] = {n: {} for n in numbers}
-    if not numbers:
-        return out
-    rows = conn.execute(select(E.c.issue_number, E.c.kind, func.count()).where(E.c.issue_number.in_(numbers))
-                        .group_by(E.c.issue_number, E.c.kind))
-    for number, kind, n in rows:
-        out[number][kind] = n
-    return out
+    return _counts(conn, E.c.issue_number, E.c.kind, numbers)
 
 
 def origins(conn) -> list[tuple[str, str, str, int]]:
