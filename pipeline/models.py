@@ -137,7 +137,7 @@ class Subscriber(SQLModel, table=True):
     # The two partial origin indexes let the numbers count by consent source without reading
     # the rows (pipeline/store/stats.py origins): one of the imported rows, one of the others.
     __table_args__ = (
-        Index("ix_subscribers_origin", "consent_source", "status", sqlite_where=sql_text("consent_source != 'import'"),
+        Index("ix_subscribers_origin", "consent_source", "consent_page", "status", sqlite_where=sql_text("consent_source != 'import'"),
               postgresql_where=sql_text("consent_source != 'import'")),
         Index("ix_subscribers_import_origin", "consent_text", "status", sqlite_where=sql_text("consent_source = 'import'"),
               postgresql_where=sql_text("consent_source = 'import'")),
@@ -157,6 +157,8 @@ class Subscriber(SQLModel, table=True):
     consent_user_agent: str | None = None
     consent_text: str | None = Field(default=None, sa_column=Column(Text))
     consent_at: datetime | None = None
+    # the page of this site the subscribe form was reached from (a path, same origin only), if known
+    consent_page: str | None = None
     # raised to revoke every unsubscribe link mailed so far (see pipeline.tokens)
     # (a server default only: the bulk import's compiled INSERT leaves the column out)
     link_generation: int = Field(default=0, sa_column=Column(Integer, nullable=False, server_default="0"))

@@ -2,7 +2,8 @@
 ``click_counts`` on, its links followed through the app under uvicorn. Links are rewritten in
 the HTML part only, the same in every copy; a click counts one; altered or unsigned targets
 are refused; the database holds nothing per subscriber about clicks. With the setting off,
-the mailed links are the author's."""
+the mailed links are the author's. And the subscribe form records the site page it was
+reached from, for the numbers' origins."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ import pytest
 from pipeline.newsletter import open_newsletter
 from pipeline.send.campaign import SendOptions, send_issue
 from pipeline.stats import issue_figures
+from pipeline.stats.figures import Origin
 from pipeline.stats.clicks import click_url, count_clicks_in
 from pipeline.web import create_app
 from tests.smtp import SmtpServer
@@ -168,3 +170,31 @@ def test_the_subscribe_page_says_what_is_counted_only_when_counting(nl_dir):
         if shown:
             assert "counts how often each link was followed" in page and "not tracked" in page
         nl.close()
+
+
+def test_the_form_records_the_site_page_it_was_reached_from_and_the_origins_show_it(nl_dir, smtp):
+    from pipeline.stats import subscriber_origins
+    from tests.test_web import _sub, own_page_client
+
+    nl = _open(nl_dir, smtp_url=smtp.url)
+    with LiveServer(create_app(nl)) as server, own_page_client(server) as client:
+        def hidden_from(referer: str | None) -> str | None:
+            page = client.get("/subscribe", headers={"Referer": referer} if referer else {}).text
+            m = re.search(r'name="from" value="([^"]*)"', page)
+            return m.group(1) if m else None
+
+        assert hidden_from("https://news.example.org/2026/12/issue-12/?utm=x") == "/2026/12/issue-12/"
+        assert hidden_from(server.url + "/archive/") == "/archive/"
+        assert hidden_from("https://elsewhere.example/2026/12/issue-12/") is None  # another site
+        assert hidden_from("https://news.example.org/a\"><script>/") is None  # not a plain path
+        assert hidden_from(None) is None
+        for email, sent in (("a@example.net", "/2026/12/issue-12/"), ("b@example.net", "/2026/12/issue-12/"),
+                            ("c@example.net", "https://evil.example/"), ("d@example.net", "/x?y=1"),
+                            ("e@example.net", None)):
+            data = {"email": email, "name": "", "website": ""} | ({"from": sent} if sent else {})
+            assert client.post("/subscribe", data=data).status_code == 200
+        smtp.wait_for(5)
+    assert [_sub(nl, f"{c}@example.net").consent_page for c in "abcde"] == [
+        "/2026/12/issue-12/", "/2026/12/issue-12/", None, None, None]
+    assert subscriber_origins(nl) == [Origin("form", "", 3, 0), Origin("form", "/2026/12/issue-12/", 2, 0)]
+    nl.close()

@@ -72,7 +72,7 @@ class IssueFigures:
 @dataclass(frozen=True)
 class Origin:
     source: str  # form | import | cli (the consent record's source)
-    detail: str  # for an import: "imported from <file>"; else ""
+    detail: str  # form: the site page it was reached from ("" unknown); import: "imported from <file>"
     subscribers: int  # all of them, whatever their status
     active: int
 
@@ -155,8 +155,8 @@ def _delivery_states(nl, conn, issues: list[dict]) -> dict[int, dict[str, int]]:
 
 
 def subscriber_origins(nl) -> list[Origin]:
-    """Where subscribers came from: the subscribe form, each import (by file), the command
-    line; most subscribers first."""
+    """Where subscribers came from: the subscribe form (by the site page that led to it), each
+    import (by file), the command line; most subscribers first."""
     with nl.engine.connect() as conn:
         rows = store.origins(conn)
     totals: dict[tuple[str, str], list[int]] = {}

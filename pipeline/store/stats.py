@@ -89,15 +89,16 @@ def event_kinds(conn, numbers: list[int]) -> dict[int, dict[str, int]]:
 
 
 def origins(conn) -> list[tuple[str, str, str, int]]:
-    # (consent source, detail, status, count). The detail tells imports apart (an import
-    # records "imported from <file>" as the consent text): a second GROUP BY over the partial
+    # (consent source, detail, status, count). The detail: for the form, the site page it was
+    # reached from (consent_page); for imports, which one (an import records "imported from
+    # <file>" as the consent text), a second GROUP BY over the partial
     # index of imported rows. Each query reads its partial index (ix_subscribers_origin: not
     # imported, ix_subscribers_import_origin: imported), never the rows with their addresses.
     # The conditions are SQL text, not parameters: SQLite uses a partial index only for a
     # WHERE it can match when the statement is prepared.
-    rows = [(src, "", status, n) for src, status, n in conn.execute(
-        select(S.c.consent_source, S.c.status, func.count()).where(sql_text("consent_source != 'import'"))
-        .group_by(S.c.consent_source, S.c.status))]
+    rows = [(src, page or "", status, n) for src, page, status, n in conn.execute(
+        select(S.c.consent_source, S.c.consent_page, S.c.status, func.count())
+        .where(sql_text("consent_source != 'import'")).group_by(S.c.consent_source, S.c.consent_page, S.c.status))]
     rows += [("import", text or "", status, n) for text, status, n in conn.execute(
         select(S.c.consent_text, S.c.status, func.count()).where(sql_text("consent_source = 'import'"))
         .group_by(S.c.consent_text, S.c.status))]
