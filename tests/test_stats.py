@@ -184,6 +184,16 @@ def test_the_changes_chart_has_a_bar_per_week_and_series_with_heights_in_proport
     assert legend == ["New confirmations", "Unsubscribes", "Bounces", "Complaints"]
 
 
+def test_the_clicks_chart_has_a_bar_per_counted_link(history):
+    eight, seven = issue_figures(history)
+    root = ET.fromstring(svg.clicks_chart(eight))
+    bars = [r.find(SVG + "title").text for r in root.iter(SVG + "rect") if "bar" in (r.get("class") or "").split()]
+    assert bars == ["1: Clicks 2", "2: Clicks 1"]
+    assert "most: link 1 (https://example.com/a), 2" in root.find(SVG + "desc").text
+    with pytest.raises(ValueError, match="issue 7 has no counted clicks"):
+        svg.clicks_chart(seven)
+
+
 def test_chart_text_is_escaped_and_bad_series_are_refused():
     out = svg.bar_chart(["<b>&"], [svg.Series('"a" <script>', (1,))], title="T <x>", desc="d & e")
     root = ET.fromstring(out)  # well-formed despite the markup in every text

@@ -175,3 +175,16 @@ def changes_chart(weeks) -> str:
     return bar_chart(labels, series, title="Subscribers gained and lost per week",
                      desc=f"{len(weeks)} weeks from {labels[0] if labels else ''}: {totals}.",
                      y_label="subscribers", chart_id="subscriber-changes")
+
+
+def clicks_chart(figures) -> str:
+    """Clicks per link of one issue (``figures``: an IssueFigures with clicks), in link order."""
+    clicks = list(figures.clicks or ())
+    if not clicks:
+        raise ValueError(f"issue {figures.number} has no counted clicks")
+    labels = [str(c.index) for c in clicks]
+    top = max(clicks, key=lambda c: c.clicks)
+    return bar_chart(labels, [Series("Clicks", tuple(c.clicks for c in clicks))],
+                     title=f"Clicks per link, issue {figures.number}",
+                     desc=f"{len(clicks)} links, {sum(c.clicks for c in clicks)} clicks; most: link {top.index} "
+                          f"({top.url}), {top.clicks}.", y_label="clicks", chart_id=f"clicks-{figures.number}")
