@@ -11,6 +11,7 @@ evaluate each of them from a string when the classes are made, on every command'
 from datetime import datetime, timezone
 
 from sqlalchemy import Column, Index, Integer, LargeBinary, Text, UniqueConstraint
+from sqlalchemy import text as sql_text
 from sqlmodel import Field, SQLModel
 
 
@@ -133,13 +134,22 @@ class Subscriber(SQLModel, table=True):
     __tablename__ = "subscribers"
     # Ids are never reused (SQLite AUTOINCREMENT): an unsubscribe link carries the id and stays
     # valid for ever, so a removed person's old link must never match a new subscriber.
-    __table_args__ = {"sqlite_autoincrement": True}
+    # The two partial origin indexes let the numbers count by consent source without reading
+    # the rows (pipeline/store/stats.py origins): one of the imported rows, one of the others.
+    __table_args__ = (
+        Index("ix_subscribers_origin", "consent_source", "consent_page", "status", sqlite_where=sql_text("consent_source != 'import'"),
+              postgresql_where=sql_text("consent_source != 'import'")),
+        Index("ix_subscribers_import_origin", "consent_text", "status", sqlite_where=sql_text("consent_source = 'import'"),
+              postgresql_where=sql_text("consent_source = 'import'")),
+        Index("ix_subscribers_left", "status", "unsubscribed_at", "confirmed_at"),  # who left when, per week
+        {"sqlite_autoincrement": True},
+    )
     id: int | None = Field(default=None, primary_key=True)
     email: str = Field(unique=True)
     name: str = ""
     status: str = Field(default="pending", index=True)
     created_at: datetime = Field(default_factory=utcnow)
-    confirmed_at: datetime | None = None
+    confirmed_at: datetime | None = Field(default=None, index=True)  # indexed: the weekly numbers
     unsubscribed_at: datetime | None = None
     # consent record
     consent_source: str = "cli"  # form | import | cli
@@ -150,6 +160,8 @@ class Subscriber(SQLModel, table=True):
     # what an import brought along that has no column of its own (name parts, tags, notes, a
     # platform's custom fields): a JSON object, or None
     attributes: str | None = Field(default=None, sa_column=Column(Text))
+    # the page of this site the subscribe form was reached from (a path, same origin only), if known
+    consent_page: str | None = None
     # raised to revoke every unsubscribe link mailed so far (see pipeline.tokens)
     # (a server default only: the bulk import's compiled INSERT leaves the column out)
     link_generation: int = Field(default=0, sa_column=Column(Integer, nullable=False, server_default="0"))
@@ -208,6 +220,21 @@ class MailEvent(SQLModel, table=True):
     reason: str | None = Field(default=None, sa_column=Column(Text))  # raw, bounded (inbound.MAX_REASON)
     event_key: str = Field(unique=True)
     created_at: datetime = Field(default_factory=utcnow, index=True)
+
+
+class ClickCount(SQLModel, table=True):
+    """How often a link of a mailed issue was followed, in total (``click_counts = true``; see
+    pipeline/stats/clicks.py). One counter per (issue, link): no row per click, nothing about
+    who clicked or when. ``url_hash`` (sha256 of the URL) keys it, so a long URL needs no index."""
+
+    __tablename__ = "click_counts"
+    __table_args__ = (UniqueConstraint("issue_number", "url_hash", name="uq_click_counts_issue_url"),)
+    id: int | None = Field(default=None, primary_key=True)
+    issue_number: int
+    url_hash: str
+    url: str = Field(sa_column=Column(Text, nullable=False))
+    link_index: int = 0  # the link's place in the issue's HTML (1 = first), as its /r/ address says
+    clicks: int = 0
 
 
 class JobRun(SQLModel, table=True):

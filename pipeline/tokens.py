@@ -103,6 +103,18 @@ def confirm_url(settings, subscriber_id: int) -> str:
     return f"{settings.base_url}/confirm/{confirm_token(settings.secret_key, subscriber_id)}"
 
 
+def click_signature(secret: str, issue: int, index: int, url: str) -> str:
+    """The signature of a counted link (``/r/<issue>/<index>?u=<url>&s=<signature>``): it binds
+    the issue, the link's place and its target, so no other target can be sent through."""
+    return _mac(secret, "click", f"{issue}:{index}:{url}")
+
+
+def verify_click(secret: str, issue: int, index: int, url: str, signature: str) -> None:
+    """Nothing for a genuine counted link; TokenError for an unsigned or altered one."""
+    if not hmac.compare_digest(signature.encode(), click_signature(secret, issue, index, url).encode()):
+        raise TokenError("this link was not made by this newsletter")
+
+
 # ------------------------------------------------------------------ tags in mail addresses
 
 def _mac32(secret: str, purpose: str, value: str, length: int = 16) -> str:

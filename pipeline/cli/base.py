@@ -29,6 +29,7 @@ COMMANDS = {
     "send": "send", "status": "send",
     "subscribers": "subscribers",
     "inbound": "inbound",
+    "stats": "stats",
     "serve": "web", "bookmarklet": "web",
     "run": "run", "jobs": "run",
     "demo": "demo",

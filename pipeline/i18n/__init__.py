@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pipeline.i18n import desk, email, issue, notify, picks, web
+from pipeline.i18n import desk, email, issue, notify, picks, stats, web
 
 LANGUAGES = ("de", "en")  # the languages readers can be addressed in; settings check against it
 ADDRESS_FORMS = ("sie", "du")  # how German readers are addressed (the setting address_form)
@@ -34,6 +34,7 @@ AREAS = (
     picks,
     notify,
     desk,
+    stats,
 )
 
 

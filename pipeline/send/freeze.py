@@ -53,9 +53,13 @@ def render_for_send(nl, prepared):
 
 
 def template_bytes(settings, rendered, *, test: bool = False) -> bytes:
+    from pipeline.stats.clicks import count_clicks_in
+
     subject = rendered.subject if not test else f"[Test] {rendered.subject}"
-    return build_template(settings, issue=rendered.issue, subject=subject, html=rendered.html, text=rendered.text,
-                          test=test, marker=getattr(rendered, "unsubscribe_url", None))
+    marker = getattr(rendered, "unsubscribe_url", None)
+    html = count_clicks_in(rendered.html, rendered.issue, settings, keep={marker} if marker else ())
+    return build_template(settings, issue=rendered.issue, subject=subject, html=html, text=rendered.text,
+                          test=test, marker=marker)
 
 
 def publish_media(nl, prepared) -> None:

@@ -105,6 +105,7 @@ class Settings:
     webhook_generic_secret: str = ""
     # -- moving in: subscriber and archive imports (issue 16)
     # -- the author's desk, stats, click counts (issue 17)
+    click_counts: bool = False
     # where the values came from, for error messages: key -> "file:line" or "env VAR"
     origins: Mapping[str, str] = field(default_factory=dict, compare=False, repr=False)
 

@@ -98,4 +98,6 @@ KEYS: dict[str, tuple[Parser, Any, str]] = {
     "webhook_generic_secret": (as_optional_secret, "", "HMAC-SHA256 key of the generic signed JSON webhook /webhooks/generic; empty: off."),
     # -- moving in: subscriber and archive imports (issue 16)
     # -- the author's desk, stats, click counts (issue 17)
+    "click_counts": (as_bool, False, "Count how often each link of a mailed issue is followed, in total (links in the HTML part "
+                                   "go through /r/ on base_url; nothing per person, no open tracking). Off: mailed links are yours as written."),
 }

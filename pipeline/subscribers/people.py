@@ -123,9 +123,9 @@ class Subscribed:
 
 
 def subscribe(nl, email: str, name: str = "", *, ip: str | None, user_agent: str | None,
-              consent_text: str, throttle: Throttle | None = None) -> Subscribed:
+              consent_text: str, throttle: Throttle | None = None, page: str | None = None) -> Subscribed:
     """A person asked through the form. Records consent (source 'form', IP, user agent, the
-    text shown) and says whether a confirmation mail should go out: not for a pending address
+    text shown, ``page``: the site page the form was reached from) and says whether a confirmation mail should go out: not for a pending address
     mailed less than CONFIRMATION_INTERVAL ago, and not when ``throttle`` refuses (then nothing
     is stored either: outcome 'throttled'). See the module docstring for which statuses may
     subscribe again."""
@@ -134,7 +134,7 @@ def subscribe(nl, email: str, name: str = "", *, ip: str | None, user_agent: str
     now = utcnow()
     consent = dict(consent_source="form", consent_ip=_one_line(ip, 64),
                    consent_user_agent=_one_line(user_agent, MAX_USER_AGENT),
-                   consent_text=(consent_text or "")[:MAX_TEXT], consent_at=now)
+                   consent_text=(consent_text or "")[:MAX_TEXT], consent_at=now, consent_page=_one_line(page, 200))
     with nl.session() as s:
         if store.is_suppressed(s, email_hash(addr)):
             return Subscribed(None, False, "blocked")

@@ -25,7 +25,9 @@ def escape_controls(text: str) -> str:
 def mask(path: str, query: str = "") -> str:
     """``/confirm/MTIz.abc...`` → ``/confirm/MTIz…``; ``?token=secret`` → ``?token=…``."""
     path = _PATH_TOKEN.sub(lambda m: m.group(1) + m.group(2)[:4] + "…", path)
-    if query:
+    if query and path.startswith("/r/"):  # a counted link: its target and signature stay out
+        path += "?…"
+    elif query:
         path += "?" + _QUERY_TOKEN.sub(lambda m: m.group(1) + "…", query)
     return escape_controls(path)
 

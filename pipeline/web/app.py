@@ -8,6 +8,7 @@
     /preview/{draft}[/email]   the draft's web page / email, live (this machine only)
     /webhooks/{provider}       POST from an email service: bounces, complaints (pipeline.web.webhooks)
     /desk...                   the author's desk (pipeline.web.desk): this machine, or a login session
+    /r/{issue}/{index}?u=&s=   a counted link (click_counts): signed, counts one click, redirects
     /...                       the built site from settings.site_dir (ETag, Last-Modified, 304)
 
 Every error answers with its status code and a page in the newsletter's language; one log
@@ -27,7 +28,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from pipeline.web import collect, desk, people, preview, webhooks
+from pipeline.web import clicks, collect, desk, people, preview, webhooks
 from pipeline.web.access_log import AccessLog, escape_controls, mask
 from pipeline.web.pages import error_page
 from pipeline.web.ratelimit import ConfirmationThrottle, RateLimiter
@@ -96,6 +97,7 @@ def create_app(nl, *, subscribe_limiter: RateLimiter | None = None,
         Route("/preview/{draft}/email", preview.preview, methods=["GET"]),
         Route("/webhooks/{provider}", webhooks.receive, methods=webhooks.METHODS),
         *desk.routes(),
+        Route("/r/{issue:int}/{index:int}", clicks.follow, methods=["GET", "HEAD"]),
         Mount("/", app=SiteFiles(directory=settings.site_dir, html=True, check_dir=False), name="site"),
     ]
     app = Starlette(routes=routes, exception_handlers={HTTPException: http_error, Exception: server_error})

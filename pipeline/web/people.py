@@ -5,6 +5,8 @@ token in the path is the proof."""
 from __future__ import annotations
 
 import logging
+import re
+from urllib.parse import urlsplit
 
 from starlette.background import BackgroundTask
 from starlette.concurrency import run_in_threadpool
@@ -16,7 +18,7 @@ from pipeline.errors import LinkletterError
 from pipeline.tokens import TokenError, TokenExpired, verify_confirm
 from pipeline.web import strings
 from pipeline.web.body import BodyError, read_form
-from pipeline.web.guard import FORM_TOKEN_FIELD, form_token, post_allowed, request_origin
+from pipeline.web.guard import FORM_TOKEN_FIELD, form_token, own_origins, post_allowed, request_origin
 from pipeline.web.pages import error_page, render_page, result_page
 
 log = logging.getLogger("linkletter.web")
@@ -31,10 +33,30 @@ def client_ip(request: Request) -> str:
 
 
 def _form_page(request: Request, *, email: str = "", name: str = "", error: str | None = None,
-               status: int = 200) -> Response:
+               status: int = 200, came_from: str | None = None) -> Response:
     nl = request.app.state.nl
+    clicks_note = strings.text(nl.settings.locale, "stats.clicks_note") if nl.settings.click_counts else None
     return render_page(nl.settings, request, "subscribe.html", title_key="subscribe.title", status=status,
-                       action=request.url.path, email=email, name=name, error=error, **_token_field(request))
+                       action=request.url.path, email=email, name=name, error=error, clicks_note=clicks_note,
+                       came_from=came_from, **_token_field(request))
+
+
+def _site_page(value: str | None) -> str | None:
+    """A path of this site (``/2026/12/issue-12/``): what the form records as the page a
+    subscriber came from. Anything else (another site, a query, odd characters) is None."""
+    if not value or len(value) > 200 or not value.startswith("/") or value.startswith("//"):
+        return None
+    return value if re.fullmatch(r"/[A-Za-z0-9._~/%-]*", value) else None
+
+
+def _referring_page(request: Request) -> str | None:
+    """The path of the page of this site that linked to the form, from the Referer."""
+    referer = request.headers.get("referer", "")[:1000]
+    parts = urlsplit(referer)
+    if not parts.scheme or f"{parts.scheme.lower()}://{parts.netloc.lower()}" not in own_origins(request):
+        return None
+    page = _site_page(parts.path)
+    return None if page == request.url.path else page
 
 
 def _token_field(request: Request) -> dict[str, str]:
@@ -56,7 +78,7 @@ async def _posted_form(request: Request, *, one_click: bool = False) -> dict[str
 
 
 async def subscribe_form(request: Request) -> Response:
-    return _form_page(request)
+    return _form_page(request, came_from=_referring_page(request))
 
 
 async def subscribe_post(request: Request) -> Response:
@@ -68,6 +90,7 @@ async def subscribe_post(request: Request) -> Response:
     if not request.app.state.subscribe_limiter.allow(client_ip(request)):
         return error_page(settings, request, 429, headers={"Retry-After": "3600"})
     email, name = str(form.get("email") or ""), str(form.get("name") or "")
+    page = _site_page(str(form.get("from") or ""))
     sent = result_page(settings, request, "subscribe.sent")
     if form.get("website"):  # the honeypot: people never fill it in
         log.info("subscribe: honeypot filled in; ignored")
@@ -77,13 +100,13 @@ async def subscribe_post(request: Request) -> Response:
         result = await run_in_threadpool(
             subs.subscribe, nl, email, name, ip=client_ip(request), user_agent=request.headers.get("user-agent"),
             consent_text=strings.text(lang, "subscribe.consent", title=settings.title),
-            throttle=request.app.state.confirmation_throttle)
+            throttle=request.app.state.confirmation_throttle, page=page)
     except subs.SubscriberError as e:
         if e.field == "name":
             return _form_page(request, email=email, name="", error=strings.text(lang, "subscribe.invalid_name"),
-                              status=400)
+                              status=400, came_from=page)
         return _form_page(request, email=email[:254], name=name[:200], error=strings.text(lang, "subscribe.invalid"),
-                          status=400)
+                          status=400, came_from=page)
     log.info("subscribe: %s", result.outcome)
     if result.send_confirmation:
         # After the answer is sent: every outcome answers alike and equally fast (no enumeration).
