@@ -42,7 +42,7 @@ def _event(conn, kind: str, sid: int | None, when: datetime, issue: int | None =
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=requires_postgres)])
 def stats_nl(request, nl_dir):
-    """The newsletter on SQLite, and on PostgreSQL (the week arithmetic differs)."""
+    """The newsletter on SQLite, and on PostgreSQL (the aggregate queries and partial indexes run on both)."""
     env = {"LINKLETTER_DATABASE_URL": request.getfixturevalue("pg_database")} if request.param == "postgresql" else {}
     nl = open_newsletter(nl_dir, env=env)
     yield nl
