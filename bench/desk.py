@@ -38,8 +38,10 @@ import httpx
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-DESK_PATHS = ["/desk", "/desk/", "/desk/inbox", "/desk/links", "/desk/picks", "/desk/draft", "/desk/issues",
-              "/desk/numbers", "/desk/stats", "/desk/subscribers", "/desk/sources"]
+# the desk's pages a GET shows (pipeline/web/desk/__init__.py): the inbox, a later page of it (id
+# cursor), one source's, a reading view, the draft, the send page and its progress, the numbers
+DESK_PATHS = ["/desk", "/desk?before=5000", "/desk?source=1", "/desk/link/5000", "/desk/draft", "/desk/send",
+              "/desk/send/progress", "/desk/numbers"]
 BENCH_PATH = "/_bench/numbers"
 REFERENCE = "/index.html"
 NOW = datetime.now(timezone.utc)
