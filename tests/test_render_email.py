@@ -57,7 +57,7 @@ def test_render_issue_fields_and_placeholder(nl):
     r = render_issue(nl, path)
     assert (r.issue, r.subject) == (3, "Small tools, and why they last")
     assert r.web_url == "https://news.example.org/issues/3.html"
-    assert r.preheader.startswith("Hello again. This week: small tools")
+    assert r.preheader.startswith("This week: small tools")  # past the greeting "Hello again."
     # the placeholder is a literal href value in the HTML and a literal line in the text
     assert UNSUBSCRIBE_PLACEHOLDER in hrefs(r.html)
     assert f'href="{UNSUBSCRIBE_PLACEHOLDER}"' in r.html
@@ -206,3 +206,13 @@ def test_mjml_mistakes_mrml_would_let_pass_are_errors(nl, broken, line, words):
     with pytest.raises(TemplateError) as e:
         render_issue(nl, path)
     assert str(e.value).startswith(f"{own / 'issue.mjml'}:{line}: invalid MJML: {words}")
+
+
+def test_the_inbox_preview_without_a_preheader_skips_the_greeting():
+    """An issue without a ``preheader`` previews its first sentence of substance, not the
+    salutation it opens with (the archive's summary rule)."""
+    from pipeline.render.issue import default_preheader
+
+    text = "Hallo zusammen,\n\ndiese Woche geht es um Plattformen, Mieten und Feeds. Dann mehr.\n\n> Ein Zitat."
+    assert default_preheader(text) == "Diese Woche geht es um Plattformen, Mieten und Feeds."
+    assert default_preheader("> Nur ein Zitat.") == ""

@@ -110,20 +110,14 @@ def load(draft: Draft | str | os.PathLike) -> Draft:
     return draft if isinstance(draft, Draft) else read_draft(Path(draft))
 
 
-_REF = re.compile(r" \[\d+\]|[⁰¹²³⁴⁵⁶⁷⁸⁹]+")  # link references, footnote numbers
 
 
 def default_preheader(text: str, limit: int = 140) -> str:
-    """The first paragraph of the plain text that is not a quote, cut at a word."""
-    for para in text.split("\n\n"):
-        para = para.strip()
-        if para and not para.startswith((">", "-", "=")):
-            line = " ".join(_REF.sub("", para).split())
-            if len(line) <= limit:
-                return line
-            cut = line[:limit].rsplit(" ", 1)[0]
-            return cut.rstrip(",;:.–—") + "…"
-    return ""
+    """The inbox preview of an issue without a ``preheader``: its first sentence of substance,
+    past a greeting ("Hallo zusammen,"), as the archive's summary takes it (render/summary.py)."""
+    from pipeline.render.summary import first_sentence
+
+    return first_sentence(text, limit)
 
 
 # C0 control characters other than tab and line breaks: invisible, and not allowed in XML,
