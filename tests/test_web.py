@@ -483,3 +483,25 @@ def test_an_internal_error_is_a_500_page_without_a_trace(de_dir):
     nl.close()
     assert r.status_code == 500 and "Etwas ist schiefgegangen" in r.text and '<html lang="de">' in r.text
     assert "Traceback" not in r.text and "subscribers" not in r.text
+
+
+def test_a_site_file_replaced_by_a_rebuild_while_served_is_sent_whole(tmp_path):
+    """A build renames new files into place. Between the lookup (its stat) and the reading, a
+    file may be replaced by a longer or shorter one: what is sent is one file, whole, with its
+    own Content-Length (it went out cut off at the old length, an IncompleteRead for readers)."""
+    from pipeline.web.app import SiteFiles
+
+    site = tmp_path / "site"
+    site.mkdir()
+    page = site / "feed.xml"
+    page.write_text("<rss>old</rss>")
+    old = os.stat(page)
+    new = site / ".feed.xml.tmp"
+    new.write_text("<rss>" + "new " * 200 + "</rss>")
+    os.replace(new, page)  # what render/writer.py does
+    files = SiteFiles(directory=site, html=True, check_dir=False)
+    response = files.file_response(str(page), old, {"type": "http", "method": "GET", "headers": []})
+    assert response.body == page.read_bytes()
+    assert response.headers["content-length"] == str(len(page.read_bytes()))
+    head = files.file_response(str(page), old, {"type": "http", "method": "HEAD", "headers": []})
+    assert head.body == b"" and head.headers["content-length"] == str(len(page.read_bytes()))

@@ -36,6 +36,9 @@ from pipeline.web.ratelimit import ConfirmationThrottle, RateLimiter
 log = logging.getLogger("linkletter.web")
 
 
+MAX_SITE_FILE = 10_000_000  # a page, a feed, an image of an issue; larger files are streamed
+
+
 class SiteFiles(StaticFiles):
     """The built site. Starlette's StaticFiles answers with ETag and Last-Modified and turns
     If-None-Match / If-Modified-Since into 304. A site not built yet is a 404, not a crash."""
@@ -44,6 +47,28 @@ class SiteFiles(StaticFiles):
         if self.directory is not None and not os.path.isdir(self.directory):
             return
         await super().check_config()
+
+    def file_response(self, full_path, stat_result, scope, status_code: int = 200) -> Response:
+        """The file as one open file holds it. A build replaces files by renaming new ones into
+        place (render/writer.py); Starlette's FileResponse takes the size from the lookup's stat
+        and opens the file again by name, so a file replaced in between went out cut off at the
+        old Content-Length. Site files are small: they are read whole, headers from the same fd."""
+        from starlette.datastructures import Headers
+        from starlette.responses import FileResponse
+
+        if stat_result.st_size > MAX_SITE_FILE:  # a large media file: rarely rebuilt, streamed
+            return super().file_response(full_path, stat_result, scope, status_code)
+        try:
+            with open(full_path, "rb") as f:
+                stat_result = os.fstat(f.fileno())
+                data = f.read(MAX_SITE_FILE + 1)
+        except OSError:
+            raise HTTPException(status_code=404) from None
+        headers = FileResponse(full_path, status_code=status_code, stat_result=stat_result).headers
+        if self.is_not_modified(headers, Headers(scope=scope)):
+            return super().file_response(full_path, stat_result, scope, status_code)  # the 304
+        body = b"" if scope.get("method") == "HEAD" else data
+        return Response(body, status_code=status_code, headers={**headers, "content-length": str(len(data))})
 
     _redirects: tuple[float, dict[str, str]] = (-1.0, {})
 
