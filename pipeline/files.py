@@ -63,3 +63,12 @@ def write_atomic(path: str | os.PathLike, data: bytes, *, new_mode: int | None =
         except FileNotFoundError:
             pass
         raise
+
+
+def draft_path_of(path: Path, root: Path) -> str:
+    """How an issue row records its draft: relative to the newsletter folder (POSIX), so the
+    folder may move; a draft outside it keeps its full path."""
+    try:
+        return Path(path).resolve().relative_to(Path(root).resolve()).as_posix()
+    except ValueError:
+        return str(path)

@@ -6,21 +6,13 @@ and the database part is done for them then (every step here can be repeated).""
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Sequence
 
 from pipeline.backissues.plan import PlannedIssue
 from pipeline.collect.text import quote_hash
 from pipeline.collect.urls import InvalidURL, canonicalize, is_web_url
-from pipeline.files import write_atomic
+from pipeline.files import draft_path_of, write_atomic
 from pipeline.render.cites import parse_body
-
-
-def _relative(path: Path, root: Path) -> str:
-    try:
-        return path.resolve().relative_to(root.resolve()).as_posix()
-    except ValueError:
-        return str(path)
 
 
 def write_drafts(nl, planned: Sequence[PlannedIssue]) -> None:
@@ -43,7 +35,7 @@ def record_drafts(nl, drafts) -> tuple[int, int]:
         for d in drafts:
             slug = d.path.stem.split("-", 1)[1] if "-" in d.path.stem else d.path.stem
             store.record_sent_issue(s, number=d.issue, slug=slug, title=d.title, sent_at=d.date,
-                                    draft_path=_relative(d.path, nl.settings.root))
+                                    draft_path=draft_path_of(d.path, nl.settings.root))
             cites = parse_body(d.body, d.body_line)
             found = {}
             for link in cites.links:

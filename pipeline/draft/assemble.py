@@ -44,7 +44,7 @@ from pipeline.draft.followups import NewQuotes
 from pipeline.draft.marker import insert_text
 from pipeline.draft.format import Draft, list_drafts, parse_draft
 from pipeline.draft.numbering import draft_title, next_issue_number
-from pipeline.files import private_dir, write_atomic
+from pipeline.files import draft_path_of, private_dir, write_atomic
 from pipeline.errors import LinkletterError
 from pipeline.i18n import t
 from pipeline.models import Link
@@ -219,13 +219,6 @@ def _open_draft(drafts: Sequence[Draft], statuses: dict[int, str]) -> Draft | No
     return None
 
 
-def _relative(path: Path, root: Path) -> str:
-    try:
-        return path.resolve().relative_to(root.resolve()).as_posix()
-    except ValueError:
-        return str(path)
-
-
 def assemble(nl, *, write: bool = True, create_empty: bool = True, fetch: bool = False) -> AssembleResult:
     """Put every picked link not yet placed in an issue into the open draft (creating the next
     draft when none is open), and every new quote of a link drafted before where it belongs
@@ -317,7 +310,7 @@ def _write(nl, result: AssembleResult, old: bytes, quotes: dict, found: dict[int
     with nl.session() as session:
         slug = path.stem.split("-", 1)[1] if "-" in path.stem else path.stem
         issue_store.ensure_issue(session.connection(), number=number, slug=slug, title=title, subject="",
-                                 draft_path=_relative(path, nl.settings.root))
+                                 draft_path=draft_path_of(path, nl.settings.root))
         store.mark_placed(session, result.placed, number)
         manage_store.mark_quotes_placed(session, [q.id for i in result.placed for q in quotes[i]], number)
         later = [q for q in result.new_quotes if q.kind != followups.WAITING]

@@ -55,6 +55,7 @@ class SiteFiles(StaticFiles):
         old Content-Length. Site files are small: they are read whole, headers from the same fd."""
         from starlette.datastructures import Headers
         from starlette.responses import FileResponse
+        from starlette.staticfiles import NotModifiedResponse
 
         if stat_result.st_size > MAX_SITE_FILE:  # a large media file: rarely rebuilt, streamed
             return super().file_response(full_path, stat_result, scope, status_code)
@@ -66,7 +67,7 @@ class SiteFiles(StaticFiles):
             raise HTTPException(status_code=404) from None
         headers = FileResponse(full_path, status_code=status_code, stat_result=stat_result).headers
         if self.is_not_modified(headers, Headers(scope=scope)):
-            return super().file_response(full_path, stat_result, scope, status_code)  # the 304
+            return NotModifiedResponse(headers)
         body = b"" if scope.get("method") == "HEAD" else data
         return Response(body, status_code=status_code, headers={**headers, "content-length": str(len(data))})
 
